@@ -1,0 +1,56 @@
+/* cli.h - command-line options to a checked configuration.
+ *
+ * Everything the user gives is validated here, before any connection:
+ * a value that could put a CR, LF or other control byte on the wire is a
+ * usage error (exit 64), never a command. */
+#ifndef RELAYTEST_CLI_H
+#define RELAYTEST_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cases.h"
+
+#define CLI_DEFAULT_PORT 25
+#define CLI_DEFAULT_TIMEOUT_MS 30000
+#define CLI_DEFAULT_MAX_TIME_MS 300000
+#define CLI_DEFAULT_ERROR_BUDGET 8
+#define CLI_DEFAULT_FROM "relaytest@example.org"
+#define CLI_DEFAULT_TO "relaytest@example.net"
+
+enum cli_action {
+	CLI_RUN,
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_LIST_TESTS
+};
+
+struct config {
+	enum cli_action action;
+	int port;
+	int family; /* AF_UNSPEC, AF_INET or AF_INET6 */
+	int timeout_ms;
+	int max_time_ms;
+	int error_budget; /* rejections per connection before a fresh one */
+	const char *helo; /* NULL: this host's FQDN, else our address literal */
+	const char *domain;
+	const char *from;
+	const char *to;
+	int selected[CASES_MAX]; /* indexed like cases_table */
+	int quiet;
+	int verbose;
+	char **targets;
+	int ntargets;
+};
+
+/* Parse argv into cfg. Returns 0, or -1 with a one-line message in err
+ * (capacity cap) that names the problem and the fix. */
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap);
+
+/* The --help text. */
+void cli_usage(FILE *out);
+
+/* The --list-tests table. */
+void cli_list_tests(FILE *out);
+
+#endif

@@ -1,0 +1,68 @@
+/* net.h - TCP with absolute deadlines.
+ *
+ * Every wait is a poll() bounded by a deadline on CLOCK_MONOTONIC; nothing
+ * here relies on SO_RCVTIMEO, so a server that drips a byte at a time still
+ * ends at the deadline. Writes use MSG_NOSIGNAL|MSG_DONTWAIT after poll, so
+ * a server that stops reading cannot block us either. */
+#ifndef RELAYTEST_NET_H
+#define RELAYTEST_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define NET_ADDR_MAX 64                      /* textual IPv4/IPv6 address */
+#define NET_SESSION_BYTES_MAX (1024 * 1024) /* bytes read on one connection */
+
+struct net_conn {
+	int fd; /* -1 when closed */
+	int family;
+	char peer_addr[NET_ADDR_MAX];  /* the address we connected to */
+	char local_addr[NET_ADDR_MAX]; /* our end, for the trusted-network warning */
+	size_t bytes_in;
+	size_t rpos, rlen;
+	char rbuf[4096];
+};
+
+/* Milliseconds on the monotonic clock. */
+int64_t net_now_ms(void);
+
+/* The earlier of now + timeout_ms and end_ms. */
+int64_t net_deadline(int timeout_ms, int64_t end_ms);
+
+/* Mark c closed without touching any descriptor. */
+void net_init(struct net_conn *c);
+
+/* Resolve host and connect to each address in turn (family AF_UNSPEC,
+ * AF_INET or AF_INET6), each attempt bounded by min(timeout_ms, end_ms).
+ * Returns 0 with c open, or -1 with err (ERR_RESOLVE, ERR_CONNECT,
+ * ERR_TIMEOUT) naming the last failure. */
+int net_connect(struct net_conn *c, const char *host, const char *port, int family,
+		int timeout_ms, int64_t end_ms, struct rt_error *err);
+
+/* Read one line ending in LF (a CR before it is removed) into buf, at most
+ * cap-1 bytes, NUL-terminated, with its length in *len (the line may itself
+ * hold NUL bytes). Returns 0, or -1 with err: ERR_TIMEOUT at the deadline,
+ * ERR_CLOSED on EOF or reset, ERR_PROTOCOL when the line does not fit or the
+ * connection has sent more than NET_SESSION_BYTES_MAX. */
+int net_read_line(struct net_conn *c, char *buf, size_t cap, size_t *len, int64_t deadline,
+		  struct rt_error *err);
+
+/* Whether the server has sent bytes we have not read (checked without
+ * waiting). Used to notice replies to commands never sent. */
+int net_has_unread(struct net_conn *c);
+
+/* Wait until deadline for the first byte from the server, without
+ * consuming it; returns 1 and stores the byte in *byte, 0 on timeout or close.
+ * Lets the greeting reader recognise TLS or HTTP peers. */
+int net_peek_byte(struct net_conn *c, unsigned char *byte, int64_t deadline);
+
+/* Write all len bytes before deadline. Returns 0, or -1 with err. */
+int net_write_all(struct net_conn *c, const char *data, size_t len, int64_t deadline,
+		  struct rt_error *err);
+
+/* Close c if open; keeps errno. */
+void net_close(struct net_conn *c);
+
+#endif

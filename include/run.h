@@ -1,0 +1,101 @@
+/* run.h - the whole relay test table against one target.
+ *
+ * run_target connects, greets, and walks the selected cases, RSET before
+ * each, reconnecting when the server drops the connection, says 421, or when
+ * this connection's rejections near the error budget (servers slow down or
+ * disconnect past ~10 errors). A test interrupted twice is an error, never
+ * dropped. Results do not depend on how many connections were used. */
+#ifndef RELAYTEST_RUN_H
+#define RELAYTEST_RUN_H
+
+#include <stddef.h>
+
+#include "cases.h"
+#include "classify.h"
+#include "cli.h"
+#include "error.h"
+#include "net.h"
+#include "reply.h"
+#include "target.h"
+#include "transcript.h"
+
+/* Exit statuses, most severe first in the order 1, 3, 2, 0. */
+enum run_status {
+	RUN_CLOSED = 0,       /* every relay test denied */
+	RUN_OPEN = 1,         /* at least one relay test accepted */
+	RUN_INCONCLUSIVE = 2, /* temporary failures, errors or tests not reached */
+	RUN_UNTESTED = 3      /* could not test at all */
+};
+
+enum run_stage {
+	STAGE_NONE,
+	STAGE_CONNECT,
+	STAGE_HELO,
+	STAGE_AUTH,
+	STAGE_MAIL,
+	STAGE_RCPT
+};
+
+#define RUN_ADDR_MAX 600 /* an expanded MAIL/RCPT argument */
+#define RUN_NOTE_MAX 400
+#define RUN_WARNINGS_MAX 8
+#define RUN_WARNING_MAX 400
+
+struct test_result {
+	const struct relay_case *tc;
+	enum verdict verdict;
+	enum reason reason;
+	enum run_stage stage;          /* the command whose reply decided */
+	char helo[RUN_ADDR_MAX];       /* CASE_HELO: the EHLO name sent */
+	char mail_from[RUN_ADDR_MAX];  /* MAIL FROM argument sent last */
+	char rcpt_to[RUN_ADDR_MAX];    /* RCPT TO argument (template expanded) */
+	int code;                      /* deciding reply code; 0 if none */
+	char enhanced[REPLY_ENHANCED_MAX];
+	char text[REPLY_TEXT_MAX];     /* deciding reply's text, sanitised, or an error */
+	char note[RUN_NOTE_MAX];       /* what else the reader must know */
+	int null_sender_retry;         /* sender refused, retried with <> */
+	unsigned connection;           /* which connection finished it */
+	int attempts;
+	long ms;
+};
+
+struct target_result {
+	struct target target;
+	int tested; /* 0: no SMTP session could be had; error says why */
+	struct rt_error error;
+	char address[NET_ADDR_MAX];
+	char local_address[NET_ADDR_MAX];
+	struct reply greeting;
+	struct capabilities caps;
+	char helo[TEXT_ARG_MAX + 1];
+	char from[TEXT_ARG_MAX + 1]; /* the external sender and recipient used */
+	char to[TEXT_ARG_MAX + 1];
+	char greeting_host[TEXT_ARG_MAX + 1];
+	char domain[TEXT_ARG_MAX + 1];
+	char domain_source[128];
+	struct test_result tests[CASES_MAX];
+	size_t ntests;
+	size_t counts[VERDICT_COUNT]; /* over the relay tests, control excluded */
+	char warnings[RUN_WARNINGS_MAX][RUN_WARNING_MAX];
+	size_t nwarnings;
+	unsigned connections;
+	long elapsed_ms;
+	struct transcript log; /* filled with --verbose */
+	enum run_status status;
+};
+
+/* Run the selected cases of cfg against the target named arg. res is
+ * filled in full (also when nothing could be tested); free it with
+ * run_free. Returns res->status. */
+enum run_status run_target(const struct config *cfg, const char *arg, struct target_result *res);
+
+/* Free what res owns. */
+void run_free(struct target_result *res);
+
+/* The more severe of two statuses (1, then 3, then 2, then 0). */
+int run_worse_status(int a, int b);
+
+/* "connect", "EHLO", "AUTH", "MAIL", "RCPT". */
+const char *run_stage_name(enum run_stage stage);
+
+#endif

@@ -1,0 +1,61 @@
+/* session.h - one SMTP connection: greeting, EHLO/HELO, commands, QUIT.
+ *
+ * The session speaks lock-step SMTP (RFC 5321): one command, one complete
+ * reply. It never sends DATA. Every wait ends at min(per-reply timeout,
+ * end of the target's time budget). */
+#ifndef RELAYTEST_SESSION_H
+#define RELAYTEST_SESSION_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "net.h"
+#include "reply.h"
+#include "text.h"
+#include "transcript.h"
+
+#define SESSION_COMMAND_MAX 1024 /* one command line we send, CRLF excluded */
+
+struct session {
+	struct net_conn conn;
+	struct transcript *log; /* not owned; may be NULL */
+	int timeout_ms;         /* per reply */
+	int64_t end_ms;         /* end of the whole target's budget */
+	int open;               /* connected and not closed by either side */
+	unsigned number;        /* 1 for the first connection to a target, 2 ... */
+	unsigned rejections;    /* 4xx/5xx replies on this connection */
+	unsigned commands;      /* commands sent on this connection */
+	struct reply greeting;
+	struct reply hello; /* the EHLO (or HELO) reply */
+	struct capabilities caps;
+	char helo[TEXT_ARG_MAX + 1]; /* the name we greet with */
+};
+
+/* Prepare s for a target; nothing is connected yet. log may be NULL. */
+void session_init(struct session *s, struct transcript *log, int timeout_ms, int64_t end_ms);
+
+/* Connect to host:port, read the greeting and greet with EHLO helo (HELO
+ * when EHLO is refused with 5xx); helo NULL means our own address literal,
+ * known once connected. The name used is kept in s->helo. Returns 0 with s->open set, or -1 with err:
+ * ERR_RESOLVE/ERR_CONNECT/ERR_TIMEOUT, ERR_REFUSED for a refusing greeting
+ * (554, 421) or refused HELO, ERR_PROTOCOL for a peer that is not SMTP
+ * (HTTP, SSH, TLS on connect, garbage). */
+int session_open(struct session *s, const char *host, const char *port, int family,
+		 const char *helo, struct rt_error *err);
+
+/* Send EHLO name (falling back to HELO on 5xx) and record capabilities when
+ * the reply is positive. Returns as session_command. */
+int session_hello(struct session *s, const char *name, struct reply *r, struct rt_error *err);
+
+/* Send one command line (without CRLF) and read its complete reply into r.
+ * Returns 0 when a reply was read (any code; after a 421 the session is
+ * closed), -1 with err when none could be read; the session is then closed. */
+int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err);
+
+/* Send QUIT, wait briefly for its reply, close. Safe on a closed session. */
+void session_quit(struct session *s);
+
+/* Close without QUIT. */
+void session_close(struct session *s, const char *why);
+
+#endif

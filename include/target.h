@@ -1,0 +1,24 @@
+/* target.h - what the user names as a target: "host", "host:port",
+ * "192.0.2.1", "[192.0.2.1]:2525", "2001:db8::1", "[2001:db8::1]:2525". */
+#ifndef RELAYTEST_TARGET_H
+#define RELAYTEST_TARGET_H
+
+#include <stddef.h>
+
+#include "text.h"
+
+struct target {
+	char name[TEXT_ARG_MAX + 8]; /* as given, for the report */
+	char host[TEXT_ARG_MAX + 1]; /* name or address, without brackets */
+	char port[8];                /* decimal */
+	int literal;                 /* host is an IPv4 or IPv6 address */
+};
+
+/* Parse arg; default_port applies when arg names none. Returns 0, or -1 with
+ * a message in err (capacity cap) naming what is wrong. */
+int target_parse(const char *arg, int default_port, struct target *t, char *err, size_t cap);
+
+/* Parse a port number 1-65535 from text. Returns the port or -1. */
+int target_parse_port(const char *text);
+
+#endif

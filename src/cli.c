@@ -1,0 +1,308 @@
+/* cli.c - getopt_long parsing and validation; nothing here touches the network. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "target.h"
+#include "text.h"
+
+#define CLI_SECONDS_MAX 86400.0
+#define CLI_ERROR_BUDGET_MAX 1000
+
+enum long_only {
+	OPT_ERROR_BUDGET = 256,
+};
+
+static const struct option long_options[] = {
+	{ "port", required_argument, NULL, 'p' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "max-time", required_argument, NULL, 'm' },
+	{ "helo", required_argument, NULL, 'H' },
+	{ "domain", required_argument, NULL, 'd' },
+	{ "from", required_argument, NULL, 'f' },
+	{ "to", required_argument, NULL, 'r' },
+	{ "tests", required_argument, NULL, 'T' },
+	{ "list-tests", no_argument, NULL, 'l' },
+	{ "error-budget", required_argument, NULL, OPT_ERROR_BUDGET },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *out)
+{
+	fputs("usage: relaytest [options] host[:port] ...\n"
+	      "Test whether SMTP servers relay mail for strangers (an open relay).\n"
+	      "Runs RCPT-level tests only: never sends DATA, so no mail is sent.\n"
+	      "\n"
+	      "  -p, --port PORT        port when a target names none (default 25)\n"
+	      "  -4, --ipv4 / -6, --ipv6  connect over IPv4 / IPv6 only\n"
+	      "  -t, --timeout SECONDS  wait for each reply at most this long (default 30)\n"
+	      "  -m, --max-time SECONDS time for each target in all (default 300)\n"
+	      "  -H, --helo NAME        EHLO name (default: this host's FQDN, else our address)\n"
+	      "  -d, --domain DOMAIN    the target's own mail domain (default: from its greeting)\n"
+	      "  -f, --from ADDR        external sender (default " CLI_DEFAULT_FROM ")\n"
+	      "  -r, --to ADDR          external recipient (default " CLI_DEFAULT_TO ")\n"
+	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
+	      "  -l, --list-tests       list the tests and exit\n"
+	      "      --error-budget N   rejections per connection before reconnecting (default 8)\n"
+	      "  -q, --quiet            print nothing when no relaying was found\n"
+	      "  -v, --verbose          add the full SMTP transcript to the report\n"
+	      "  -V, --version / -h, --help\n"
+	      "\n"
+	      "Exit status: 0 not an open relay, 1 open relay, 2 inconclusive,\n"
+	      "3 could not test, 64 usage error. Several targets: the worst of 1, 3, 2, 0.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  relaytest mail.example.com\n"
+	      "  relaytest -v [2001:db8::25]:2525\n"
+	      "  relaytest -q mx1.example.com mx2.example.com   # from cron\n",
+	      out);
+}
+
+void cli_list_tests(FILE *out)
+{
+	fprintf(out, "%-20s %-16s %s\n", "ID", "GROUP", "WHAT IT SENDS");
+	for (size_t i = 0; i < cases_count; i++) {
+		const struct relay_case *tc = &cases_table[i];
+		char sends[256];
+
+		if (tc->group == CASE_HELO)
+			snprintf(sends, sizeof(sends), "EHLO %s; MAIL FROM:%s RCPT TO:%s", tc->helo,
+				 tc->mail_from, tc->rcpt_to);
+		else if (tc->group == CASE_AUTH)
+			snprintf(sends, sizeof(sends), "%s; if 235, MAIL FROM:%s RCPT TO:%s",
+				 tc->auth == CASE_AUTH_LOGIN_RANDOM ? "AUTH LOGIN (random)"
+				 : tc->auth == CASE_AUTH_PLAIN_EMPTY ? "AUTH PLAIN (empty)"
+								     : "AUTH PLAIN (random)",
+				 tc->mail_from, tc->rcpt_to);
+		else
+			snprintf(sends, sizeof(sends), "MAIL FROM:%s RCPT TO:%s", tc->mail_from,
+				 tc->rcpt_to);
+		fprintf(out, "%-20s %-16s %s\n", tc->id, cases_group_name(tc->group), sends);
+		fprintf(out, "%-20s %-16s   %s\n", "", "", tc->description);
+	}
+}
+
+/* A positive number of seconds, at most a day, as milliseconds. */
+static int parse_seconds(const char *opt, const char *arg, int *ms, char *err, size_t cap)
+{
+	char *end = NULL;
+	double v = strtod(arg, &end);
+	char shown[48];
+
+	text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
+	if (end == arg || *end != '\0' || !isfinite(v) || v <= 0) {
+		snprintf(err, cap, "%s '%s': must be a positive number of seconds", opt, shown);
+		return -1;
+	}
+	if (v > CLI_SECONDS_MAX) {
+		snprintf(err, cap, "%s '%s': too large (at most %.0f seconds)", opt, shown,
+			 CLI_SECONDS_MAX);
+		return -1;
+	}
+	*ms = (int)ceil(v * 1000.0);
+	return 0;
+}
+
+static int check_text(const char *opt, const char *arg, const char *forbidden, char *err,
+		      size_t cap)
+{
+	const char *problem = text_check_arg(arg);
+	char shown[48];
+
+	text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
+	if (problem == NULL && forbidden != NULL && strpbrk(arg, forbidden) != NULL)
+		problem = "contains a character not allowed there";
+	if (problem != NULL) {
+		snprintf(err, cap, "%s '%s%s' %s", opt, shown, strlen(arg) > 40 ? "..." : "",
+			 problem);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_address(const char *opt, const char *arg, char *err, size_t cap)
+{
+	const char *at = strrchr(arg, '@');
+
+	if (check_text(opt, arg, "<>()[],;\\", err, cap) < 0)
+		return -1;
+	if (at == NULL || at == arg || at[1] == '\0') {
+		snprintf(err, cap, "%s '%s': must be an address of the form user@domain", opt, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int select_tests(struct config *cfg, const char *list, char *err, size_t cap)
+{
+	char buf[1024];
+	char *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		snprintf(err, cap, "--tests: list too long");
+		return -1;
+	}
+	strcpy(buf, list);
+	memset(cfg->selected, 0, sizeof(cfg->selected));
+	cfg->selected[0] = 1; /* the control test always runs */
+	for (char *id = strtok_r(buf, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
+		const struct relay_case *tc = cases_find(id);
+
+		if (tc == NULL) {
+			char shown[48];
+
+			text_sanitize(shown, sizeof(shown), id, strnlen(id, 40));
+			snprintf(err, cap, "--tests: unknown test '%s' (see --list-tests)", shown);
+			return -1;
+		}
+		cfg->selected[tc - cases_table] = 1;
+	}
+	return 0;
+}
+
+static void set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->action = CLI_RUN;
+	cfg->port = CLI_DEFAULT_PORT;
+	cfg->family = AF_UNSPEC;
+	cfg->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+	cfg->max_time_ms = CLI_DEFAULT_MAX_TIME_MS;
+	cfg->error_budget = CLI_DEFAULT_ERROR_BUDGET;
+	cfg->from = CLI_DEFAULT_FROM;
+	cfg->to = CLI_DEFAULT_TO;
+	for (size_t i = 0; i < cases_count; i++)
+		cfg->selected[i] = 1;
+}
+
+static int parse_option(struct config *cfg, int c, const char *arg, char *err, size_t cap)
+{
+	switch (c) {
+	case 'p':
+		cfg->port = target_parse_port(arg);
+		if (cfg->port < 0) {
+			char shown[48];
+
+			text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
+			snprintf(err, cap, "--port '%s': port must be a number from 1 to 65535", shown);
+			return -1;
+		}
+		return 0;
+	case '4':
+	case '6':
+		if (cfg->family != AF_UNSPEC && cfg->family != (c == '4' ? AF_INET : AF_INET6)) {
+			snprintf(err, cap, "--ipv4 and --ipv6 exclude each other; give one");
+			return -1;
+		}
+		cfg->family = c == '4' ? AF_INET : AF_INET6;
+		return 0;
+	case 't':
+		return parse_seconds("--timeout", arg, &cfg->timeout_ms, err, cap);
+	case 'm':
+		return parse_seconds("--max-time", arg, &cfg->max_time_ms, err, cap);
+	case 'H':
+		cfg->helo = arg;
+		return check_text("--helo", arg, "<>@,;\\\"", err, cap);
+	case 'd':
+		cfg->domain = arg;
+		return check_text("--domain", arg, "<>@,;\\\"", err, cap);
+	case 'f':
+		cfg->from = arg;
+		return check_address("--from", arg, err, cap);
+	case 'r':
+		cfg->to = arg;
+		return check_address("--to", arg, err, cap);
+	case 'T':
+		return select_tests(cfg, arg, err, cap);
+	case OPT_ERROR_BUDGET: {
+		char *end = NULL;
+		long v = strtol(arg, &end, 10);
+
+		if (end == arg || *end != '\0' || v < 3 || v > CLI_ERROR_BUDGET_MAX) {
+			snprintf(err, cap, "--error-budget: must be a whole number from 3 to %d",
+				 CLI_ERROR_BUDGET_MAX);
+			return -1;
+		}
+		cfg->error_budget = (int)v;
+		return 0;
+	}
+	case 'l':
+		cfg->action = CLI_LIST_TESTS;
+		return 0;
+	case 'q':
+		cfg->quiet = 1;
+		return 0;
+	case 'v':
+		cfg->verbose = 1;
+		return 0;
+	case 'V':
+		cfg->action = CLI_VERSION;
+		return 0;
+	case 'h':
+		cfg->action = CLI_HELP;
+		return 0;
+	default:
+		/* getopt has printed what was wrong. */
+		snprintf(err, cap, "invalid option");
+		return -1;
+	}
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
+{
+	int c;
+
+	set_defaults(cfg);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:lqvVh", long_options, NULL)) !=
+	       -1) {
+		if (c == '?') {
+			if (optopt != 0)
+				snprintf(err, cap, "unknown option '-%c'", optopt);
+			else
+				snprintf(err, cap, "unknown option '%.60s'", argv[optind - 1]);
+			return -1;
+		}
+		if (c == ':') {
+			snprintf(err, cap, "option '%.60s' needs a value", argv[optind - 1]);
+			return -1;
+		}
+		if (parse_option(cfg, c, optarg, err, cap) < 0)
+			return -1;
+	}
+	cfg->targets = argv + optind;
+	cfg->ntargets = argc - optind;
+	if (cfg->action != CLI_RUN)
+		return 0;
+	if (cfg->quiet && cfg->verbose) {
+		snprintf(err, cap, "--quiet and --verbose exclude each other; give one");
+		return -1;
+	}
+	if (cfg->ntargets == 0) {
+		snprintf(err, cap, "no target given: name a mail server, e.g. relaytest mail.example.com");
+		return -1;
+	}
+	if (strcasecmp(cfg->from, cfg->to) == 0) {
+		snprintf(err, cap, "--from and --to must differ: both are %s", cfg->to);
+		return -1;
+	}
+	for (int i = 0; i < cfg->ntargets; i++) {
+		struct target t;
+
+		if (target_parse(cfg->targets[i], cfg->port, &t, err, cap) < 0)
+			return -1;
+	}
+	return 0;
+}

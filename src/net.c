@@ -1,0 +1,273 @@
+/* net.c - connect, read and write with absolute deadlines. */
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t net_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t net_deadline(int timeout_ms, int64_t end_ms)
+{
+	int64_t d = net_now_ms() + timeout_ms;
+
+	return d < end_ms ? d : end_ms;
+}
+
+void net_init(struct net_conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+/* poll() one descriptor until deadline, retrying EINTR. Returns poll's result. */
+static int wait_for(int fd, short events, int64_t deadline, short *revents)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
+		int64_t left = deadline - net_now_ms();
+		int n;
+
+		if (left < 0)
+			left = 0;
+		n = poll(&pfd, 1, left > 86400000 ? 86400000 : (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		*revents = pfd.revents;
+		return n;
+	}
+}
+
+static void address_text(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	const void *where = sa->sa_family == AF_INET6
+				    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+				    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (inet_ntop(sa->sa_family, where, buf, (socklen_t)cap) == NULL)
+		buf[0] = '\0';
+}
+
+/* One bounded connect: non-blocking connect, poll for POLLOUT, SO_ERROR. */
+static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_error *err,
+		       const char *shown)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int flags, soerr = 0;
+	socklen_t soerrlen = sizeof(soerr);
+	short revents = 0;
+
+	if (fd < 0) {
+		error_set(err, ERR_CONNECT, "cannot create a socket for %s: %s", shown,
+			  strerror(errno));
+		return -1;
+	}
+	flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+		error_set(err, ERR_CONNECT, "cannot connect to %s: %s", shown, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (wait_for(fd, POLLOUT, deadline, &revents) == 0) {
+		error_set(err, ERR_TIMEOUT, "connection to %s timed out", shown);
+		close(fd);
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &soerrlen) < 0)
+		soerr = errno;
+	if (soerr != 0) {
+		error_set(err, ERR_CONNECT, "cannot connect to %s: %s", shown, strerror(soerr));
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, flags);
+	return fd;
+}
+
+int net_connect(struct net_conn *c, const char *host, const char *port, int family,
+		int timeout_ms, int64_t end_ms, struct rt_error *err)
+{
+	struct addrinfo hints, *list = NULL;
+	int rc;
+
+	net_init(c);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	rc = getaddrinfo(host, port, &hints, &list);
+	if (rc != 0) {
+		error_set(err, ERR_RESOLVE, "cannot resolve %s: %s", host,
+			  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
+		char addr[NET_ADDR_MAX], shown[NET_ADDR_MAX + 16];
+		int64_t deadline = net_deadline(timeout_ms, end_ms);
+		int fd;
+
+		if (net_now_ms() >= end_ms) {
+			error_set(err, ERR_TIMEOUT, "time limit reached before %s answered", host);
+			break;
+		}
+		address_text(ai->ai_addr, addr, sizeof(addr));
+		snprintf(shown, sizeof(shown), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+			 addr, port);
+		fd = connect_one(ai, deadline, err, shown);
+		if (fd >= 0) {
+			struct sockaddr_storage local;
+			socklen_t locallen = sizeof(local);
+
+			c->fd = fd;
+			c->family = ai->ai_family;
+			memcpy(c->peer_addr, addr, sizeof(addr));
+			if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+				address_text((struct sockaddr *)&local, c->local_addr,
+					     sizeof(c->local_addr));
+			break;
+		}
+	}
+	freeaddrinfo(list);
+	return c->fd >= 0 ? 0 : -1;
+}
+
+/* Refill the read buffer: wait for data until deadline, then recv once. */
+static int fill(struct net_conn *c, int64_t deadline, struct rt_error *err)
+{
+	short revents = 0;
+	ssize_t n;
+
+	if (c->rpos > 0) {
+		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+		c->rlen -= c->rpos;
+		c->rpos = 0;
+	}
+	if (wait_for(c->fd, POLLIN, deadline, &revents) == 0) {
+		error_set(err, ERR_TIMEOUT, "no reply from the server in time");
+		return -1;
+	}
+	do
+		n = recv(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n < 0) {
+		error_set(err, ERR_CLOSED, "the connection failed: %s", strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		error_set(err, ERR_CLOSED, "the server closed the connection");
+		return -1;
+	}
+	c->rlen += (size_t)n;
+	c->bytes_in += (size_t)n;
+	if (c->bytes_in > NET_SESSION_BYTES_MAX) {
+		error_set(err, ERR_PROTOCOL, "the server sent more than %d bytes on one connection",
+			  NET_SESSION_BYTES_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int net_read_line(struct net_conn *c, char *buf, size_t cap, size_t *len, int64_t deadline,
+		  struct rt_error *err)
+{
+	for (;;) {
+		char *start = c->rbuf + c->rpos;
+		size_t avail = c->rlen - c->rpos;
+		char *lf = memchr(start, '\n', avail);
+
+		if (lf != NULL) {
+			size_t n = (size_t)(lf - start);
+
+			c->rpos += n + 1;
+			if (n > 0 && start[n - 1] == '\r')
+				n--;
+			if (n >= cap) {
+				error_set(err, ERR_PROTOCOL,
+					  "reply line longer than %zu bytes", cap - 1);
+				return -1;
+			}
+			memcpy(buf, start, n);
+			buf[n] = '\0';
+			*len = n;
+			return 0;
+		}
+		/* A line that has not ended within cap (+CR) bytes never will fit. */
+		if (avail > cap || avail >= sizeof(c->rbuf)) {
+			error_set(err, ERR_PROTOCOL, "reply line longer than %zu bytes", cap - 1);
+			return -1;
+		}
+		if (fill(c, deadline, err) < 0)
+			return -1;
+	}
+}
+
+int net_has_unread(struct net_conn *c)
+{
+	short revents = 0;
+
+	if (c->rpos < c->rlen)
+		return 1;
+	return c->fd >= 0 && wait_for(c->fd, POLLIN, 0, &revents) > 0 && (revents & POLLIN);
+}
+
+int net_peek_byte(struct net_conn *c, unsigned char *byte, int64_t deadline)
+{
+	if (c->rpos == c->rlen && fill(c, deadline, NULL) < 0)
+		return 0;
+	if (c->rpos == c->rlen)
+		return 0;
+	*byte = (unsigned char)c->rbuf[c->rpos];
+	return 1;
+}
+
+int net_write_all(struct net_conn *c, const char *data, size_t len, int64_t deadline,
+		  struct rt_error *err)
+{
+	while (len > 0) {
+		short revents = 0;
+		ssize_t n;
+
+		if (wait_for(c->fd, POLLOUT, deadline, &revents) == 0) {
+			error_set(err, ERR_TIMEOUT, "the server stopped reading our commands");
+			return -1;
+		}
+		n = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (n < 0) {
+			error_set(err, ERR_CLOSED, "cannot send to the server: %s", strerror(errno));
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void net_close(struct net_conn *c)
+{
+	int saved = errno;
+
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->rpos = c->rlen = 0;
+	errno = saved;
+}

@@ -1,0 +1,218 @@
+/* reply.c - the SMTP reply parser. */
+#include "reply.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text.h"
+
+int reply_parse_line(const char *line, size_t len, int *code, int *more,
+		     const char **text, size_t *textlen)
+{
+	if (len < 3)
+		return -1;
+	if (line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '5' ||
+	    !isdigit((unsigned char)line[2]))
+		return -1;
+	*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	if (len == 3) {
+		*more = 0;
+		*text = line + 3;
+		*textlen = 0;
+		return 0;
+	}
+	if (line[3] != ' ' && line[3] != '-')
+		return -1;
+	*more = line[3] == '-';
+	*text = line + 4;
+	*textlen = len - 4;
+	return 0;
+}
+
+void reply_init(struct reply *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+/* An RFC 3463 code "c.sss.ddd" at the start of text, whose class matches the
+ * reply's first digit, followed by a space or the end. */
+static void parse_enhanced(struct reply *r, const char *text, size_t len)
+{
+	size_t i = 0;
+	int part_digits[3] = { 0, 0, 0 };
+	int part = 0;
+
+	if (len == 0 || text[0] - '0' != r->code / 100)
+		return;
+	for (i = 0; i < len && text[i] != ' '; i++) {
+		if (text[i] == '.') {
+			if (++part > 2)
+				return;
+		} else if (isdigit((unsigned char)text[i])) {
+			part_digits[part]++;
+		} else {
+			return;
+		}
+	}
+	if (part != 2 || part_digits[0] != 1 || part_digits[1] < 1 || part_digits[1] > 3 ||
+	    part_digits[2] < 1 || part_digits[2] > 3)
+		return;
+	memcpy(r->enhanced, text, i);
+	r->enhanced[i] = '\0';
+}
+
+static void append_text(struct reply *r, const char *text, size_t len)
+{
+	size_t used = strlen(r->text);
+
+	if (r->nlines > 0) {
+		if (used + 1 >= sizeof(r->text))
+			return;
+		r->text[used++] = '\n';
+		r->text[used] = '\0';
+	}
+	text_sanitize(r->text + used, sizeof(r->text) - used, text, len);
+}
+
+int reply_add_line(struct reply *r, const char *line, size_t len, struct rt_error *err)
+{
+	int code = 0, more = 0;
+	const char *text = NULL;
+	size_t textlen = 0;
+	char shown[80];
+
+	if (reply_parse_line(line, len, &code, &more, &text, &textlen) < 0) {
+		text_sanitize(shown, sizeof(shown), line, len < 60 ? len : 60);
+		error_set(err, ERR_PROTOCOL, "not an SMTP reply line: \"%s\"", shown);
+		return -1;
+	}
+	if (r->nlines == 0) {
+		r->code = code;
+		parse_enhanced(r, text, textlen);
+	} else if (code != r->code) {
+		error_set(err, ERR_PROTOCOL,
+			  "reply line with code %d continues a reply that began with %d", code,
+			  r->code);
+		return -1;
+	}
+	if (r->nlines >= REPLY_LINES_MAX) {
+		error_set(err, ERR_PROTOCOL, "reply has more than %d lines", REPLY_LINES_MAX);
+		return -1;
+	}
+	append_text(r, text, textlen);
+	r->nlines++;
+	r->complete = !more;
+	return r->complete;
+}
+
+int reply_line(const struct reply *r, size_t n, char *buf, size_t cap)
+{
+	const char *p = r->text;
+
+	for (size_t i = 0; i < n; i++) {
+		p = strchr(p, '\n');
+		if (p == NULL) {
+			buf[0] = '\0';
+			return -1;
+		}
+		p++;
+	}
+	if (n >= r->nlines) {
+		buf[0] = '\0';
+		return -1;
+	}
+	size_t len = strcspn(p, "\n");
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+static void append_word(char *dst, size_t cap, const char *word)
+{
+	size_t used = strlen(dst);
+
+	if (used > 0 && used + 1 < cap)
+		dst[used++] = ' ';
+	dst[used] = '\0';
+	text_copy(dst + used, cap - used, word);
+}
+
+static void parse_auth_mechs(struct capabilities *caps, const char *args)
+{
+	char word[64];
+
+	while (*args != '\0') {
+		size_t n;
+
+		while (*args == ' ' || *args == '=')
+			args++;
+		n = strcspn(args, " ");
+		if (n == 0)
+			break;
+		if (n < sizeof(word)) {
+			memcpy(word, args, n);
+			word[n] = '\0';
+			if (strcasecmp(word, "PLAIN") == 0)
+				caps->auth_plain = 1;
+			else if (strcasecmp(word, "LOGIN") == 0)
+				caps->auth_login = 1;
+			if (!text_contains_ci(caps->auth_mechs, word))
+				append_word(caps->auth_mechs, sizeof(caps->auth_mechs), word);
+		}
+		args += n;
+	}
+}
+
+void reply_capabilities(const struct reply *ehlo, struct capabilities *caps)
+{
+	char line[REPLY_TEXT_MAX];
+
+	memset(caps, 0, sizeof(*caps));
+	caps->esmtp = ehlo->code == 250;
+	/* Line 0 is the server's name and greeting; keywords follow. */
+	for (size_t i = 1; reply_line(ehlo, i, line, sizeof(line)) == 0; i++) {
+		size_t kwlen = strcspn(line, " =");
+		const char *args = line + kwlen;
+
+		append_word(caps->list, sizeof(caps->list), line);
+		if (kwlen == 10 && strncasecmp(line, "PIPELINING", 10) == 0)
+			caps->pipelining = 1;
+		else if (kwlen == 8 && strncasecmp(line, "STARTTLS", 8) == 0)
+			caps->starttls = 1;
+		else if (kwlen == 4 && strncasecmp(line, "SIZE", 4) == 0)
+			caps->size = strtol(args + (*args != '\0'), NULL, 10);
+		else if (kwlen == 4 && strncasecmp(line, "AUTH", 4) == 0) {
+			/* "AUTH=PLAIN LOGIN" is the pre-RFC 4954 form some servers still send. */
+			caps->auth = 1;
+			parse_auth_mechs(caps, args);
+		}
+	}
+}
+
+static int is_host_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '.' || c == '_' || c == '[' ||
+	       c == ']' || c == ':';
+}
+
+int reply_greeting_host(const struct reply *greeting, char *buf, size_t cap)
+{
+	size_t len = strcspn(greeting->text, " \n");
+
+	buf[0] = '\0';
+	if (len == 0 || len >= cap || len > TEXT_ARG_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!is_host_char(greeting->text[i]))
+			return -1;
+	/* A bare word ("ESMTP", "Welcome") is not a host name; require a dot or a literal. */
+	if (memchr(greeting->text, '.', len) == NULL && greeting->text[0] != '[')
+		return -1;
+	memcpy(buf, greeting->text, len);
+	buf[len] = '\0';
+	return 0;
+}

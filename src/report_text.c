@@ -1,0 +1,155 @@
+/* report_text.c - the plain-text report: fits a terminal, reads well in mail. */
+#include "report.h"
+
+#include <string.h>
+
+#include "version.h"
+
+static void print_multiline(FILE *out, const char *label, const char *text)
+{
+	const char *line = text;
+
+	fprintf(out, "%-10s ", label);
+	for (;;) {
+		size_t n = strcspn(line, "\n");
+
+		fprintf(out, "%.*s\n", (int)n, line);
+		if (line[n] == '\0')
+			break;
+		line += n + 1;
+		fprintf(out, "%-10s ", "");
+	}
+}
+
+static void print_header(FILE *out, const struct target_result *res)
+{
+	char greeting[REPLY_TEXT_MAX + 8];
+
+	fprintf(out, "relaytest %s report for %s\n\n", RELAYTEST_VERSION, res->target.name);
+	if (!res->tested) {
+		fprintf(out, "%-10s %s port %s\n", "Server", res->target.host, res->target.port);
+		return;
+	}
+	fprintf(out, "%-10s %s port %s, %u connection%s\n", "Server", res->address,
+		res->target.port, res->connections, res->connections == 1 ? "" : "s");
+	snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code, res->greeting.text);
+	print_multiline(out, "Greeting", greeting);
+	fprintf(out, "%-10s %s\n", "EHLO",
+		!res->caps.esmtp  ? "(refused; fell back to HELO, no extensions)"
+		: res->caps.list[0] ? res->caps.list
+				    : "(no extensions)");
+	fprintf(out, "%-10s %s\n", "HELO name", res->helo);
+	fprintf(out, "%-10s %s (%s)\n", "Domain", res->domain, res->domain_source);
+	fprintf(out, "%-10s %s -> %s (external sender and recipient)\n", "Addresses", res->from,
+		res->to);
+}
+
+static void result_words(const struct test_result *tr, char *buf, size_t cap)
+{
+	const char *reason = classify_reason_name(tr->reason);
+
+	switch (tr->verdict) {
+	case VERDICT_ACCEPTED:
+		if (tr->reason == REASON_CONTROL_OK)
+			snprintf(buf, cap, "accepted (control)");
+		else
+			snprintf(buf, cap, "ACCEPTED: %s", reason);
+		break;
+	case VERDICT_DENIED:
+		snprintf(buf, cap, "denied: %s", reason);
+		break;
+	case VERDICT_TEMPFAIL:
+		snprintf(buf, cap, "temp-fail: %s", reason);
+		break;
+	case VERDICT_ERROR:
+		snprintf(buf, cap, "ERROR: %s", reason);
+		break;
+	default:
+		snprintf(buf, cap, "skipped");
+		break;
+	}
+	if (tr->stage == STAGE_MAIL || tr->stage == STAGE_HELO) {
+		size_t used = strlen(buf);
+
+		if (tr->verdict == VERDICT_DENIED || tr->verdict == VERDICT_TEMPFAIL)
+			snprintf(buf + used, cap - used, " at %s", run_stage_name(tr->stage));
+	}
+}
+
+static void print_test(FILE *out, const struct test_result *tr)
+{
+	char words[64], code[32];
+
+	result_words(tr, words, sizeof(words));
+	if (tr->code != 0)
+		snprintf(code, sizeof(code), "%d %s", tr->code, tr->enhanced);
+	else
+		snprintf(code, sizeof(code), "-");
+	fprintf(out, "%-20s %-32s %-10s ", tr->tc->id, words, code);
+	if (tr->verdict == VERDICT_SKIPPED || (tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
+		fprintf(out, "%s\n", tr->note);
+	else if (tr->tc->group == CASE_HELO && tr->helo[0] != '\0')
+		fprintf(out, "EHLO %s; %s -> %s\n", tr->helo, tr->mail_from, tr->rcpt_to);
+	else if (tr->mail_from[0] != '\0')
+		fprintf(out, "%s -> %s\n", tr->mail_from, tr->rcpt_to);
+	else
+		fprintf(out, "\n");
+	if (tr->verdict == VERDICT_SKIPPED)
+		return;
+	if (tr->note[0] != '\0' && !(tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
+		fprintf(out, "%-20s note: %s\n", "", tr->note);
+	if (tr->verdict == VERDICT_ERROR)
+		fprintf(out, "%-20s %s: %s\n", "", tr->code != 0 ? "server" : "why", tr->text);
+	else if (tr->verdict == VERDICT_TEMPFAIL ||
+		 (tr->verdict == VERDICT_ACCEPTED && tr->reason != REASON_CONTROL_OK) ||
+		 (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED))
+		fprintf(out, "%-20s server: %d %s\n", "", tr->code, tr->text);
+}
+
+void report_result_line(FILE *out, const struct target_result *res)
+{
+	const size_t *n = res->counts;
+	size_t run = n[VERDICT_ACCEPTED] + n[VERDICT_DENIED] + n[VERDICT_TEMPFAIL] +
+		     n[VERDICT_ERROR];
+	double secs = res->elapsed_ms / 1000.0;
+
+	switch (res->status) {
+	case RUN_OPEN:
+		fprintf(out, "Result: OPEN RELAY: %zu of %zu relay tests accepted", n[VERDICT_ACCEPTED],
+			run);
+		break;
+	case RUN_CLOSED:
+		fprintf(out, "Result: not an open relay: all %zu relay tests denied", run);
+		break;
+	case RUN_INCONCLUSIVE:
+		fprintf(out, "Result: INCONCLUSIVE: no relay test accepted, but %zu could not be decided",
+			n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR]);
+		break;
+	default:
+		fprintf(out, "Result: COULD NOT TEST: %s (%.2f s)\n", res->error.msg, secs);
+		return;
+	}
+	fprintf(out, " (%zu accepted, %zu denied, %zu temporary failures, %zu errors, %zu skipped) in %.2f s\n",
+		n[VERDICT_ACCEPTED], n[VERDICT_DENIED], n[VERDICT_TEMPFAIL], n[VERDICT_ERROR],
+		n[VERDICT_SKIPPED], secs);
+}
+
+void report_text(FILE *out, const struct target_result *res)
+{
+	print_header(out, res);
+	if (res->tested) {
+		fprintf(out, "\n%-20s %-32s %-10s %s\n", "TEST", "RESULT", "REPLY",
+			"MAIL FROM -> RCPT TO");
+		for (size_t i = 0; i < res->ntests; i++)
+			print_test(out, &res->tests[i]);
+	}
+	if (res->nwarnings > 0) {
+		fprintf(out, "\nWarnings:\n");
+		for (size_t i = 0; i < res->nwarnings; i++)
+			fprintf(out, "  - %s\n", res->warnings[i]);
+	}
+	if (res->log.len > 0)
+		fprintf(out, "\nTranscript:\n%s", res->log.buf);
+	fprintf(out, "\n");
+	report_result_line(out, res);
+}

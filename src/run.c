@@ -1,0 +1,579 @@
+/* run.c - walk the test table against one target, with reconnects. */
+#include "run.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "session.h"
+
+/* The most rejections one test can cause (MAIL refused, then MAIL <> refused). */
+#define RUN_TEST_REJECTIONS_MAX 2
+/* Consecutive failed reconnects after which the rest is "not reached". */
+#define RUN_RECONNECT_FAILURES_MAX 2
+
+enum step {
+	STEP_DONE,       /* the test has its verdict */
+	STEP_INTERRUPTED /* the connection went away mid-test; err says how */
+};
+
+struct runner {
+	const struct config *cfg;
+	struct target_result *res;
+	struct session s;
+	struct case_vars vars;
+	int fresh; /* nothing run on this connection since the greeting */
+	int dirty; /* this connection may not carry another test (after AUTH) */
+};
+
+static const char *const stage_names[] = {
+	[STAGE_NONE] = "",   [STAGE_CONNECT] = "connect", [STAGE_HELO] = "EHLO",
+	[STAGE_AUTH] = "AUTH", [STAGE_MAIL] = "MAIL",       [STAGE_RCPT] = "RCPT",
+};
+
+const char *run_stage_name(enum run_stage stage)
+{
+	return stage_names[stage];
+}
+
+int run_worse_status(int a, int b)
+{
+	static const int rank[] = { [RUN_CLOSED] = 0, [RUN_INCONCLUSIVE] = 1,
+				    [RUN_UNTESTED] = 2, [RUN_OPEN] = 3 };
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+static void add_warning(struct target_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add_warning(struct target_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->nwarnings >= RUN_WARNINGS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->warnings[res->nwarnings++], RUN_WARNING_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* The HELO name: --helo, else this host's name when it is fully qualified,
+ * else our own address literal (RFC 5321 4.1.4). No DNS is consulted. */
+static void choose_helo(const struct config *cfg, char *buf, size_t cap)
+{
+	char name[256];
+
+	buf[0] = '\0';
+	if (cfg->helo != NULL) {
+		text_copy(buf, cap, cfg->helo);
+		return;
+	}
+	if (gethostname(name, sizeof(name)) == 0) {
+		name[sizeof(name) - 1] = '\0';
+		if (strchr(name, '.') != NULL && name[strlen(name) - 1] != '.' &&
+		    text_check_arg(name) == NULL)
+			text_copy(buf, cap, name);
+	}
+}
+
+static int open_session(struct runner *r, struct rt_error *err)
+{
+	struct target_result *res = r->res;
+	int rc = session_open(&r->s, res->target.host, res->target.port, r->cfg->family,
+			      res->helo[0] != '\0' ? res->helo : NULL, err);
+
+	/* The first connection fixes the name every later one greets with. */
+	if (res->helo[0] == '\0' && r->s.helo[0] != '\0')
+		text_copy(res->helo, sizeof(res->helo), r->s.helo);
+	res->connections = r->s.number;
+	r->fresh = 1;
+	r->dirty = 0;
+	return rc;
+}
+
+static void set_reply(struct test_result *tr, const struct reply *rp, enum run_stage stage)
+{
+	tr->code = rp->code;
+	tr->stage = stage;
+	memcpy(tr->enhanced, rp->enhanced, sizeof(tr->enhanced));
+	reply_line(rp, 0, tr->text, sizeof(tr->text));
+}
+
+static void set_verdict(struct test_result *tr, const struct reply *rp, enum run_stage stage)
+{
+	set_reply(tr, rp, stage);
+	tr->verdict = classify_reply(rp, &tr->reason);
+}
+
+/* A reply that ends the connection (421) is an interruption, not a verdict. */
+static enum step command(struct runner *r, const char *cmd, struct reply *rp,
+			 struct rt_error *err)
+{
+	if (session_command(&r->s, cmd, rp, err) < 0)
+		return STEP_INTERRUPTED;
+	r->fresh = 0;
+	if (rp->code == 421) {
+		char line[REPLY_TEXT_MAX];
+
+		reply_line(rp, 0, line, sizeof(line));
+		error_set(err, ERR_REFUSED, "421 %s", line);
+		return STEP_INTERRUPTED;
+	}
+	return STEP_DONE;
+}
+
+/* MAIL then RCPT; a recipient trick whose sender is refused retries with <>. */
+static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char *from,
+			   const char *to, int retry_null, struct rt_error *err)
+{
+	char cmd[SESSION_COMMAND_MAX];
+	struct reply rp;
+
+	text_copy(tr->mail_from, sizeof(tr->mail_from), from);
+	text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
+	snprintf(cmd, sizeof(cmd), "MAIL FROM:%s", from);
+	if (command(r, cmd, &rp, err) != STEP_DONE)
+		return STEP_INTERRUPTED;
+	if (rp.code / 100 != 2 && retry_null) {
+		char refused[REPLY_TEXT_MAX];
+
+		reply_line(&rp, 0, refused, sizeof(refused));
+		text_format(tr->note, sizeof(tr->note), "sender %s refused at MAIL (%d %s); retried with <>",
+			 from, rp.code, refused);
+		tr->null_sender_retry = 1;
+		text_copy(tr->mail_from, sizeof(tr->mail_from), "<>");
+		if (command(r, "MAIL FROM:<>", &rp, err) != STEP_DONE)
+			return STEP_INTERRUPTED;
+	}
+	if (rp.code / 100 != 2) {
+		set_verdict(tr, &rp, STAGE_MAIL);
+		if (tr->verdict == VERDICT_ACCEPTED || tr->verdict == VERDICT_ERROR) {
+			/* 1xx/3xx to MAIL is not SMTP. */
+			tr->verdict = VERDICT_ERROR;
+			tr->reason = REASON_PROTOCOL;
+		}
+		return STEP_DONE;
+	}
+	snprintf(cmd, sizeof(cmd), "RCPT TO:%s", to);
+	if (command(r, cmd, &rp, err) != STEP_DONE)
+		return STEP_INTERRUPTED;
+	set_verdict(tr, &rp, STAGE_RCPT);
+	return STEP_DONE;
+}
+
+static void fail_test(struct test_result *tr, enum reason why, const char *msg)
+{
+	tr->verdict = VERDICT_ERROR;
+	tr->reason = why;
+	tr->code = 0;
+	tr->enhanced[0] = '\0';
+	text_copy(tr->text, sizeof(tr->text), msg);
+}
+
+/* Expand the case's MAIL and RCPT templates into buffers of RUN_ADDR_MAX. */
+static int expand_addresses(struct test_result *tr, const struct case_vars *v, char *from,
+			    char *to)
+{
+	if (cases_expand(tr->tc->mail_from, v, from, RUN_ADDR_MAX) < 0 ||
+	    cases_expand(tr->tc->rcpt_to, v, to, RUN_ADDR_MAX) < 0) {
+		fail_test(tr, REASON_PROTOCOL, "an expanded address is too long");
+		return -1;
+	}
+	return 0;
+}
+
+static enum step run_plain(struct runner *r, struct test_result *tr, struct rt_error *err)
+{
+	const struct relay_case *tc = tr->tc;
+	char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
+
+	if (expand_addresses(tr, &r->vars, from, to) < 0)
+		return STEP_DONE;
+	if (mail_rcpt(r, tr, from, to, tc->group == CASE_RECIPIENT, err) != STEP_DONE)
+		return STEP_INTERRUPTED;
+	if (tc->group == CASE_CONTROL && tr->verdict == VERDICT_ACCEPTED)
+		tr->reason = REASON_CONTROL_OK;
+	return STEP_DONE;
+}
+
+static enum step run_helo(struct runner *r, struct test_result *tr, struct rt_error *err)
+{
+	char name[RUN_ADDR_MAX], cmd[SESSION_COMMAND_MAX];
+	char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
+	struct reply rp;
+
+	if (cases_expand(tr->tc->helo, &r->vars, name, sizeof(name)) < 0 ||
+	    expand_addresses(tr, &r->vars, from, to) < 0) {
+		fail_test(tr, REASON_PROTOCOL, "an expanded address or name is too long");
+		return STEP_DONE;
+	}
+	text_copy(tr->helo, sizeof(tr->helo), name);
+	snprintf(cmd, sizeof(cmd), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", name);
+	if (command(r, cmd, &rp, err) != STEP_DONE)
+		return STEP_INTERRUPTED;
+	if (rp.code != 250) {
+		set_verdict(tr, &rp, STAGE_HELO);
+		if (tr->verdict == VERDICT_ACCEPTED)
+			tr->verdict = VERDICT_ERROR, tr->reason = REASON_PROTOCOL;
+	} else if (mail_rcpt(r, tr, from, to, 0, err) != STEP_DONE) {
+		return STEP_INTERRUPTED;
+	}
+	/* Greet as ourselves again (which also ends the transaction, RFC 5321
+	 * 4.1.4) so later tests are not run under the borrowed name. */
+	snprintf(cmd, sizeof(cmd), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", r->res->helo);
+	if (command(r, cmd, &rp, err) != STEP_DONE || rp.code != 250)
+		r->dirty = 1;
+	return STEP_DONE;
+}
+
+static enum step run_auth(struct runner *r, struct test_result *tr, struct rt_error *err)
+{
+	struct auth_dialogue d;
+	struct reply rp;
+	char cmd[SESSION_COMMAND_MAX];
+
+	auth_start(&d, tr->tc->auth);
+	text_copy(tr->note, sizeof(tr->note), d.description);
+	while (auth_next(&d, cmd, sizeof(cmd)) == 0) {
+		if (command(r, cmd, &rp, err) != STEP_DONE)
+			return STEP_INTERRUPTED;
+		if (rp.code != 334)
+			break;
+	}
+	r->dirty = 1; /* credentials, good or bad, stay with this connection */
+	set_reply(tr, &rp, STAGE_AUTH);
+	if (rp.code == 235) {
+		char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
+		struct test_result then = *tr;
+		size_t used;
+
+		tr->verdict = VERDICT_ACCEPTED;
+		tr->reason = REASON_AUTH_BOGUS;
+		if (expand_addresses(&then, &r->vars, from, to) < 0)
+			return STEP_DONE;
+		then.note[0] = '\0';
+		if (mail_rcpt(r, &then, from, to, 0, err) != STEP_DONE)
+			return STEP_DONE; /* the 235 alone is the finding */
+		used = strlen(tr->note);
+		snprintf(tr->note + used, sizeof(tr->note) - used,
+			 "; then %s -> %s: %d %s (%s)", from, to, then.code, then.enhanced,
+			 classify_verdict_name(then.verdict));
+		text_copy(tr->mail_from, sizeof(tr->mail_from), from);
+		text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
+		return STEP_DONE;
+	}
+	tr->verdict = classify_reply(&rp, &tr->reason);
+	if (rp.code == 334 || tr->verdict == VERDICT_ACCEPTED) {
+		/* A 334 after the last answer, or any other 2xx, is off-script. */
+		tr->verdict = VERDICT_ERROR;
+		tr->reason = REASON_PROTOCOL;
+	} else if (tr->verdict == VERDICT_DENIED && tr->reason != REASON_TLS_REQUIRED) {
+		tr->reason = REASON_AUTH_FAILED;
+	}
+	return STEP_DONE;
+}
+
+static enum step run_case(struct runner *r, struct test_result *tr, struct rt_error *err)
+{
+	struct reply rp;
+
+	if (!r->fresh && command(r, "RSET", &rp, err) != STEP_DONE)
+		return STEP_INTERRUPTED;
+	if (!r->fresh && rp.code != 250) {
+		error_set(err, ERR_PROTOCOL, "RSET was answered %d", rp.code);
+		session_close(&r->s, "RSET refused");
+		return STEP_INTERRUPTED;
+	}
+	switch (tr->tc->group) {
+	case CASE_HELO:
+		return run_helo(r, tr, err);
+	case CASE_AUTH:
+		return run_auth(r, tr, err);
+	default:
+		return run_plain(r, tr, err);
+	}
+}
+
+static enum reason reason_of(const struct rt_error *err)
+{
+	switch (err->kind) {
+	case ERR_TIMEOUT:
+		return REASON_TIMEOUT;
+	case ERR_PROTOCOL:
+		return REASON_PROTOCOL;
+	case ERR_REFUSED:
+		return REASON_CLOSING;
+	default:
+		return REASON_CONNECTION;
+	}
+}
+
+/* Whether the case cannot run against this server; if so, the note says why. */
+static int skip_reason(const struct target_result *res, const struct relay_case *tc, char *note,
+		       size_t cap)
+{
+	const struct capabilities *caps = &res->caps;
+	int plain = tc->auth == CASE_AUTH_PLAIN_RANDOM || tc->auth == CASE_AUTH_PLAIN_EMPTY;
+
+	if (res->greeting_host[0] == '\0' &&
+	    (cases_uses(tc->mail_from, "host") || cases_uses(tc->rcpt_to, "host") ||
+	     cases_uses(tc->helo, "host"))) {
+		text_copy(note, cap, "the greeting named no host name to test with");
+		return 1;
+	}
+	if (tc->group != CASE_AUTH)
+		return 0;
+	if (!caps->auth) {
+		snprintf(note, cap, "the server does not offer AUTH%s",
+			 caps->starttls ? " (it may offer it only after STARTTLS, which relaytest "
+					  "does not speak)"
+					: "");
+		return 1;
+	}
+	if (plain ? !caps->auth_plain : !caps->auth_login) {
+		snprintf(note, cap, "AUTH %s is not offered (offered: %s)", plain ? "PLAIN" : "LOGIN",
+			 caps->auth_mechs);
+		return 1;
+	}
+	return 0;
+}
+
+/* Whether the next test must start on a new connection. */
+static int needs_fresh_connection(const struct runner *r, const struct relay_case *tc)
+{
+	if (!r->s.open || r->dirty)
+		return 1;
+	if (tc->group == CASE_AUTH && !r->fresh)
+		return 1;
+	return r->s.rejections + RUN_TEST_REJECTIONS_MAX > (unsigned)r->cfg->error_budget;
+}
+
+static void run_table(struct runner *r)
+{
+	struct target_result *res = r->res;
+	int reconnect_failures = 0;
+	const char *stop = NULL; /* set: every remaining test is not reached */
+	char stop_msg[ERROR_MSG_MAX + 64];
+
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+		int64_t started = net_now_ms();
+
+		if (stop == NULL && skip_reason(res, tr->tc, tr->note, sizeof(tr->note))) {
+			tr->verdict = VERDICT_SKIPPED;
+			tr->reason = REASON_NOT_OFFERED;
+			continue;
+		}
+		while (stop == NULL && tr->attempts < 2) {
+			struct rt_error err;
+
+			error_clear(&err);
+			if (net_now_ms() >= r->s.end_ms) {
+				stop = "the time limit for this target ran out first (--max-time)";
+				break;
+			}
+			if (needs_fresh_connection(r, tr->tc)) {
+				session_quit(&r->s);
+				if (open_session(r, &err) < 0) {
+					tr->attempts++;
+					if (++reconnect_failures >= RUN_RECONNECT_FAILURES_MAX) {
+						snprintf(stop_msg, sizeof(stop_msg),
+							 "could not reconnect: %s", err.msg);
+						stop = stop_msg;
+					} else if (tr->attempts >= 2) {
+						fail_test(tr, reason_of(&err), err.msg);
+					}
+					continue;
+				}
+				reconnect_failures = 0;
+			}
+			tr->attempts++;
+			tr->connection = r->s.number;
+			if (run_case(r, tr, &err) == STEP_DONE)
+				break;
+			transcript_note(&res->log, "test %s interrupted: %s", tr->tc->id, err.msg);
+			if (tr->attempts >= 2 || err.kind == ERR_TIMEOUT) {
+				/* A timeout already cost a full wait; another would double it. */
+				fail_test(tr, reason_of(&err), err.msg);
+				break;
+			}
+			tr->note[0] = '\0';
+			tr->null_sender_retry = 0;
+		}
+		if (stop != NULL) {
+			fail_test(tr, REASON_NOT_REACHED, stop);
+		}
+		tr->ms = (long)(net_now_ms() - started);
+	}
+	session_quit(&r->s);
+	res->connections = r->s.number;
+}
+
+/* --domain, else the greeting's host without its first label when it has
+ * three or more labels, else that host, else the target's name. */
+static void choose_domain(const struct config *cfg, struct target_result *res)
+{
+	const char *host = res->greeting_host;
+	const char *dot = strchr(host, '.');
+	int labels = 1;
+
+	for (const char *p = host; *p != '\0'; p++)
+		labels += *p == '.';
+	if (cfg->domain != NULL) {
+		text_copy(res->domain, sizeof(res->domain), cfg->domain);
+		text_copy(res->domain_source, sizeof(res->domain_source), "from --domain");
+	} else if (host[0] != '\0' && host[0] != '[' && labels >= 3) {
+		text_copy(res->domain, sizeof(res->domain), dot + 1);
+		text_format(res->domain_source, sizeof(res->domain_source),
+			 "the greeting's host name %s without its first label", host);
+	} else if (host[0] != '\0' && host[0] != '[') {
+		text_copy(res->domain, sizeof(res->domain), host);
+		text_copy(res->domain_source, sizeof(res->domain_source), "the greeting's host name");
+	} else if (!res->target.literal) {
+		text_copy(res->domain, sizeof(res->domain), res->target.host);
+		text_copy(res->domain_source, sizeof(res->domain_source),
+			  "the target name (the greeting named no host)");
+	} else {
+		snprintf(res->domain, sizeof(res->domain),
+			 strchr(res->address, ':') != NULL ? "[IPv6:%s]" : "[%s]", res->address);
+		text_copy(res->domain_source, sizeof(res->domain_source),
+			  "the server's address (the greeting named no host)");
+	}
+}
+
+static int is_private_address(const char *addr)
+{
+	static const char *const prefixes[] = { "127.", "10.", "192.168.", "169.254.", "::1",
+						"fc", "fd", "fe80:", "::ffff:127.",
+						"::ffff:10.", "::ffff:192.168." };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(addr, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	/* 172.16.0.0/12 */
+	if (strncmp(addr, "172.", 4) == 0) {
+		int second = 0;
+
+		if (sscanf(addr + 4, "%d", &second) == 1 && second >= 16 && second <= 31)
+			return 1;
+	}
+	return 0;
+}
+
+static void summarise(struct target_result *res)
+{
+	const struct test_result *control = NULL, *first_mail = NULL;
+	size_t relay_tests = 0, identical_mail = 0;
+
+	memset(res->counts, 0, sizeof(res->counts));
+	for (size_t i = 0; i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+
+		if (tr->tc->group == CASE_CONTROL) {
+			control = tr;
+			/* The control's own trouble still makes the run inconclusive. */
+			if (tr->verdict == VERDICT_TEMPFAIL || tr->verdict == VERDICT_ERROR)
+				res->counts[tr->verdict]++;
+			continue;
+		}
+		res->counts[tr->verdict]++;
+		if (tr->verdict == VERDICT_SKIPPED)
+			continue;
+		relay_tests++;
+		if (tr->stage == STAGE_MAIL && tr->verdict != VERDICT_ACCEPTED) {
+			if (first_mail == NULL)
+				first_mail = tr;
+			if (tr->code == first_mail->code && strcmp(tr->text, first_mail->text) == 0)
+				identical_mail++;
+		}
+	}
+	if (res->counts[VERDICT_ACCEPTED] > 0)
+		res->status = RUN_OPEN;
+	else if (res->counts[VERDICT_TEMPFAIL] + res->counts[VERDICT_ERROR] > 0)
+		res->status = RUN_INCONCLUSIVE;
+	else
+		res->status = RUN_CLOSED;
+
+	if (control != NULL && control->verdict != VERDICT_ACCEPTED)
+		add_warning(res,
+			    "The control test (mail to postmaster@%s) was not accepted: the mail "
+			    "domain may be wrong (set it with --domain) or the server refuses this "
+			    "client, so the denials below may not show how it treats others.",
+			    res->domain);
+	if (relay_tests > 1 && identical_mail == relay_tests)
+		add_warning(res,
+			    "Every test was refused at MAIL FROM with the same reply (%d %s): the "
+			    "server refuses this client or sender outright, so the recipient tricks "
+			    "were never tried. Try another --from.",
+			    first_mail->code, first_mail->text);
+	if (is_private_address(res->local_address))
+		add_warning(res,
+			    "This test ran from %s, a loopback or private address. Servers often "
+			    "trust such addresses (Postfix mynetworks), so an outside client may "
+			    "see different results; test from outside for the attacker's view.",
+			    res->local_address);
+}
+
+enum run_status run_target(const struct config *cfg, const char *arg, struct target_result *res)
+{
+	struct runner r;
+	struct rt_error err;
+	char parse_err[256];
+	int64_t started = net_now_ms();
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	transcript_init(&res->log, cfg->verbose);
+	r.cfg = cfg;
+	r.res = res;
+	session_init(&r.s, &res->log, cfg->timeout_ms, started + cfg->max_time_ms);
+	res->status = RUN_UNTESTED;
+	if (target_parse(arg, cfg->port, &res->target, parse_err, sizeof(parse_err)) < 0) {
+		error_set(&res->error, ERR_INTERNAL, "%s", parse_err);
+		return res->status;
+	}
+	choose_helo(cfg, res->helo, sizeof(res->helo));
+	text_copy(res->from, sizeof(res->from), cfg->from);
+	text_copy(res->to, sizeof(res->to), cfg->to);
+	for (size_t i = 0; i < cases_count; i++) {
+		if (!cfg->selected[i])
+			continue;
+		res->tests[res->ntests].tc = &cases_table[i];
+		res->tests[res->ntests].verdict = VERDICT_ERROR;
+		res->tests[res->ntests].reason = REASON_NOT_REACHED;
+		res->ntests++;
+	}
+	error_clear(&err);
+	if (open_session(&r, &err) < 0) {
+		res->error = err;
+		res->connections = r.s.number;
+		res->elapsed_ms = (long)(net_now_ms() - started);
+		return res->status;
+	}
+	res->tested = 1;
+	text_copy(res->address, sizeof(res->address), r.s.conn.peer_addr);
+	text_copy(res->local_address, sizeof(res->local_address), r.s.conn.local_addr);
+	res->greeting = r.s.greeting;
+	res->caps = r.s.caps;
+	reply_greeting_host(&res->greeting, res->greeting_host, sizeof(res->greeting_host));
+	choose_domain(cfg, res);
+	if (cases_vars_set(&r.vars, cfg->from, cfg->to, res->domain, res->greeting_host,
+			   res->address) < 0) {
+		error_set(&res->error, ERR_INTERNAL, "cannot build the test addresses");
+		res->tested = 0;
+		session_quit(&r.s);
+		return res->status;
+	}
+	run_table(&r);
+	summarise(res);
+	res->elapsed_ms = (long)(net_now_ms() - started);
+	return res->status;
+}
+
+void run_free(struct target_result *res)
+{
+	transcript_free(&res->log);
+}

@@ -1,0 +1,273 @@
+/* session.c - the SMTP dialogue on one connection. */
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text.h"
+
+/* QUIT is a courtesy: never wait long for its reply. */
+#define SESSION_QUIT_WAIT_MS 2000
+
+void session_init(struct session *s, struct transcript *log, int timeout_ms, int64_t end_ms)
+{
+	memset(s, 0, sizeof(*s));
+	net_init(&s->conn);
+	s->log = log;
+	s->timeout_ms = timeout_ms;
+	s->end_ms = end_ms;
+}
+
+void session_close(struct session *s, const char *why)
+{
+	if (s->conn.fd >= 0 && s->log != NULL)
+		transcript_note(s->log, "connection %u closed: %s", s->number, why);
+	net_close(&s->conn);
+	s->open = 0;
+}
+
+static void log_line(struct session *s, const char *marker, const char *line, size_t len)
+{
+	if (s->log != NULL)
+		transcript_add(s->log, marker, line, len);
+}
+
+/* Say which limit ended a wait: the per-reply timeout or the target's budget. */
+static void timeout_error(const struct session *s, int64_t deadline, struct rt_error *err,
+			  const char *what)
+{
+	if (deadline >= s->end_ms)
+		error_set(err, ERR_TIMEOUT, "%s before the time limit for this target ran out (--max-time)",
+			  what);
+	else
+		error_set(err, ERR_TIMEOUT, "%s within %g s (--timeout)", what,
+			  s->timeout_ms / 1000.0);
+}
+
+/* Read one complete reply; the whole reply must arrive by one deadline. */
+static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
+{
+	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
+	char line[REPLY_LINE_MAX + 1];
+	size_t len = 0;
+	int done = 0;
+
+	reply_init(r);
+	while (!done) {
+		if (net_read_line(&s->conn, line, sizeof(line), &len, deadline, err) < 0) {
+			if (err->kind == ERR_TIMEOUT)
+				timeout_error(s, deadline, err, "no complete reply");
+			session_close(s, err->msg);
+			return -1;
+		}
+		log_line(s, "<- ", line, len);
+		done = reply_add_line(r, line, len, err);
+		if (done < 0) {
+			session_close(s, "protocol error");
+			return -1;
+		}
+	}
+	if (r->code >= 400)
+		s->rejections++;
+	if (r->code == 421)
+		session_close(s, "the server said 421 (closing)");
+	return 0;
+}
+
+int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err)
+{
+	char line[SESSION_COMMAND_MAX + 3];
+	int n;
+
+	reply_init(r);
+	if (!s->open) {
+		error_set(err, ERR_CLOSED, "the connection is closed");
+		return -1;
+	}
+	if (net_has_unread(&s->conn)) {
+		/* Bytes before our command are replies to nothing we sent (or a
+		 * close): reading on would pair every later reply with the wrong
+		 * command. */
+		char junk[REPLY_LINE_MAX + 1];
+		size_t len = 0;
+		struct rt_error why;
+
+		if (net_read_line(&s->conn, junk, sizeof(junk), &len, net_now_ms(), &why) == 0) {
+			log_line(s, "<- ", junk, len);
+			error_set(err, ERR_PROTOCOL,
+				  "the server sent a reply to a command we never sent");
+		} else {
+			*err = why;
+		}
+		session_close(s, err->msg);
+		return -1;
+	}
+	n = snprintf(line, sizeof(line), "%s\r\n", cmd);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		error_set(err, ERR_INTERNAL, "command longer than %d bytes", SESSION_COMMAND_MAX);
+		return -1;
+	}
+	log_line(s, "-> ", cmd, strlen(cmd));
+	s->commands++;
+	if (net_write_all(&s->conn, line, (size_t)n, net_deadline(s->timeout_ms, s->end_ms),
+			  err) < 0) {
+		session_close(s, err->msg);
+		return -1;
+	}
+	return read_reply(s, r, err);
+}
+
+int session_hello(struct session *s, const char *name, struct reply *r, struct rt_error *err)
+{
+	char cmd[SESSION_COMMAND_MAX];
+
+	snprintf(cmd, sizeof(cmd), "EHLO %s", name);
+	if (session_command(s, cmd, r, err) < 0)
+		return -1;
+	if (r->code >= 500) {
+		/* RFC 5321 4.1.4: a server that does not know EHLO gets HELO. */
+		snprintf(cmd, sizeof(cmd), "HELO %s", name);
+		if (session_command(s, cmd, r, err) < 0)
+			return -1;
+		if (r->code == 250) {
+			s->hello = *r;
+			memset(&s->caps, 0, sizeof(s->caps));
+		}
+		return 0;
+	}
+	if (r->code == 250) {
+		s->hello = *r;
+		reply_capabilities(r, &s->caps);
+	}
+	return 0;
+}
+
+/* Name the peer when its first bytes show it is not an SMTP server. */
+static const char *foreign_protocol(const char *line, size_t len)
+{
+	if (len >= 5 && memcmp(line, "HTTP/", 5) == 0)
+		return "it answered like an HTTP server";
+	if (len >= 4 && memcmp(line, "SSH-", 4) == 0)
+		return "it sent an SSH banner";
+	if (len >= 3 && memcmp(line, "+OK", 3) == 0)
+		return "it answered like a POP3 server";
+	if (len >= 4 && memcmp(line, "* OK", 4) == 0)
+		return "it answered like an IMAP server";
+	return NULL;
+}
+
+static int read_greeting(struct session *s, struct rt_error *err)
+{
+	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
+	char line[REPLY_LINE_MAX + 1];
+	size_t len = 0;
+	unsigned char first = 0;
+	int done = 0;
+
+	if (!net_peek_byte(&s->conn, &first, deadline)) {
+		if (net_now_ms() < deadline)
+			error_set(err, ERR_CLOSED,
+				  "the server closed the connection before its greeting");
+		else
+			timeout_error(s, deadline, err,
+				      "the server accepted the connection but sent no greeting "
+				      "(a port that expects TLS on connect, such as 465, does this)");
+		session_close(s, err->msg);
+		return -1;
+	}
+	if (first == 0x16 || first == 0x15) {
+		error_set(err, ERR_PROTOCOL,
+			  "not an SMTP server: it expects TLS on connect (implicit TLS, as on port 465)");
+		session_close(s, err->msg);
+		return -1;
+	}
+	reply_init(&s->greeting);
+	while (!done) {
+		struct rt_error lerr;
+		const char *foreign;
+
+		if (net_read_line(&s->conn, line, sizeof(line), &len, deadline, &lerr) < 0) {
+			if (lerr.kind == ERR_TIMEOUT)
+				timeout_error(s, deadline, err, "the greeting did not complete");
+			else
+				*err = lerr;
+			session_close(s, err->msg);
+			return -1;
+		}
+		log_line(s, "<- ", line, len);
+		foreign = s->greeting.nlines == 0 ? foreign_protocol(line, len) : NULL;
+		if (foreign != NULL) {
+			error_set(err, ERR_PROTOCOL, "not an SMTP server: %s", foreign);
+			session_close(s, err->msg);
+			return -1;
+		}
+		done = reply_add_line(&s->greeting, line, len, &lerr);
+		if (done < 0) {
+			error_set(err, ERR_PROTOCOL, "not an SMTP server: %s", lerr.msg);
+			session_close(s, err->msg);
+			return -1;
+		}
+	}
+	if (s->greeting.code != 220) {
+		char first_line[REPLY_TEXT_MAX];
+
+		reply_line(&s->greeting, 0, first_line, sizeof(first_line));
+		error_set(err, ERR_REFUSED, "the server refused the session: %d %s",
+			  s->greeting.code, first_line);
+		session_close(s, err->msg);
+		return -1;
+	}
+	return 0;
+}
+
+int session_open(struct session *s, const char *host, const char *port, int family,
+		 const char *helo, struct rt_error *err)
+{
+	struct reply r;
+
+	s->number++;
+	s->rejections = 0;
+	s->commands = 0;
+	if (net_connect(&s->conn, host, port, family, s->timeout_ms, s->end_ms, err) < 0)
+		return -1;
+	s->open = 1;
+	if (s->log != NULL)
+		transcript_note(s->log, "connection %u to %s port %s", s->number, s->conn.peer_addr,
+				port);
+	if (helo != NULL)
+		text_copy(s->helo, sizeof(s->helo), helo);
+	else
+		snprintf(s->helo, sizeof(s->helo),
+			 strchr(s->conn.local_addr, ':') != NULL ? "[IPv6:%s]" : "[%s]",
+			 s->conn.local_addr);
+	if (read_greeting(s, err) < 0)
+		return -1;
+	if (session_hello(s, s->helo, &r, err) < 0)
+		return -1;
+	if (r.code != 250) {
+		char first_line[REPLY_TEXT_MAX];
+
+		reply_line(&r, 0, first_line, sizeof(first_line));
+		error_set(err, ERR_REFUSED, "the server refused our HELO/EHLO %s: %d %s", s->helo,
+			  r.code, first_line);
+		session_quit(s);
+		return -1;
+	}
+	return 0;
+}
+
+void session_quit(struct session *s)
+{
+	struct reply r;
+	struct rt_error err;
+	int saved_timeout = s->timeout_ms;
+
+	if (!s->open)
+		return;
+	if (s->timeout_ms > SESSION_QUIT_WAIT_MS)
+		s->timeout_ms = SESSION_QUIT_WAIT_MS;
+	if (session_command(s, "QUIT", &r, &err) == 0)
+		session_close(s, "QUIT");
+	s->timeout_ms = saved_timeout;
+}

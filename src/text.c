@@ -1,0 +1,91 @@
+/* text.c - sanitising, bounded copies and argument checks. */
+#include "text.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+size_t text_sanitize(char *dst, size_t cap, const char *src, size_t len)
+{
+	size_t out = 0;
+
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c >= 0x20 && c < 0x7f) {
+			if (out + 1 >= cap)
+				break;
+			dst[out++] = (char)c;
+		} else {
+			if (out + 4 >= cap)
+				break;
+			snprintf(dst + out, cap - out, "\\x%02x", c);
+			out += 4;
+		}
+	}
+	dst[out] = '\0';
+	return out;
+}
+
+int text_copy(char *dst, size_t cap, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (cap == 0)
+		return -1;
+	if (len >= cap) {
+		memcpy(dst, src, cap - 1);
+		dst[cap - 1] = '\0';
+		return -1;
+	}
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+int text_format(char *buf, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int text_contains_ci(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *haystack != '\0'; haystack++)
+		if (strncasecmp(haystack, needle, n) == 0)
+			return 1;
+	return n == 0;
+}
+
+const char *text_check_arg(const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (len == 0)
+		return "is empty";
+	if (len > TEXT_ARG_MAX)
+		return "is longer than 254 bytes";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)arg[i];
+
+		if (c == '\r' || c == '\n')
+			return "contains a line break (CR or LF)";
+		if (c == ' ' || c == '\t')
+			return "contains white space";
+		if (c < 0x20 || c == 0x7f)
+			return "contains a control character";
+		if (c > 0x7f)
+			return "contains a non-ASCII byte";
+	}
+	return NULL;
+}

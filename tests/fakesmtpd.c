@@ -1,0 +1,381 @@
+/* fakesmtpd - a scripted SMTP server for relaytest's tests. libc only.
+ *
+ * usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]
+ *
+ * Binds 127.0.0.1 on a random port, writes the port to PORTFILE, and serves
+ * connections one after another, replying as SCENARIO says, until the
+ * watchdog (-w, default 60 s) ends it. Every line received is written to LOG
+ * ("== connect N" marks a new connection; a line not ending in CRLF is
+ * prefixed "!bare-lf "). Scenario lines (lines starting "test." are the test
+ * runner's and ignored here):
+ *
+ *   greeting ACTION            what to do on connect (default a 220 line)
+ *   on GLOB => ACTION          first rule whose glob matches the command
+ *                              (fnmatch, case-insensitive) wins
+ *   at N => ACTION             the N-th command of the whole run (1-based,
+ *                              counted across connections) before any 'on'
+ *   lf-only                    end reply lines with LF instead of CRLF
+ *   split                      send replies in 3-byte pieces, 5 ms apart
+ *   delay-all MS               wait MS before every reply
+ *
+ * ACTION: reply lines separated by "\n" (each gets CRLF), with \r \t \\ and
+ * \xNN escapes; "raw:" then bytes sent exactly as escaped; "!close" (close
+ * without a word); "!reset" (abort with RST); "!hang" (never answer);
+ * "!delay MS ACTION"; "!drip MS ACTION" (one byte every MS ms);
+ * "!then-close ACTION" (reply, then close). QUIT is answered 221 and closes
+ * unless a rule says otherwise; RSET gets 250; anything else unmatched gets
+ * "500 5.5.2 unrecognised command". */
+#define _GNU_SOURCE /* FNM_CASEFOLD */
+#include <errno.h>
+#include <fnmatch.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RULES_MAX 256
+#define LINE_MAX_IN 65536
+#define ACTION_MAX 8192
+
+struct rule {
+	int at; /* 0: glob rule */
+	char glob[512];
+	char action[ACTION_MAX];
+};
+
+static struct rule rules[RULES_MAX];
+static size_t nrules;
+static char greeting[ACTION_MAX] = "220 fake.relaytest.test ESMTP fakesmtpd";
+static int lf_only, split, delay_all_ms;
+static unsigned long command_count;
+static FILE *log_file;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fakesmtpd: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Scenario fields must fit; a scenario that does not is a test bug. */
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= cap) {
+		fprintf(stderr, "fakesmtpd: scenario field longer than %zu bytes\n", cap - 1);
+		exit(2);
+	}
+	memcpy(dst, src, len + 1);
+}
+
+static void load_scenario(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[ACTION_MAX + 600];
+
+	if (f == NULL)
+		die(path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *sep;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0' || strncmp(line, "test.", 5) == 0)
+			continue;
+		if (strncmp(line, "greeting ", 9) == 0) {
+			copy_field(greeting, sizeof(greeting), line + 9);
+		} else if (strcmp(line, "lf-only") == 0) {
+			lf_only = 1;
+		} else if (strcmp(line, "split") == 0) {
+			split = 1;
+		} else if (strncmp(line, "delay-all ", 10) == 0) {
+			delay_all_ms = atoi(line + 10);
+		} else if ((strncmp(line, "on ", 3) == 0 || strncmp(line, "at ", 3) == 0) &&
+			   (sep = strstr(line, " => ")) != NULL && nrules < RULES_MAX) {
+			struct rule *r = &rules[nrules++];
+
+			*sep = '\0';
+			if (line[0] == 'a')
+				r->at = atoi(line + 3);
+			else
+				copy_field(r->glob, sizeof(r->glob), line + 3);
+			copy_field(r->action, sizeof(r->action), sep + 4);
+		} else {
+			fprintf(stderr, "fakesmtpd: %s: cannot read line: %s\n", path, line);
+			exit(2);
+		}
+	}
+	fclose(f);
+}
+
+/* Decode escapes of text into out; returns the length. Lines separated by
+ * "\n" get line endings unless raw. */
+static size_t decode(const char *text, char *out, size_t cap, int raw)
+{
+	size_t o = 0;
+	const char *eol = lf_only ? "\n" : "\r\n";
+
+	for (const char *p = text; *p != '\0' && o + 4 < cap; p++) {
+		if (*p != '\\') {
+			out[o++] = *p;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n':
+			if (raw) {
+				out[o++] = '\n';
+			} else {
+				memcpy(out + o, eol, strlen(eol));
+				o += strlen(eol);
+			}
+			break;
+		case 'r':
+			out[o++] = '\r';
+			break;
+		case 't':
+			out[o++] = '\t';
+			break;
+		case 'x': {
+			char hex[3] = { p[1], p[1] ? p[2] : '\0', '\0' };
+
+			out[o++] = (char)strtol(hex, NULL, 16);
+			p += 2;
+			break;
+		}
+		case '\0':
+			p--;
+			break;
+		default:
+			out[o++] = *p;
+			break;
+		}
+	}
+	if (!raw && o + 2 < cap) {
+		memcpy(out + o, eol, strlen(eol));
+		o += strlen(eol);
+	}
+	return o;
+}
+
+static int send_bytes(int fd, const char *buf, size_t len, int drip_ms)
+{
+	size_t chunk = drip_ms > 0 ? 1 : split ? 3 : len;
+
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		ssize_t w = send(fd, buf + off, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+		if (off < len && (drip_ms > 0 || split))
+			sleep_ms(drip_ms > 0 ? drip_ms : 5);
+	}
+	return 0;
+}
+
+enum outcome { KEEP, CLOSE, HANG };
+
+static enum outcome perform(int fd, const char *action)
+{
+	static char buf[LINE_MAX_IN * 2];
+	int drip = 0, then_close = 0;
+	size_t len;
+
+	for (;;) {
+		if (strncmp(action, "!delay ", 7) == 0) {
+			sleep_ms(atoi(action + 7));
+			action = strchr(action + 7, ' ');
+		} else if (strncmp(action, "!drip ", 6) == 0) {
+			drip = atoi(action + 6);
+			action = strchr(action + 6, ' ');
+		} else if (strncmp(action, "!then-close ", 12) == 0) {
+			then_close = 1;
+			action += 11;
+		} else {
+			break;
+		}
+		if (action == NULL)
+			return KEEP;
+		action++;
+	}
+	if (strcmp(action, "!close") == 0)
+		return CLOSE;
+	if (strcmp(action, "!hang") == 0)
+		return HANG;
+	if (strcmp(action, "!reset") == 0) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		return CLOSE;
+	}
+	if (strncmp(action, "!big ", 5) == 0) {
+		/* "!big N TEXT": TEXT followed by N bytes of 'x' on one line. */
+		char *end = NULL;
+		long n = strtol(action + 5, &end, 10);
+		size_t sent = 0;
+
+		if (send_bytes(fd, end + 1, strlen(end + 1), 0) < 0)
+			return CLOSE;
+		memset(buf, 'x', sizeof(buf));
+		while (sent < (size_t)n) {
+			size_t part = (size_t)n - sent < sizeof(buf) ? (size_t)n - sent : sizeof(buf);
+
+			if (send(fd, buf, part, MSG_NOSIGNAL) <= 0)
+				return CLOSE;
+			sent += part;
+		}
+		send_bytes(fd, "\r\n", 2, 0);
+		return KEEP;
+	}
+	if (delay_all_ms > 0)
+		sleep_ms(delay_all_ms);
+	if (strncmp(action, "raw:", 4) == 0)
+		len = decode(action + 4, buf, sizeof(buf), 1);
+	else
+		len = decode(action, buf, sizeof(buf), 0);
+	if (send_bytes(fd, buf, len, drip) < 0)
+		return CLOSE;
+	return then_close ? CLOSE : KEEP;
+}
+
+static const char *choose(const char *cmd)
+{
+	for (size_t i = 0; i < nrules; i++)
+		if (rules[i].at != 0 && (unsigned long)rules[i].at == command_count)
+			return rules[i].action;
+	for (size_t i = 0; i < nrules; i++)
+		if (rules[i].at == 0 && fnmatch(rules[i].glob, cmd, FNM_CASEFOLD) == 0)
+			return rules[i].action;
+	if (strcasecmp(cmd, "QUIT") == 0)
+		return "!then-close 221 2.0.0 Bye";
+	if (strcasecmp(cmd, "RSET") == 0)
+		return "250 2.0.0 Ok";
+	return "500 5.5.2 unrecognised command";
+}
+
+static void serve(int fd, unsigned conn)
+{
+	static char in[LINE_MAX_IN];
+	size_t used = 0;
+	int hanging = 0;
+
+	fprintf(log_file, "== connect %u\n", conn);
+	fflush(log_file);
+	switch (perform(fd, greeting)) {
+	case CLOSE:
+		return;
+	case HANG:
+		hanging = 1;
+		break;
+	case KEEP:
+		break;
+	}
+	for (;;) {
+		ssize_t n = recv(fd, in + used, sizeof(in) - used - 1, 0);
+		char *lf;
+
+		if (n <= 0)
+			return;
+		used += (size_t)n;
+		while ((lf = memchr(in, '\n', used)) != NULL) {
+			size_t len = (size_t)(lf - in);
+			int crlf = len > 0 && in[len - 1] == '\r';
+			const char *action;
+
+			in[crlf ? len - 1 : len] = '\0';
+			command_count++;
+			fprintf(log_file, "%s%s\n", crlf ? "" : "!bare-lf ", in);
+			fflush(log_file);
+			action = choose(in);
+			memmove(in, lf + 1, used - len - 1);
+			used -= len + 1;
+			if (hanging)
+				continue;
+			switch (perform(fd, action)) {
+			case CLOSE:
+				return;
+			case HANG:
+				hanging = 1;
+				break;
+			case KEEP:
+				break;
+			}
+		}
+		if (used >= sizeof(in) - 1)
+			used = 0; /* an over-long line: drop it */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *scenario = NULL, *logpath = NULL, *portpath = NULL;
+	int watchdog = 60, c, lfd, one = 1;
+	struct sockaddr_in sin;
+	socklen_t sinlen = sizeof(sin);
+	FILE *pf;
+	unsigned conn = 0;
+
+	while ((c = getopt(argc, argv, "s:l:p:w:")) != -1) {
+		switch (c) {
+		case 's': scenario = optarg; break;
+		case 'l': logpath = optarg; break;
+		case 'p': portpath = optarg; break;
+		case 'w': watchdog = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]\n");
+			return 2;
+		}
+	}
+	if (scenario == NULL || logpath == NULL || portpath == NULL) {
+		fprintf(stderr, "usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]\n");
+		return 2;
+	}
+	load_scenario(scenario);
+	log_file = fopen(logpath, "w");
+	if (log_file == NULL)
+		die(logpath);
+	/* The watchdog: whatever happens, this process ends by itself. */
+	signal(SIGALRM, SIG_DFL);
+	alarm((unsigned)watchdog);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket");
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 16) < 0)
+		die("bind");
+	getsockname(lfd, (struct sockaddr *)&sin, &sinlen);
+	pf = fopen(portpath, "w");
+	if (pf == NULL)
+		die(portpath);
+	fprintf(pf, "%d\n", ntohs(sin.sin_port));
+	fclose(pf);
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept");
+		}
+		serve(fd, ++conn);
+		close(fd);
+	}
+}

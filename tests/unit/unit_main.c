@@ -1,0 +1,52 @@
+/* unit_main.c - runs every unit test; one "ok"/"FAIL" line each. */
+#include "check.h"
+
+int check_failures;
+
+void test_reply_lines(void);
+void test_reply_multiline(void);
+void test_reply_enhanced(void);
+void test_reply_capabilities(void);
+void test_reply_greeting_host(void);
+void test_classify_table(void);
+void test_cases_expand(void);
+void test_cases_table(void);
+void test_target_parse(void);
+void test_cli_valid(void);
+void test_cli_invalid(void);
+void test_text_sanitize(void);
+void test_auth_base64(void);
+void test_auth_dialogues(void);
+
+static const struct {
+	const char *name;
+	check_fn fn;
+} tests[] = {
+	{ "reply: line syntax", test_reply_lines },
+	{ "reply: multi-line replies", test_reply_multiline },
+	{ "reply: enhanced status codes", test_reply_enhanced },
+	{ "reply: EHLO capabilities", test_reply_capabilities },
+	{ "reply: greeting host name", test_reply_greeting_host },
+	{ "classify: every rule", test_classify_table },
+	{ "cases: template expansion", test_cases_expand },
+	{ "cases: table is well formed", test_cases_table },
+	{ "target: parsing", test_target_parse },
+	{ "cli: valid options", test_cli_valid },
+	{ "cli: invalid options", test_cli_invalid },
+	{ "text: sanitising", test_text_sanitize },
+	{ "auth: base64", test_auth_base64 },
+	{ "auth: dialogues", test_auth_dialogues },
+};
+
+int main(void)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		check_failures = 0;
+		tests[i].fn();
+		printf("%s - unit: %s\n", check_failures == 0 ? "ok" : "FAIL", tests[i].name);
+		failed += check_failures != 0;
+	}
+	return failed != 0;
+}

@@ -24,7 +24,8 @@ struct runner {
 	struct target_result *res;
 	struct session s;
 	struct case_vars vars;
-	int fresh; /* nothing run on this connection since the greeting */
+	int fresh; /* no test has run on this connection yet */
+	int idle;  /* no transaction open: RSET would change nothing */
 	int dirty; /* this connection may not carry another test (after AUTH) */
 };
 
@@ -90,6 +91,7 @@ static int open_session(struct runner *r, struct rt_error *err)
 		text_copy(res->helo, sizeof(res->helo), r->s.helo);
 	res->connections = r->s.number;
 	r->fresh = 1;
+	r->idle = 1;
 	r->dirty = 0;
 	return rc;
 }
@@ -115,6 +117,7 @@ static enum step command(struct runner *r, const char *cmd, struct reply *rp,
 	if (session_command(&r->s, cmd, rp, err) < 0)
 		return STEP_INTERRUPTED;
 	r->fresh = 0;
+	r->idle = 0;
 	if (rp->code == 421) {
 		char line[REPLY_TEXT_MAX];
 
@@ -226,6 +229,8 @@ static enum step run_helo(struct runner *r, struct test_result *tr, struct rt_er
 	snprintf(cmd, sizeof(cmd), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", r->res->helo);
 	if (command(r, cmd, &rp, err) != STEP_DONE || rp.code != 250)
 		r->dirty = 1;
+	else
+		r->idle = 1; /* EHLO reset the session: no RSET needed */
 	return STEP_DONE;
 }
 
@@ -280,9 +285,12 @@ static enum step run_case(struct runner *r, struct test_result *tr, struct rt_er
 {
 	struct reply rp;
 
-	if (!r->fresh && command(r, "RSET", &rp, err) != STEP_DONE)
+	if (r->idle) {
+		rp.code = 250;
+	} else if (command(r, "RSET", &rp, err) != STEP_DONE) {
 		return STEP_INTERRUPTED;
-	if (!r->fresh && rp.code != 250) {
+	}
+	if (rp.code != 250) {
 		error_set(err, ERR_PROTOCOL, "RSET was answered %d", rp.code);
 		session_close(&r->s, "RSET refused");
 		return STEP_INTERRUPTED;

@@ -11,7 +11,11 @@
  *
  *   greeting ACTION            what to do on connect (default a 220 line)
  *   on GLOB => ACTION          first rule whose glob matches the command
- *                              (fnmatch, case-insensitive) wins
+ *                              (fnmatch, case-insensitive) wins; a glob
+ *                              holding '|' is matched against
+ *                              "COMMAND|LAST MAIL|LAST EHLO|AUTH" instead, so
+ *                              a reply can depend on the session's state
+ *                              (AUTH is "auth" after a 235, else "-")
  *   at N => ACTION             the N-th command of the whole run (1-based,
  *                              counted across connections) before any 'on'
  *   lf-only                    end reply lines with LF instead of CRLF
@@ -54,6 +58,9 @@ static size_t nrules;
 static char greeting[ACTION_MAX] = "220 fake.relaytest.test ESMTP fakesmtpd";
 static int lf_only, split, delay_all_ms;
 static unsigned long command_count;
+/* Session state that '|' globs can see; reset on each connection. */
+static char last_mail[1024], last_helo[1024];
+static int authenticated;
 static FILE *log_file;
 
 static void die(const char *what)
@@ -253,13 +260,31 @@ static enum outcome perform(int fd, const char *action)
 	return then_close ? CLOSE : KEEP;
 }
 
+static void track_state(const char *cmd)
+{
+	if (strncasecmp(cmd, "MAIL ", 5) == 0) {
+		snprintf(last_mail, sizeof(last_mail), "%.1000s", cmd);
+	} else if (strncasecmp(cmd, "EHLO ", 5) == 0 || strncasecmp(cmd, "HELO ", 5) == 0) {
+		snprintf(last_helo, sizeof(last_helo), "%.1000s", cmd);
+		last_mail[0] = '\0';
+	} else if (strcasecmp(cmd, "RSET") == 0) {
+		last_mail[0] = '\0';
+	}
+}
+
 static const char *choose(const char *cmd)
 {
+	char stateful[4096];
+
+	snprintf(stateful, sizeof(stateful), "%.1500s|%s|%s|%s", cmd, last_mail, last_helo,
+		 authenticated ? "auth" : "-");
 	for (size_t i = 0; i < nrules; i++)
 		if (rules[i].at != 0 && (unsigned long)rules[i].at == command_count)
 			return rules[i].action;
 	for (size_t i = 0; i < nrules; i++)
-		if (rules[i].at == 0 && fnmatch(rules[i].glob, cmd, FNM_CASEFOLD) == 0)
+		if (rules[i].at == 0 &&
+		    fnmatch(rules[i].glob, strchr(rules[i].glob, '|') != NULL ? stateful : cmd,
+			    FNM_CASEFOLD) == 0)
 			return rules[i].action;
 	if (strcasecmp(cmd, "QUIT") == 0)
 		return "!then-close 221 2.0.0 Bye";
@@ -274,6 +299,8 @@ static void serve(int fd, unsigned conn)
 	size_t used = 0;
 	int hanging = 0;
 
+	last_mail[0] = last_helo[0] = '\0';
+	authenticated = 0;
 	fprintf(log_file, "== connect %u\n", conn);
 	fflush(log_file);
 	switch (perform(fd, greeting)) {
@@ -301,7 +328,10 @@ static void serve(int fd, unsigned conn)
 			command_count++;
 			fprintf(log_file, "%s%s\n", crlf ? "" : "!bare-lf ", in);
 			fflush(log_file);
+			track_state(in);
 			action = choose(in);
+			if (strncmp(action, "235", 3) == 0)
+				authenticated = 1;
 			memmove(in, lf + 1, used - len - 1);
 			used -= len + 1;
 			if (hanging)

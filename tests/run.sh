@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# The test runner: unit tests, command-line checks, fake-server scenarios and
+# (tests/postfix.sh) real Postfix. One line per test; the last line is
+# "N passed, N failed". Every server it starts is stopped by pid.
+set -u
+cd "$(dirname "$0")/.."
+
+RELAYTEST=${RELAYTEST:-./relaytest}
+UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
+FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
+ONLY=${ONLY:-}          # run only scenario files whose name holds this
+SECTIONS=${SECTIONS:-unit cli scenarios postfix}
+
+passed=0
+failed=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/relaytest-tests.XXXXXX")
+PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+	failed=$((failed + 1))
+	echo "FAIL - $1"
+	shift
+	local why
+	for why in "$@"; do echo "#   $why"; done
+}
+
+# Start the fake server on a scenario; sets FAKE_PID, FAKE_PORT, FAKE_LOG.
+start_fake() {
+	local scn=$1 dir=$2 i
+	FAKE_LOG=$dir/server.log
+	"$FAKESMTPD" -s "$scn" -l "$FAKE_LOG" -p "$dir/port" -w "${3:-60}" 2>"$dir/server.err" &
+	FAKE_PID=$!
+	PIDS+=("$FAKE_PID")
+	for i in $(seq 1 100); do
+		[ -s "$dir/port" ] && break
+		sleep 0.05
+	done
+	FAKE_PORT=$(cat "$dir/port" 2>/dev/null)
+	[ -n "$FAKE_PORT" ]
+}
+
+stop_fake() {
+	kill "$FAKE_PID" 2>/dev/null
+	wait "$FAKE_PID" 2>/dev/null
+}
+
+# The RESULT column of the report row for test id $1 in file $2.
+result_of() {
+	awk -v id="$1" 'substr($0, 1, 21) == sprintf("%-20s ", id) { print substr($0, 22, 32); exit }' "$2" |
+		sed 's/ *$//'
+}
+
+TEST_IDS=$("$RELAYTEST" --list-tests | awk 'NR > 1 && $0 !~ /^ / { print $1 }')
+
+# ---------------------------------------------------------------- unit
+section_unit() {
+	local line rc before=$failed
+	"$UNIT_TESTS" >"$WORK/unit.out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"FAIL - "*) not_ok "${line#FAIL - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <"$WORK/unit.out"
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+		not_ok "unit: the unit test binary exited $rc without a failing test"
+	fi
+}
+
+# ---------------------------------------------------------------- cli
+# expect_usage NAME ARGS...: exit 64, a one-line "relaytest: " message, no connection.
+expect_usage() {
+	local name=$1 dir=$WORK/cli.$RANDOM out rc
+	shift
+	mkdir -p "$dir"
+	printf 'greeting 220 fake.relaytest.test ESMTP\n' >"$dir/open.scn"
+	if ! start_fake "$dir/open.scn" "$dir" 20; then
+		not_ok "cli: $name" "fake server did not start"
+		return
+	fi
+	local args=()
+	local a
+	for a in "$@"; do args+=("${a//\{port\}/$FAKE_PORT}"); done
+	"$RELAYTEST" "${args[@]}" >"$dir/out" 2>"$dir/err"
+	rc=$?
+	sleep 0.1
+	stop_fake
+	local why=()
+	[ "$rc" = 64 ] || why+=("exit status $rc, want 64")
+	grep -q '^relaytest: ' "$dir/err" || why+=("no 'relaytest: ' message on stderr")
+	[ -s "$dir/out" ] && why+=("printed on stdout: $(head -c 200 "$dir/out")")
+	grep -q '== connect' "$FAKE_LOG" && why+=("a connection was opened")
+	if [ ${#why[@]} -eq 0 ]; then ok "cli: $name"; else not_ok "cli: $name" "${why[@]}"; fi
+}
+
+section_cli() {
+	local t='127.0.0.1:{port}'
+	expect_usage "CRLF in --from is refused before connecting" --from $'a@b.example\r\nDATA' "$t"
+	expect_usage "LF in --to is refused" --to $'a@b.example\nRSET' "$t"
+	expect_usage "space in --helo is refused" --helo 'a b' "$t"
+	expect_usage "control character in --domain is refused" --domain $'ex\x01.com' "$t"
+	expect_usage "address over 254 bytes is refused" --from "$(printf 'a%.0s' $(seq 1 260))@x.example" "$t"
+	expect_usage "port 0 is refused" --port 0 127.0.0.1
+	expect_usage "port 65536 in a target is refused" 127.0.0.1:65536
+	expect_usage "timeout 0 is refused" --timeout 0 "$t"
+	expect_usage "timeout 'abc' is refused" --timeout abc "$t"
+	expect_usage "unknown option is refused" --no-such-option "$t"
+	expect_usage "unknown test id is refused" --tests ext-to-ext,no-such-test "$t"
+	expect_usage "--ipv4 with --ipv6 is refused" -4 -6 "$t"
+	expect_usage "no target is refused" --quiet
+
+	local out rc
+	out=$("$RELAYTEST" --help) && echo "$out" | grep -q -- '--max-time' && echo "$out" | grep -q '^Examples:' &&
+		ok "cli: --help prints usage with examples, exit 0" || not_ok "cli: --help"
+	[ "$(echo "$out" | wc -l)" -le 40 ] && ok "cli: --help fits one screen" ||
+		not_ok "cli: --help fits one screen" "$(echo "$out" | wc -l) lines"
+	out=$("$RELAYTEST" --version) && [[ $out =~ ^relaytest\ [0-9]+\.[0-9]+\.[0-9]+$ ]] &&
+		ok "cli: --version" || not_ok "cli: --version" "$out"
+	local n
+	n=$(echo "$TEST_IDS" | wc -l)
+	[ "$n" -ge 37 ] && echo "$TEST_IDS" | grep -qx control-postmaster &&
+		ok "cli: --list-tests lists $n tests" || not_ok "cli: --list-tests" "$n ids"
+	"$RELAYTEST" --timeout 2 --max-time 3 127.0.0.1:1 >"$WORK/refused.out" 2>"$WORK/refused.err"
+	rc=$?
+	[ "$rc" = 3 ] && grep -q 'cannot connect' "$WORK/refused.err" &&
+		grep -q 'COULD NOT TEST' "$WORK/refused.out" &&
+		ok "cli: connection refused exits 3 with the reason on stderr and in the report" ||
+		not_ok "cli: connection refused" "exit $rc" "$(cat "$WORK/refused.err")"
+}
+
+# ---------------------------------------------------------------- scenarios
+# Directives a scenario file holds for this runner (fakesmtpd ignores them):
+#   test.args ARGS            relaytest's arguments; {port} is the fake port
+#                             (default: 127.0.0.1:{port})
+#   test.exit N               expected exit status
+#   test.verdict ID TEXT      the RESULT column of ID starts with TEXT
+#   test.verdict-default TEXT every other test row (control excepted) too
+#   test.output TEXT          stdout holds TEXT
+#   test.no-output            stdout is empty
+#   test.stderr TEXT          stderr holds TEXT
+#   test.expect LINE          the server's log, line for line (see line_matches)
+#   test.expect-commands FILE as test.expect, from tests/scenarios/FILE
+#   test.max-seconds N        relaytest ended within N seconds
+#   test.watchdog N           fake server lifetime (default 60)
+# An expected server line is literal, or ends in '*' to match a prefix
+# (random AUTH credentials), or is '*' alone to match any line.
+line_matches() {
+	local got=$1 want=$2
+	case $want in
+	'*') return 0 ;;
+	*'*') [[ $got == "${want%\*}"* ]] ;;
+	*) [[ $got == "$want" ]] ;;
+	esac
+}
+
+run_scenario() {
+	local scn=$1 name dir rc start end
+	name=$(basename "$scn" .scn)
+	dir=$WORK/$name
+	mkdir -p "$dir"
+	local watchdog
+	watchdog=$(sed -n 's/^test\.watchdog //p' "$scn")
+	if ! start_fake "$scn" "$dir" "${watchdog:-60}"; then
+		not_ok "scenario $name" "fake server did not start: $(cat "$dir/server.err")"
+		return
+	fi
+	local args_line
+	args_line=$(sed -n 's/^test\.args //p' "$scn")
+	[ -n "$args_line" ] || args_line='127.0.0.1:{port}'
+	args_line=${args_line//\{port\}/$FAKE_PORT}
+	local args
+	eval "args=($args_line)"
+	start=$(date +%s.%N)
+	timeout 120 "$RELAYTEST" "${args[@]}" >"$dir/out" 2>"$dir/err"
+	rc=$?
+	end=$(date +%s.%N)
+	sleep 0.05
+	stop_fake
+
+	local why=() want line id text got
+	want=$(sed -n 's/^test\.exit //p' "$scn")
+	[ -z "$want" ] || [ "$rc" = "$want" ] || why+=("exit status $rc, want $want")
+
+	local named=" "
+	while IFS= read -r line; do
+		id=${line%% *}
+		text=${line#* }
+		named+="$id "
+		got=$(result_of "$id" "$dir/out")
+		[[ $got == "$text"* ]] || why+=("$id: result '$got', want '$text'")
+	done < <(sed -n 's/^test\.verdict //p' "$scn")
+	text=$(sed -n 's/^test\.verdict-default //p' "$scn")
+	if [ -n "$text" ]; then
+		for id in $TEST_IDS; do
+			[ "$id" = control-postmaster ] && continue
+			[[ $named == *" $id "* ]] && continue
+			got=$(result_of "$id" "$dir/out")
+			[[ $got == "$text"* ]] || why+=("$id: result '$got', want '$text' (default)")
+		done
+	fi
+	while IFS= read -r text; do
+		grep -qF -- "$text" "$dir/out" || why+=("stdout lacks: $text")
+	done < <(sed -n 's/^test\.output //p' "$scn")
+	if grep -q '^test\.no-output' "$scn" && [ -s "$dir/out" ]; then
+		why+=("stdout not empty: $(head -c 200 "$dir/out")")
+	fi
+	while IFS= read -r text; do
+		grep -qF -- "$text" "$dir/err" || why+=("stderr lacks: $text (stderr: $(head -c 300 "$dir/err"))")
+	done < <(sed -n 's/^test\.stderr //p' "$scn")
+
+	# What relaytest sent: never DATA, always CRLF, and exactly as expected.
+	grep -qi '^DATA' "$FAKE_LOG" && why+=("DATA was sent")
+	grep -q '^!bare-lf' "$FAKE_LOG" && why+=("a command did not end in CRLF")
+	local expect_file=$dir/expected
+	: >"$expect_file"
+	sed -n 's/^test\.expect //p' "$scn" >>"$expect_file"
+	local f
+	for f in $(sed -n 's/^test\.expect-commands //p' "$scn"); do
+		if [ -f "tests/scenarios/$f" ]; then
+			cat "tests/scenarios/$f" >>"$expect_file"
+		else
+			why+=("missing expected-commands file tests/scenarios/$f")
+		fi
+	done
+	if [ -s "$expect_file" ]; then
+		local got_lines want_lines n=0 pattern
+		mapfile -t want_lines <"$expect_file"
+		mapfile -t got_lines <"$FAKE_LOG"
+		if [ ${#got_lines[@]} -ne ${#want_lines[@]} ]; then
+			why+=("server got ${#got_lines[@]} lines, want ${#want_lines[@]}")
+		fi
+		for pattern in "${want_lines[@]}"; do
+			if ! line_matches "${got_lines[$n]:-<none>}" "$pattern"; then
+				why+=("server line $((n + 1)): '${got_lines[$n]:-<none>}', want '$pattern'")
+				break
+			fi
+			n=$((n + 1))
+		done
+	fi
+	local max
+	max=$(sed -n 's/^test\.max-seconds //p' "$scn")
+	if [ -n "$max" ] && awk -v s="$start" -v e="$end" -v m="$max" 'BEGIN { exit !(e - s > m) }'; then
+		why+=("took $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }') s, limit $max s")
+	fi
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "scenario $name"
+	else
+		not_ok "scenario $name" "${why[@]}" "report: $dir/out"
+		[ -n "${VERBOSE_FAIL:-}" ] && sed 's/^/#     /' "$dir/out" "$dir/err"
+	fi
+}
+
+section_scenarios() {
+	local scn
+	for scn in tests/scenarios/*.scn; do
+		[ -z "$ONLY" ] || [[ $scn == *"$ONLY"* ]] || continue
+		run_scenario "$scn"
+	done
+}
+
+section_postfix() {
+	if [ -f tests/postfix.sh ]; then
+		# shellcheck source=tests/postfix.sh
+		. tests/postfix.sh
+		postfix_tests
+	fi
+}
+
+for section in $SECTIONS; do
+	"section_$section"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

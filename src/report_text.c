@@ -5,6 +5,9 @@
 
 #include "version.h"
 
+/* Prose (warnings) wraps here, so the report reads well in mail. */
+#define REPORT_WIDTH 76
+
 static void print_multiline(FILE *out, const char *label, const char *text)
 {
 	const char *line = text;
@@ -134,6 +137,32 @@ void report_result_line(FILE *out, const struct target_result *res)
 		n[VERDICT_SKIPPED], secs);
 }
 
+/* Print text after prefix, wrapped at REPORT_WIDTH, continuation lines
+ * indented as deep as the prefix. Server text has no newlines by now. */
+static void print_wrapped(FILE *out, const char *prefix, const char *text)
+{
+	size_t indent = strlen(prefix), col = indent;
+
+	fputs(prefix, out);
+	while (*text != '\0') {
+		size_t word = strcspn(text, " ");
+
+		if (col > indent && col + 1 + word > REPORT_WIDTH) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)word, text);
+		col += word;
+		text += word;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', out);
+}
+
 void report_text(FILE *out, const struct target_result *res)
 {
 	print_header(out, res);
@@ -146,7 +175,7 @@ void report_text(FILE *out, const struct target_result *res)
 	if (res->nwarnings > 0) {
 		fprintf(out, "\nWarnings:\n");
 		for (size_t i = 0; i < res->nwarnings; i++)
-			fprintf(out, "  - %s\n", res->warnings[i]);
+			print_wrapped(out, "  - ", res->warnings[i]);
 	}
 	if (res->log.len > 0)
 		fprintf(out, "\nTranscript:\n%s", res->log.buf);

@@ -35,14 +35,15 @@ static void log_line(struct session *s, const char *marker, const char *line, si
 
 /* Say which limit ended a wait: the per-reply timeout or the target's budget. */
 static void timeout_error(const struct session *s, int64_t deadline, struct rt_error *err,
-			  const char *what)
+			  const char *what, const char *hint)
 {
 	if (deadline >= s->end_ms)
-		error_set(err, ERR_TIMEOUT, "%s before the time limit for this target ran out (--max-time)",
-			  what);
+		error_set(err, ERR_TIMEOUT,
+			  "%s before the time limit for this target ran out (--max-time)%s", what,
+			  hint);
 	else
-		error_set(err, ERR_TIMEOUT, "%s within %g s (--timeout)", what,
-			  s->timeout_ms / 1000.0);
+		error_set(err, ERR_TIMEOUT, "%s within %g s (--timeout)%s", what,
+			  s->timeout_ms / 1000.0, hint);
 }
 
 /* Read one complete reply; the whole reply must arrive by one deadline. */
@@ -57,7 +58,7 @@ static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
 	while (!done) {
 		if (net_read_line(&s->conn, line, sizeof(line), &len, deadline, err) < 0) {
 			if (err->kind == ERR_TIMEOUT)
-				timeout_error(s, deadline, err, "no complete reply");
+				timeout_error(s, deadline, err, "no complete reply", "");
 			session_close(s, err->msg);
 			return -1;
 		}
@@ -171,8 +172,8 @@ static int read_greeting(struct session *s, struct rt_error *err)
 				  "the server closed the connection before its greeting");
 		else
 			timeout_error(s, deadline, err,
-				      "the server accepted the connection but sent no greeting "
-				      "(a port that expects TLS on connect, such as 465, does this)");
+				      "the server accepted the connection but sent no greeting",
+				      "; a port that expects TLS on connect, such as 465, does this");
 		session_close(s, err->msg);
 		return -1;
 	}
@@ -189,7 +190,7 @@ static int read_greeting(struct session *s, struct rt_error *err)
 
 		if (net_read_line(&s->conn, line, sizeof(line), &len, deadline, &lerr) < 0) {
 			if (lerr.kind == ERR_TIMEOUT)
-				timeout_error(s, deadline, err, "the greeting did not complete");
+				timeout_error(s, deadline, err, "the greeting did not complete", "");
 			else
 				*err = lerr;
 			session_close(s, err->msg);
@@ -215,6 +216,9 @@ static int read_greeting(struct session *s, struct rt_error *err)
 		reply_line(&s->greeting, 0, first_line, sizeof(first_line));
 		error_set(err, ERR_REFUSED, "the server refused the session: %d %s",
 			  s->greeting.code, first_line);
+		/* RFC 5321 3.1: after a 554 greeting the server waits for QUIT. */
+		if (s->greeting.code == 554)
+			session_quit(s);
 		session_close(s, err->msg);
 		return -1;
 	}

@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-unit cli scenarios postfix}
+SECTIONS=${SECTIONS:-unit cli scenarios multi postfix}
 
 passed=0
 failed=0
@@ -220,6 +220,10 @@ run_scenario() {
 		grep -qF -- "$text" "$dir/err" || why+=("stderr lacks: $text (stderr: $(head -c 300 "$dir/err"))")
 	done < <(sed -n 's/^test\.stderr //p' "$scn")
 
+	# What relaytest printed: never a raw control or non-ASCII byte.
+	LC_ALL=C grep -qP '[^\x0a\x20-\x7e]' "$dir/out" "$dir/err" &&
+		why+=("output holds raw control or non-ASCII bytes")
+
 	# What relaytest sent: never DATA, always CRLF, and exactly as expected.
 	grep -qi '^DATA' "$FAKE_LOG" && why+=("DATA was sent")
 	grep -q '^!bare-lf' "$FAKE_LOG" && why+=("a command did not end in CRLF")
@@ -268,6 +272,37 @@ section_scenarios() {
 		[ -z "$ONLY" ] || [[ $scn == *"$ONLY"* ]] || continue
 		run_scenario "$scn"
 	done
+}
+
+# ---------------------------------------------------------------- multi
+# Several targets: reports in the order given, exit status the worst.
+section_multi() {
+	local dir=$WORK/multi closed open grey rc why
+	mkdir -p "$dir/c" "$dir/o" "$dir/g"
+	start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60 && closed=$FAKE_PORT && local closed_pid=$FAKE_PID
+	start_fake tests/scenarios/open-relay.scn "$dir/o" 60 && open=$FAKE_PORT && local open_pid=$FAKE_PID
+	start_fake tests/scenarios/greylisting.scn "$dir/g" 60 && grey=$FAKE_PORT && local grey_pid=$FAKE_PID
+
+	multi_case() { # NAME WANT-EXIT ARGS...
+		local name=$1 want=$2
+		shift 2
+		"$RELAYTEST" --timeout 3 "$@" >"$dir/out" 2>"$dir/err"
+		rc=$?
+		if [ "$rc" = "$want" ]; then ok "multi: $name (exit $rc)"; else not_ok "multi: $name" "exit $rc, want $want"; fi
+	}
+	multi_case "closed only" 0 "127.0.0.1:$closed"
+	multi_case "closed, greylisting" 2 "127.0.0.1:$closed" "127.0.0.1:$grey"
+	multi_case "closed, unreachable, greylisting" 3 "127.0.0.1:$closed" 127.0.0.1:1 "127.0.0.1:$grey"
+	multi_case "closed, open, unreachable, greylisting" 1 "127.0.0.1:$closed" "127.0.0.1:$open" 127.0.0.1:1 "127.0.0.1:$grey"
+	why=$(grep '^relaytest .* report for ' "$dir/out" | sed 's/.* report for //' | tr '\n' ' ')
+	[ "$why" = "127.0.0.1:$closed 127.0.0.1:$open 127.0.0.1:1 127.0.0.1:$grey " ] &&
+		ok "multi: reports come in the order given" || not_ok "multi: report order" "got: $why"
+	multi_case "--quiet, closed and open" 1 --quiet "127.0.0.1:$closed" "127.0.0.1:$open"
+	why=$(grep -c '^relaytest .* report for ' "$dir/out")
+	grep -q "report for 127.0.0.1:$open" "$dir/out" && [ "$why" = 1 ] &&
+		ok "multi: --quiet prints only the targets with a problem" || not_ok "multi: --quiet" "$why reports"
+	kill "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
+	wait "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
 }
 
 section_postfix() {

@@ -1,0 +1,259 @@
+# tests/postfix.sh - relaytest against real Postfix instances (sourced by tests/run.sh).
+#
+# Each instance gets its own config, queue and data directories under
+# $WORK, one smtpd on 127.0.0.1 and a free high port, and can deliver
+# nothing: every transport is discard and DNS is off. The tests connect from
+# 127.0.0.1, so mynetworks is a documentation prefix (192.0.2.0/24) unless
+# the instance is meant to be open. Instances are stopped by their master's
+# pid, also when a test fails.
+
+PF_STARTED=() # config directories of the instances we started
+
+postfix_free_port() {
+	local port try
+	for try in $(seq 1 50); do
+		port=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# postfix_start NAME [main.cf lines...]: sets PF_PORT; returns non-zero on failure.
+postfix_start() {
+	local name=$1 dir=$WORK/postfix/$1 line i
+	shift
+	mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
+	chmod 755 "$WORK" "$WORK/postfix" "$dir"
+	chown postfix "$dir/data"
+	PF_PORT=$(postfix_free_port) || return 1
+	cat >"$dir/etc/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+meta_directory = /etc/postfix
+maillog_file_prefixes = $dir
+maillog_file = $dir/maillog
+myhostname = mx.relaytest.test
+mydomain = relaytest.test
+myorigin = \$mydomain
+mydestination = \$mydomain
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 192.0.2.0/24
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+default_transport = discard
+relay_transport = discard
+local_transport = discard
+virtual_transport = discard
+smtp_dns_support_level = disabled
+lmtp_dns_support_level = disabled
+smtpd_peername_lookup = no
+local_recipient_maps =
+alias_maps =
+alias_database =
+biff = no
+CF
+	for line in "$@"; do
+		echo "$line" >>"$dir/etc/main.cf"
+	done
+	cat >"$dir/etc/master.cf" <<CF
+127.0.0.1:$PF_PORT inet n - n - - smtpd
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+proxymap  unix  - - n - - proxymap
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+CF
+	postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 || {
+		echo "# postfix $name did not start: $(tail -n 3 "$dir/maillog" 2>/dev/null)"
+		return 1
+	}
+	PF_STARTED+=("$dir")
+	# Wait (at most 10 s) until it greets.
+	for i in $(seq 1 100); do
+		if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PF_PORT && head -c 3 <&3" 2>/dev/null | grep -q 220; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "# postfix $name did not answer on port $PF_PORT"
+	return 1
+}
+
+postfix_stop_all() {
+	local dir pid
+	for dir in "${PF_STARTED[@]}"; do
+		pid=$(tr -d ' ' <"$dir/queue/pid/master.pid" 2>/dev/null)
+		postfix -c "$dir/etc" stop >/dev/null 2>&1
+		# If the master outlived "postfix stop", end it by its pid.
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			sleep 1
+			kill "$pid" 2>/dev/null
+		fi
+	done
+	PF_STARTED=()
+}
+
+# postfix_run NAME ARGS...: run relaytest; sets PF_RC and PF_OUT.
+postfix_run() {
+	local name=$1
+	shift
+	PF_OUT=$WORK/postfix/$name.out
+	timeout 120 "$RELAYTEST" "$@" >"$PF_OUT" 2>"$PF_OUT.err"
+	PF_RC=$?
+}
+
+# postfix_check NAME WANT-EXIT "ID TEXT" ... ["*" TEXT for every other test]
+postfix_check() {
+	local name=$1 want=$2 spec id text got default="" named=" " why=()
+	shift 2
+	[ "$PF_RC" = "$want" ] || why+=("exit status $PF_RC, want $want")
+	for spec in "$@"; do
+		id=${spec%% *}
+		text=${spec#* }
+		if [ "$id" = "*" ]; then
+			default=$text
+			continue
+		fi
+		named+="$id "
+		got=$(result_of "$id" "$PF_OUT")
+		[[ $got == "$text"* ]] || why+=("$id: '$got', want '$text'")
+	done
+	if [ -n "$default" ]; then
+		for id in $TEST_IDS; do
+			[ "$id" = control-postmaster ] && continue
+			[[ $named == *" $id "* ]] && continue
+			got=$(result_of "$id" "$PF_OUT")
+			[[ $got == "$default"* ]] || why+=("$id: '$got', want '$default'")
+		done
+	fi
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "postfix: $name"
+	else
+		not_ok "postfix: $name" "${why[@]}" "report: $PF_OUT"
+	fi
+}
+
+postfix_tests() {
+	if ! command -v postfix >/dev/null 2>&1; then
+		if [ -n "${RELAYTEST_SKIP_POSTFIX:-}" ]; then
+			echo "# postfix tests skipped (RELAYTEST_SKIP_POSTFIX is set)"
+		else
+			not_ok "postfix: Postfix is not installed (apt-get install postfix, or run .ci/run)"
+		fi
+		return
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		not_ok "postfix: the Postfix tests must run as root (postfix start needs it)"
+		return
+	fi
+	trap 'postfix_stop_all; cleanup' EXIT
+	local skips=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
+
+	# 1. Closed, default error limits: every relay test denied, control accepted.
+	if postfix_start closed; then
+		local closed_port=$PF_PORT
+		postfix_run closed "127.0.0.1:$PF_PORT"
+		postfix_check "closed server: every relay test denied, exit 0" 0 \
+			"control-postmaster accepted (control)" "${skips[@]}" "* denied: relay policy"
+		grep -q 'Result: not an open relay: all 33 relay tests denied' "$PF_OUT" &&
+			ok "postfix: closed server summary line" ||
+			not_ok "postfix: closed server summary line" "$(tail -n 1 "$PF_OUT")"
+		local conns
+		conns=$(sed -n 's/^Server .*, \([0-9]*\) connections$/\1/p' "$PF_OUT")
+		[ "${conns:-0}" -ge 4 ] &&
+			ok "postfix: error budget spreads the table over $conns connections" ||
+			not_ok "postfix: error budget" "connections: ${conns:-?}" "$(tail -n 1 "$PF_OUT")"
+		# The verdicts do not depend on how many connections carried them.
+		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed.rows"
+		postfix_run closed-budget3 --error-budget 3 "127.0.0.1:$closed_port"
+		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed3.rows"
+		cmp -s "$WORK/postfix/closed.rows" "$WORK/postfix/closed3.rows" &&
+			ok "postfix: same verdicts with --error-budget 3 (more connections)" ||
+			not_ok "postfix: verdicts differ with --error-budget 3" \
+				"$(diff "$WORK/postfix/closed.rows" "$WORK/postfix/closed3.rows" | head -5)"
+	fi
+
+	# 1b. Closed, no tarpit delay, hard limit 20: one connection until Postfix
+	# drops it, then resume; same verdicts as above.
+	if postfix_start closed-droppy "smtpd_error_sleep_time = 0" "smtpd_hard_error_limit = 12"; then
+		postfix_run closed-droppy --verbose --error-budget 1000 "127.0.0.1:$PF_PORT"
+		postfix_check "server that disconnects at 12 errors: resumed, nothing lost" 0 \
+			"control-postmaster accepted (control)" "${skips[@]}" "* denied: relay policy"
+		grep -q '== connection 2 to ' "$PF_OUT" &&
+			ok "postfix: the disconnect was met and survived (transcript shows connection 2)" ||
+			not_ok "postfix: no second connection in the transcript"
+		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/droppy.rows"
+		cmp -s "$WORK/postfix/closed.rows" "$WORK/postfix/droppy.rows" &&
+			ok "postfix: same verdicts on one connection with a drop as on five" ||
+			not_ok "postfix: verdicts differ after a drop" \
+				"$(diff "$WORK/postfix/closed.rows" "$WORK/postfix/droppy.rows" | head -5)"
+	fi
+
+	# 2. Open: everyone is in mynetworks.
+	if postfix_start open "mynetworks = 0.0.0.0/0"; then
+		postfix_run open "127.0.0.1:$PF_PORT"
+		postfix_check "open server: relaying accepted, exit 1" 1 \
+			"control-postmaster accepted (control)" "${skips[@]}" \
+			"ext-to-ext ACCEPTED" "null-sender ACCEPTED" "domain-sender ACCEPTED" \
+			"no-brackets ACCEPTED" "percent-hack-domain ACCEPTED" "quoted-at ACCEPTED" \
+			"source-route-domain ACCEPTED" "bang-path ACCEPTED" "helo-localhost ACCEPTED"
+		grep -q 'Result: OPEN RELAY: ' "$PF_OUT" &&
+			ok "postfix: open server summary: $(sed -n 's/^Result: OPEN RELAY: \([0-9]* of [0-9]*\).*/\1/p' "$PF_OUT") accepted" ||
+			not_ok "postfix: open server summary" "$(tail -n 1 "$PF_OUT")"
+	fi
+
+	# 3. defer_unauth_destination: 454 4.7.1 Relay access denied is a denial.
+	if postfix_start deferring "smtpd_relay_restrictions = permit_mynetworks, defer_unauth_destination"; then
+		postfix_run deferring "127.0.0.1:$PF_PORT"
+		postfix_check "defer_unauth_destination (454 4.7.1): denied, exit 0" 0 \
+			"control-postmaster accepted (control)" "${skips[@]}" "ext-to-ext denied: relay policy" \
+			"* denied"
+		grep -q '454 4.7.1' "$PF_OUT" && ok "postfix: 454 4.7.1 shown in the report" ||
+			not_ok "postfix: 454 4.7.1 not in the report"
+	fi
+
+	# 4. Greylisting-like: every RCPT but postmaster gets 450 4.7.1 "try again later".
+	local grey=$WORK/postfix/greylist
+	mkdir -p "$WORK/postfix"
+	printf '/^postmaster@relaytest\\.test$/ DUNNO\n/./ 450 4.7.1 Greylisted, try again later\n' >"$grey"
+	if postfix_start greylisting \
+		"smtpd_relay_restrictions = permit_mynetworks, check_recipient_access regexp:$grey, reject_unauth_destination"; then
+		postfix_run greylisting "127.0.0.1:$PF_PORT"
+		postfix_check "greylisting (450 4.7.1 try again later): inconclusive, exit 2" 2 \
+			"control-postmaster accepted (control)" "${skips[@]}" "* temp-fail: greylisting"
+	fi
+
+	# 5. Authentication required for everything: 530, secure, reason shown.
+	local authmap=$WORK/postfix/authreq
+	printf '/^/ 530 5.7.0 Authentication required\n' >"$authmap"
+	if postfix_start auth-required "smtpd_sender_restrictions = check_sender_access regexp:$authmap"; then
+		postfix_run auth-required "127.0.0.1:$PF_PORT"
+		postfix_check "authentication required (530): denied with the reason, exit 0" 0 \
+			"control-postmaster denied: auth required" "${skips[@]}" "* denied: auth required"
+		grep -q 'The control test (mail to postmaster@relaytest.test) was not accepted' "$PF_OUT" &&
+			ok "postfix: the refused control is reported as a warning" ||
+			not_ok "postfix: no control warning"
+	fi
+
+	# Nothing may have been delivered or queued anywhere.
+	local queued=0 dir
+	for dir in "${PF_STARTED[@]}"; do
+		queued=$((queued + $(find "$dir/queue/incoming" "$dir/queue/active" "$dir/queue/deferred" -type f 2>/dev/null | wc -l)))
+	done
+	[ "$queued" = 0 ] && ok "postfix: nothing was queued (no DATA was ever sent)" ||
+		not_ok "postfix: $queued queue files exist"
+	postfix_stop_all
+}

@@ -103,10 +103,15 @@ static void print_test(FILE *out, const struct test_result *tr)
 		fprintf(out, "%-20s note: %s\n", "", tr->note);
 	if (tr->verdict == VERDICT_ERROR)
 		fprintf(out, "%-20s %s: %s\n", "", tr->code != 0 ? "server" : "why", tr->text);
-	else if (tr->verdict == VERDICT_TEMPFAIL ||
-		 (tr->verdict == VERDICT_ACCEPTED && tr->reason != REASON_CONTROL_OK) ||
+	else if (tr->verdict == VERDICT_TEMPFAIL || tr->reason == REASON_AUTH_BOGUS ||
 		 (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED))
 		fprintf(out, "%-20s server: %d %s\n", "", tr->code, tr->text);
+}
+
+static void print_count(FILE *out, size_t n, const char *what)
+{
+	if (n > 0)
+		fprintf(out, ", %zu %s", n, what);
 }
 
 void report_result_line(FILE *out, const struct target_result *res)
@@ -120,21 +125,26 @@ void report_result_line(FILE *out, const struct target_result *res)
 	case RUN_OPEN:
 		fprintf(out, "Result: OPEN RELAY: %zu of %zu relay tests accepted", n[VERDICT_ACCEPTED],
 			run);
+		print_count(out, n[VERDICT_DENIED], "denied");
 		break;
 	case RUN_CLOSED:
 		fprintf(out, "Result: not an open relay: all %zu relay tests denied", run);
 		break;
 	case RUN_INCONCLUSIVE:
-		fprintf(out, "Result: INCONCLUSIVE: no relay test accepted, but %zu could not be decided",
-			n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR]);
+		fprintf(out, "Result: INCONCLUSIVE: nothing accepted, %zu of %zu relay tests undecided",
+			n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR], run);
+		print_count(out, n[VERDICT_DENIED], "denied");
 		break;
 	default:
 		fprintf(out, "Result: COULD NOT TEST: %s (%.2f s)\n", res->error.msg, secs);
 		return;
 	}
-	fprintf(out, " (%zu accepted, %zu denied, %zu temporary failures, %zu errors, %zu skipped) in %.2f s\n",
-		n[VERDICT_ACCEPTED], n[VERDICT_DENIED], n[VERDICT_TEMPFAIL], n[VERDICT_ERROR],
-		n[VERDICT_SKIPPED], secs);
+	if (res->status != RUN_CLOSED) {
+		print_count(out, n[VERDICT_TEMPFAIL], "temporary failures");
+		print_count(out, n[VERDICT_ERROR], "errors");
+	}
+	print_count(out, n[VERDICT_SKIPPED], "skipped");
+	fprintf(out, " (%.2f s)\n", secs);
 }
 
 /* Print text after prefix, wrapped at REPORT_WIDTH, continuation lines

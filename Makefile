@@ -41,7 +41,10 @@ check: relaytest $(BUILD)/unit_tests $(BUILD)/fakesmtpd
 	RELAYTEST=./relaytest UNIT_TESTS=$(BUILD)/unit_tests FAKESMTPD=$(BUILD)/fakesmtpd \
 		bash tests/run.sh
 
+bench: relaytest
+	bash bench/relay-vs-nmap.sh 5
+
 clean:
 	rm -rf build build-* relaytest
 
-.PHONY: all check clean
+.PHONY: all check bench clean

@@ -41,6 +41,9 @@ void net_init(struct net_conn *c);
 int net_connect(struct net_conn *c, const char *host, const char *port, int family,
 		int timeout_ms, int64_t end_ms, struct rt_error *err);
 
+/* Take over a connected stream socket (a socketpair in the fuzzer). */
+void net_adopt(struct net_conn *c, int fd);
+
 /* Read one line ending in LF (a CR before it is removed) into buf, at most
  * cap-1 bytes, NUL-terminated, with its length in *len (the line may itself
  * hold NUL bytes). Returns 0, or -1 with err: ERR_TIMEOUT at the deadline,

@@ -25,6 +25,7 @@ struct session {
 	unsigned number;        /* 1 for the first connection to a target, 2 ... */
 	unsigned rejections;    /* 4xx/5xx replies on this connection */
 	unsigned commands;      /* commands sent on this connection */
+	int last_code;          /* code of the last reply read, 0 if none */
 	struct reply greeting;
 	struct reply hello; /* the EHLO (or HELO) reply */
 	struct capabilities caps;
@@ -42,6 +43,9 @@ void session_init(struct session *s, struct transcript *log, int timeout_ms, int
  * (HTTP, SSH, TLS on connect, garbage). */
 int session_open(struct session *s, const char *host, const char *port, int family,
 		 const char *helo, struct rt_error *err);
+
+/* As session_open, on a socket already connected (tests and fuzzing). */
+int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error *err);
 
 /* Send EHLO name (falling back to HELO on 5xx) and record capabilities when
  * the reply is positive. Returns as session_command. */

@@ -1,6 +1,8 @@
 /* net.c - connect, read and write with absolute deadlines. */
 #include "net.h"
 
+#include "text.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,15 @@ void net_init(struct net_conn *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+}
+
+void net_adopt(struct net_conn *c, int fd)
+{
+	net_init(c);
+	c->fd = fd;
+	c->family = AF_UNIX;
+	text_copy(c->peer_addr, sizeof(c->peer_addr), "127.0.0.1");
+	text_copy(c->local_addr, sizeof(c->local_addr), "127.0.0.1");
 }
 
 /* poll() one descriptor until deadline, retrying EINTR. Returns poll's result. */

@@ -128,7 +128,10 @@ void report_result_line(FILE *out, const struct target_result *res)
 		print_count(out, n[VERDICT_DENIED], "denied");
 		break;
 	case RUN_CLOSED:
-		fprintf(out, "Result: not an open relay: all %zu relay tests denied", run);
+		if (run == 1)
+			fprintf(out, "Result: not an open relay: the relay test was denied");
+		else
+			fprintf(out, "Result: not an open relay: all %zu relay tests denied", run);
 		break;
 	case RUN_INCONCLUSIVE:
 		fprintf(out, "Result: INCONCLUSIVE: nothing accepted, %zu of %zu relay tests undecided",

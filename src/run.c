@@ -525,6 +525,13 @@ static void summarise(struct target_result *res)
 			    res->local_address);
 }
 
+/* A first connection that was accepted and then dropped, or told 421, is
+ * worth one more try; an unreachable or refusing server is not. */
+static int first_failure_is_transient(const struct session *s, const struct rt_error *err)
+{
+	return err->kind == ERR_CLOSED || (err->kind == ERR_REFUSED && s->last_code == 421);
+}
+
 enum run_status run_target(const struct config *cfg, const char *arg, struct target_result *res)
 {
 	struct runner r;
@@ -555,7 +562,12 @@ enum run_status run_target(const struct config *cfg, const char *arg, struct tar
 		res->ntests++;
 	}
 	error_clear(&err);
-	if (open_session(&r, &err) < 0) {
+	if (open_session(&r, &err) < 0 && first_failure_is_transient(&r.s, &err)) {
+		/* A drop or 421 during the greeting may be a passing overload. */
+		transcript_note(&res->log, "first connection failed (%s); trying once more", err.msg);
+		error_clear(&err);
+	}
+	if (!r.s.open && (err.kind != ERR_NONE || open_session(&r, &err) < 0)) {
 		res->error = err;
 		res->connections = r.s.number;
 		res->elapsed_ms = (long)(net_now_ms() - started);

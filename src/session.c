@@ -9,6 +9,8 @@
 
 /* QUIT is a courtesy: never wait long for its reply. */
 #define SESSION_QUIT_WAIT_MS 2000
+/* How long a silent server gets to answer our TLS probe. */
+#define TLS_PROBE_WAIT_MS 3000
 
 void session_init(struct session *s, struct transcript *log, int timeout_ms, int64_t end_ms)
 {
@@ -69,6 +71,7 @@ static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
 			return -1;
 		}
 	}
+	s->last_code = r->code;
 	if (r->code >= 400)
 		s->rejections++;
 	if (r->code == 421)
@@ -158,6 +161,35 @@ static const char *foreign_protocol(const char *line, size_t len)
 	return NULL;
 }
 
+static const char implicit_tls[] =
+	"not an SMTP server: it expects TLS on connect (implicit TLS, as on port 465); "
+	"relaytest speaks plain SMTP, so test port 25 or 587";
+
+/* A silent server may be waiting for a TLS ClientHello (port 465). Send a
+ * minimal one and see whether a TLS record (handshake or alert) comes back. */
+static int answers_tls(struct session *s)
+{
+	static const unsigned char hello[] = {
+		0x16, 0x03, 0x01, 0x00, 0x2f,             /* record: handshake, 47 bytes */
+		0x01, 0x00, 0x00, 0x2b, 0x03, 0x03,       /* ClientHello, TLS 1.2 */
+		0x52, 0x45, 0x4c, 0x41, 0x59, 0x54, 0x45, 0x53, /* 32 bytes "random" */
+		0x54, 0x52, 0x45, 0x4c, 0x41, 0x59, 0x54, 0x45,
+		0x53, 0x54, 0x52, 0x45, 0x4c, 0x41, 0x59, 0x54,
+		0x45, 0x53, 0x54, 0x52, 0x45, 0x4c, 0x41, 0x59,
+		0x00,                                     /* no session id */
+		0x00, 0x04, 0xc0, 0x2f, 0x00, 0x2f,       /* two cipher suites */
+		0x01, 0x00,                               /* null compression */
+	};
+	int64_t deadline = net_deadline(TLS_PROBE_WAIT_MS, s->end_ms);
+	unsigned char first = 0;
+
+	if (net_write_all(&s->conn, (const char *)hello, sizeof(hello), deadline, NULL) < 0)
+		return 0;
+	if (s->log != NULL)
+		transcript_note(s->log, "no greeting: sent a TLS ClientHello to see whether TLS answers");
+	return net_peek_byte(&s->conn, &first, deadline) && (first == 0x16 || first == 0x15);
+}
+
 static int read_greeting(struct session *s, struct rt_error *err)
 {
 	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
@@ -170,6 +202,8 @@ static int read_greeting(struct session *s, struct rt_error *err)
 		if (net_now_ms() < deadline)
 			error_set(err, ERR_CLOSED,
 				  "the server closed the connection before its greeting");
+		else if (deadline < s->end_ms && answers_tls(s))
+			error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
 		else
 			timeout_error(s, deadline, err,
 				      "the server accepted the connection but sent no greeting",
@@ -178,8 +212,7 @@ static int read_greeting(struct session *s, struct rt_error *err)
 		return -1;
 	}
 	if (first == 0x16 || first == 0x15) {
-		error_set(err, ERR_PROTOCOL,
-			  "not an SMTP server: it expects TLS on connect (implicit TLS, as on port 465)");
+		error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
 		session_close(s, err->msg);
 		return -1;
 	}
@@ -210,6 +243,7 @@ static int read_greeting(struct session *s, struct rt_error *err)
 			return -1;
 		}
 	}
+	s->last_code = s->greeting.code;
 	if (s->greeting.code != 220) {
 		char first_line[REPLY_TEXT_MAX];
 
@@ -225,16 +259,12 @@ static int read_greeting(struct session *s, struct rt_error *err)
 	return 0;
 }
 
-int session_open(struct session *s, const char *host, const char *port, int family,
-		 const char *helo, struct rt_error *err)
+/* Greeting and EHLO on a connected s->conn. */
+static int session_start(struct session *s, const char *port, const char *helo,
+			 struct rt_error *err)
 {
 	struct reply r;
 
-	s->number++;
-	s->rejections = 0;
-	s->commands = 0;
-	if (net_connect(&s->conn, host, port, family, s->timeout_ms, s->end_ms, err) < 0)
-		return -1;
 	s->open = 1;
 	if (s->log != NULL)
 		transcript_note(s->log, "connection %u to %s port %s", s->number, s->conn.peer_addr,
@@ -259,6 +289,30 @@ int session_open(struct session *s, const char *host, const char *port, int fami
 		return -1;
 	}
 	return 0;
+}
+
+static void session_reset_counts(struct session *s)
+{
+	s->number++;
+	s->rejections = 0;
+	s->commands = 0;
+	s->last_code = 0;
+}
+
+int session_open(struct session *s, const char *host, const char *port, int family,
+		 const char *helo, struct rt_error *err)
+{
+	session_reset_counts(s);
+	if (net_connect(&s->conn, host, port, family, s->timeout_ms, s->end_ms, err) < 0)
+		return -1;
+	return session_start(s, port, helo, err);
+}
+
+int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error *err)
+{
+	session_reset_counts(s);
+	net_adopt(&s->conn, fd);
+	return session_start(s, "(socket)", helo, err);
 }
 
 void session_quit(struct session *s)

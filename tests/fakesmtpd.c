@@ -21,12 +21,16 @@
  *   lf-only                    end reply lines with LF instead of CRLF
  *   split                      send replies in 3-byte pieces, 5 ms apart
  *   delay-all MS               wait MS before every reply
+ *   tls-reply ACTION           what to send when the client's bytes start
+ *                              like a TLS ClientHello (0x16), then close
  *
  * ACTION: reply lines separated by "\n" (each gets CRLF), with \r \t \\ and
  * \xNN escapes; "raw:" then bytes sent exactly as escaped; "!close" (close
  * without a word); "!reset" (abort with RST); "!hang" (never answer);
  * "!delay MS ACTION"; "!drip MS ACTION" (one byte every MS ms);
- * "!then-close ACTION" (reply, then close). QUIT is answered 221 and closes
+ * "!then-close ACTION" (reply, then close); "!big N TEXT" (TEXT, then N
+ * bytes of 'x', then CRLF: one huge line); "!repeat N LINE" (LINE N times,
+ * no final line). QUIT is answered 221 and closes
  * unless a rule says otherwise; RSET gets 250; anything else unmatched gets
  * "500 5.5.2 unrecognised command". */
 #define _GNU_SOURCE /* FNM_CASEFOLD */
@@ -57,6 +61,7 @@ static struct rule rules[RULES_MAX];
 static size_t nrules;
 static char greeting[ACTION_MAX] = "220 fake.relaytest.test ESMTP fakesmtpd";
 static int lf_only, split, delay_all_ms;
+static char tls_reply[ACTION_MAX];
 static unsigned long command_count;
 /* Session state that '|' globs can see; reset on each connection. */
 static char last_mail[1024], last_helo[1024];
@@ -108,6 +113,8 @@ static void load_scenario(const char *path)
 			lf_only = 1;
 		} else if (strcmp(line, "split") == 0) {
 			split = 1;
+		} else if (strncmp(line, "tls-reply ", 10) == 0) {
+			copy_field(tls_reply, sizeof(tls_reply), line + 10);
 		} else if (strncmp(line, "delay-all ", 10) == 0) {
 			delay_all_ms = atoi(line + 10);
 		} else if ((strncmp(line, "on ", 3) == 0 || strncmp(line, "at ", 3) == 0) &&
@@ -249,6 +256,16 @@ static enum outcome perform(int fd, const char *action)
 		send_bytes(fd, "\r\n", 2, 0);
 		return KEEP;
 	}
+	if (strncmp(action, "!repeat ", 8) == 0) {
+		char *end = NULL;
+		long n = strtol(action + 8, &end, 10);
+
+		len = decode(end + 1, buf, sizeof(buf), 0);
+		for (long i = 0; i < n; i++)
+			if (send_bytes(fd, buf, len, 0) < 0)
+				return CLOSE;
+		return KEEP;
+	}
 	if (delay_all_ms > 0)
 		sleep_ms(delay_all_ms);
 	if (strncmp(action, "raw:", 4) == 0)
@@ -319,6 +336,12 @@ static void serve(int fd, unsigned conn)
 		if (n <= 0)
 			return;
 		used += (size_t)n;
+		if (tls_reply[0] != '\0' && (unsigned char)in[0] == 0x16) {
+			fprintf(log_file, "!tls-client-hello\n");
+			fflush(log_file);
+			perform(fd, tls_reply);
+			return;
+		}
 		while ((lf = memchr(in, '\n', used)) != NULL) {
 			size_t len = (size_t)(lf - in);
 			int crlf = len > 0 && in[len - 1] == '\r';

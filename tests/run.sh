@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-unit cli scenarios multi postfix}
+SECTIONS=${SECTIONS:-unit cli scenarios multi faults postfix}
 
 passed=0
 failed=0
@@ -38,12 +38,13 @@ not_ok() {
 start_fake() {
 	local scn=$1 dir=$2 i
 	FAKE_LOG=$dir/server.log
+	rm -f "$dir/port"
 	"$FAKESMTPD" -s "$scn" -l "$FAKE_LOG" -p "$dir/port" -w "${3:-60}" 2>"$dir/server.err" &
 	FAKE_PID=$!
 	PIDS+=("$FAKE_PID")
-	for i in $(seq 1 100); do
+	for i in $(seq 1 500); do
 		[ -s "$dir/port" ] && break
-		sleep 0.05
+		sleep 0.01
 	done
 	FAKE_PORT=$(cat "$dir/port" 2>/dev/null)
 	[ -n "$FAKE_PORT" ]
@@ -303,6 +304,55 @@ section_multi() {
 		ok "multi: --quiet prints only the targets with a problem" || not_ok "multi: --quiet" "$why reports"
 	kill "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
 	wait "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- faults
+# The fault matrix: for every k, a full run (tests/scenarios/all-denied.scn,
+# AUTH included) in which the server drops the connection after the k-th
+# command, or answers it 421 and closes, or resets the connection. Each fault
+# happens once, so relaytest must recover every time: the run ends by itself,
+# exit 0, every test reported once, with the same verdict as a clean run.
+section_faults() {
+	local base=tests/scenarios/all-denied.scn dir=$WORK/faults n k variant action rc
+	mkdir -p "$dir"
+	run_faulty() { # SCENARIO OUT
+		start_fake "$1" "$dir" 30 || return 1
+		timeout 60 "$RELAYTEST" --helo client.example.org --timeout 5 "127.0.0.1:$FAKE_PORT" >"$2" 2>&1
+		rc=$?
+		stop_fake
+	}
+	rows() { cut -c1-64 "$1" | grep -E '^[a-z]+-[a-z-]+ ' | sort; }
+	run_faulty "$base" "$dir/clean.out"
+	rows "$dir/clean.out" >"$dir/clean.rows"
+	n=$(grep -vc '^== connect' "$FAKE_LOG")
+	if [ "$rc" != 0 ] || [ "$(wc -l <"$dir/clean.rows")" -lt 37 ] || [ "$n" -lt 50 ]; then
+		not_ok "faults: clean baseline run" "exit $rc, $n commands"
+		return
+	fi
+	for variant in drop 421 reset; do
+		case $variant in
+		drop) action='!close' ;;
+		421) action='!then-close 421 4.7.0 mx.relaytest.test Error: too many errors' ;;
+		reset) action='!reset' ;;
+		esac
+		local bad=()
+		for k in $(seq 1 "$n"); do
+			{ cat "$base"; echo "at $k => $action"; } >"$dir/faulty.scn"
+			run_faulty "$dir/faulty.scn" "$dir/faulty.out"
+			rows "$dir/faulty.out" >"$dir/faulty.rows"
+			if [ "$rc" != 0 ]; then
+				bad+=("k=$k: exit $rc")
+			elif ! cmp -s "$dir/clean.rows" "$dir/faulty.rows"; then
+				bad+=("k=$k: $(diff "$dir/clean.rows" "$dir/faulty.rows" | grep '^[<>]' | head -2 | tr '\n' ' ')")
+			fi
+			[ ${#bad[@]} -ge 5 ] && break
+		done
+		if [ ${#bad[@]} -eq 0 ]; then
+			ok "faults: $variant after each of the $n commands of a full run: all recovered, same verdicts"
+		else
+			not_ok "faults: $variant after command k" "${bad[@]}"
+		fi
+	done
 }
 
 section_postfix() {

@@ -5,21 +5,31 @@ CSTD     = -std=c17
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Werror
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT     ?= -O2 -g
+SAN     ?=
 CPPFLAGS += -D_DEFAULT_SOURCE -Iinclude
-CFLAGS  += $(CSTD) $(WARN) $(HARDEN) $(OPT)
+CFLAGS  += $(CSTD) $(WARN) $(HARDEN) $(OPT) $(SAN)
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 LDLIBS  += -lm
 
 BUILD   ?= build
+BIN     ?= relaytest
 LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
 HEADERS  = $(wildcard include/*.h) tests/unit/check.h
+FUZZERS  = fuzz_reply fuzz_session
 
-all: relaytest
+# The sanitizer build of the whole suite (clang or gcc).
+SAN_CC    ?= clang
+SAN_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Fuzzing: libFuzzer needs clang. FUZZ_SECONDS=0 replays the corpus only.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 0
 
-relaytest: $(BUILD)/main.o $(LIB_OBJ)
+all: $(BIN)
+
+$(BIN): $(BUILD)/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: src/%.c $(HEADERS)
@@ -37,14 +47,37 @@ $(BUILD)/fakesmtpd: tests/fakesmtpd.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-check: relaytest $(BUILD)/unit_tests $(BUILD)/fakesmtpd
-	RELAYTEST=./relaytest UNIT_TESTS=$(BUILD)/unit_tests FAKESMTPD=$(BUILD)/fakesmtpd \
-		bash tests/run.sh
+# A plain build of each fuzz target with a main() that replays files.
+$(BUILD)/%_replay: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: relaytest
+sanitized:
+	$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/relaytest CC=$(SAN_CC) \
+		OPT="-O1 -g" SAN="$(SAN_FLAGS)" build-san/relaytest build-san/unit_tests \
+		$(FUZZERS:%=build-san/%_replay)
+
+fuzzers:
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+		$(FUZZERS:%=build-fuzz/%)
+
+build-fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check: $(BIN) $(BUILD)/unit_tests $(BUILD)/fakesmtpd $(FUZZERS:%=$(BUILD)/%_replay) sanitized \
+		$(if $(filter-out 0,$(FUZZ_SECONDS)),fuzzers)
+	RELAYTEST=./$(BIN) UNIT_TESTS=$(BUILD)/unit_tests FAKESMTPD=$(BUILD)/fakesmtpd \
+	SAN_RELAYTEST=build-san/relaytest SAN_UNIT_TESTS=build-san/unit_tests \
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh
+
+# Run each fuzzer for FUZZ_SECONDS (default 60 here) on a copy of its corpus.
+fuzz: fuzzers
+	FUZZ_SECONDS=$(if $(filter 0,$(FUZZ_SECONDS)),60,$(FUZZ_SECONDS)) bash tests/fuzz/run.sh
+
+bench: $(BIN)
 	bash bench/relay-vs-nmap.sh 5
 
 clean:
 	rm -rf build build-* relaytest
 
-.PHONY: all check bench clean
+.PHONY: all check sanitized fuzzers fuzz bench clean

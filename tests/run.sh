@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-unit cli scenarios multi faults postfix}
+SECTIONS=${SECTIONS:-unit cli scenarios multi faults fuzz valgrind postfix sanitizers}
 
 passed=0
 failed=0
@@ -25,10 +25,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
+PREFIX="" # "sanitizers: " while the sanitized build runs the same sections
+ok() { passed=$((passed + 1)); echo "ok - $PREFIX$1"; }
 not_ok() {
 	failed=$((failed + 1))
-	echo "FAIL - $1"
+	echo "FAIL - $PREFIX$1"
 	shift
 	local why
 	for why in "$@"; do echo "#   $why"; done
@@ -221,6 +222,9 @@ run_scenario() {
 		grep -qF -- "$text" "$dir/err" || why+=("stderr lacks: $text (stderr: $(head -c 300 "$dir/err"))")
 	done < <(sed -n 's/^test\.stderr //p' "$scn")
 
+	# No sanitizer may have spoken.
+	grep -qE 'Sanitizer|runtime error' "$dir/err" && why+=("sanitizer report: $(grep -m 3 -E 'ERROR|runtime error' "$dir/err")")
+
 	# What relaytest printed: never a raw control or non-ASCII byte.
 	LC_ALL=C grep -qP '[^\x0a\x20-\x7e]' "$dir/out" "$dir/err" &&
 		why+=("output holds raw control or non-ASCII bytes")
@@ -361,6 +365,81 @@ section_postfix() {
 		. tests/postfix.sh
 		postfix_tests
 	fi
+}
+
+# ---------------------------------------------------------------- sanitizers
+# The same sections again with the -fsanitize=address,undefined build.
+section_sanitizers() {
+	if [ ! -x "${SAN_RELAYTEST:-}" ] || [ ! -x "${SAN_UNIT_TESTS:-}" ]; then
+		not_ok "sanitizers: no sanitized build (run make check, which builds build-san/)"
+		return
+	fi
+	local saved_rt=$RELAYTEST saved_ut=$UNIT_TESTS
+	export ASAN_OPTIONS=detect_leaks=1:exitcode=86:abort_on_error=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
+	RELAYTEST=$SAN_RELAYTEST UNIT_TESTS=$SAN_UNIT_TESTS PREFIX="sanitizers: "
+	section_unit
+	section_cli
+	section_scenarios
+	section_faults
+	local f
+	for f in fuzz_reply fuzz_session; do
+		if build-san/${f}_replay "tests/fuzz/corpus/${f#fuzz_}" >"$WORK/$f.san" 2>&1; then
+			ok "fuzz corpus replay: $f ($(sed -n 's/replayed //p' "$WORK/$f.san"))"
+		else
+			not_ok "fuzz corpus replay: $f" "$(head -n 5 "$WORK/$f.san")"
+		fi
+	done
+	RELAYTEST=$saved_rt UNIT_TESTS=$saved_ut PREFIX=""
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+}
+
+# ---------------------------------------------------------------- fuzz
+# The seed corpora through a plain (gcc) build; with FUZZ_SECONDS > 0 also
+# each libFuzzer target for that long (CI: 60 s each).
+section_fuzz() {
+	local f out
+	for f in fuzz_reply fuzz_session; do
+		if out=$("build/${f}_replay" "tests/fuzz/corpus/${f#fuzz_}" 2>&1); then
+			ok "fuzz corpus replay (plain build): $f, ${out#replayed }"
+		else
+			not_ok "fuzz corpus replay (plain build): $f" "$out"
+		fi
+	done
+	if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
+		while IFS= read -r out; do
+			case $out in
+			*"no finding") ok "fuzz: $out" ;;
+			fuzz_*) not_ok "fuzz: $out" ;;
+			*) echo "#   $out" ;;
+			esac
+		done < <(FUZZ_SECONDS=$FUZZ_SECONDS bash tests/fuzz/run.sh)
+	fi
+}
+
+# ---------------------------------------------------------------- valgrind
+# Full runs under valgrind: no invalid access, no leak of any kind.
+section_valgrind() {
+	if ! command -v valgrind >/dev/null; then
+		not_ok "valgrind: not installed (apt-get install valgrind)"
+		return
+	fi
+	local scn name dir rc
+	for scn in all-denied bogus-auth-accepted mid-table-421-full huge-line; do
+		dir=$WORK/valgrind-$scn
+		mkdir -p "$dir"
+		start_fake "tests/scenarios/$scn.scn" "$dir" 120 || { not_ok "valgrind: $scn: no fake server"; continue; }
+		valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
+			--errors-for-leak-kinds=all --track-fds=no \
+			"$RELAYTEST" --verbose --timeout 10 "127.0.0.1:$FAKE_PORT" >"$dir/out" 2>"$dir/err"
+		rc=$?
+		stop_fake
+		if [ "$rc" != 99 ] && ! grep -q '^==[0-9]*==' "$dir/err"; then
+			ok "valgrind: full verbose run against $scn is clean (exit $rc)"
+		else
+			not_ok "valgrind: $scn" "exit $rc" "$(grep -m 8 '^==' "$dir/err")"
+		fi
+	done
 }
 
 for section in $SECTIONS; do

@@ -16,11 +16,11 @@
 #include "text.h"
 
 enum case_group {
-	CASE_CONTROL,   /* must be accepted; proves the server talks to us */
-	CASE_SENDER,    /* sender forms, each to {to} */
+	CASE_CONTROL,	/* must be accepted; proves the server talks to us */
+	CASE_SENDER,	/* sender forms, each to {to} */
 	CASE_RECIPIENT, /* recipient tricks, each from {from} */
-	CASE_HELO,      /* a new EHLO with a trusted-looking name first */
-	CASE_AUTH       /* bogus credentials first, on a fresh connection */
+	CASE_HELO,	/* a new EHLO with a trusted-looking name first */
+	CASE_AUTH	/* bogus credentials first, on a fresh connection */
 };
 
 enum case_auth {

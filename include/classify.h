@@ -32,19 +32,19 @@ enum verdict {
 
 enum reason {
 	REASON_NONE,
-	REASON_RELAYED,       /* accepted for a remote recipient */
-	REASON_CONTROL_OK,    /* the control recipient was accepted */
-	REASON_AUTH_BOGUS,    /* bogus credentials were accepted */
+	REASON_RELAYED,	   /* accepted for a remote recipient */
+	REASON_CONTROL_OK, /* the control recipient was accepted */
+	REASON_AUTH_BOGUS, /* bogus credentials were accepted */
 	REASON_RELAY_POLICY,
 	REASON_ADDRESS,
 	REASON_SYNTAX,
 	REASON_AUTH_REQUIRED,
 	REASON_TLS_REQUIRED,
 	REASON_AUTH_FAILED, /* our bogus credentials were refused: good */
-	REASON_POLICY,      /* a 5xx that names nothing more specific */
+	REASON_POLICY,	    /* a 5xx that names nothing more specific */
 	REASON_GREYLIST,    /* a 4xx that says to try again */
 	REASON_TEMPORARY,   /* any other 4xx */
-	REASON_CLOSING,     /* 421 */
+	REASON_CLOSING,	    /* 421 */
 	REASON_TIMEOUT,
 	REASON_CONNECTION,
 	REASON_PROTOCOL,

@@ -18,12 +18,7 @@
 #define CLI_DEFAULT_FROM "relaytest@example.org"
 #define CLI_DEFAULT_TO "relaytest@example.net"
 
-enum cli_action {
-	CLI_RUN,
-	CLI_HELP,
-	CLI_VERSION,
-	CLI_LIST_TESTS
-};
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST_TESTS };
 
 struct config {
 	enum cli_action action;

@@ -12,8 +12,8 @@
 
 #include "error.h"
 
-#define NET_ADDR_MAX 64                      /* textual IPv4/IPv6 address */
-#define NET_SESSION_BYTES_MAX (1024 * 1024) /* bytes read on one connection */
+#define NET_ADDR_MAX 64				    /* textual IPv4/IPv6 address */
+#define NET_SESSION_BYTES_MAX ((size_t)1024 * 1024) /* bytes read on one connection */
 
 struct net_conn {
 	int fd; /* -1 when closed */
@@ -38,8 +38,8 @@ void net_init(struct net_conn *c);
  * AF_INET or AF_INET6), each attempt bounded by min(timeout_ms, end_ms).
  * Returns 0 with c open, or -1 with err (ERR_RESOLVE, ERR_CONNECT,
  * ERR_TIMEOUT) naming the last failure. */
-int net_connect(struct net_conn *c, const char *host, const char *port, int family,
-		int timeout_ms, int64_t end_ms, struct rt_error *err);
+int net_connect(struct net_conn *c, const char *host, const char *port, int family, int timeout_ms,
+		int64_t end_ms, struct rt_error *err);
 
 /* Take over a connected stream socket (a socketpair in the fuzzer). */
 void net_adopt(struct net_conn *c, int fd);

@@ -17,9 +17,9 @@
 #define REPLY_ENHANCED_MAX 16 /* "5.7.1" and longer forms up to 5.999.999 */
 
 struct reply {
-	int code;                          /* 200..599 once a line is in */
+	int code;			   /* 200..599 once a line is in */
 	char enhanced[REPLY_ENHANCED_MAX]; /* "5.7.1", or "" when absent */
-	char text[REPLY_TEXT_MAX];         /* text after the code, lines split by '\n' */
+	char text[REPLY_TEXT_MAX];	   /* text after the code, lines split by '\n' */
 	size_t nlines;
 	int complete; /* the last line (code followed by space or end) has come */
 };
@@ -35,9 +35,9 @@ struct capabilities {
 	int auth;
 	int auth_plain;
 	int auth_login;
-	long size;                      /* SIZE value, 0 when not given */
+	long size;			/* SIZE value, 0 when not given */
 	char auth_mechs[CAPS_AUTH_MAX]; /* "PLAIN LOGIN", sanitised */
-	char list[CAPS_LIST_MAX];       /* every keyword line, joined by ' ' */
+	char list[CAPS_LIST_MAX];	/* every keyword line, joined by ' ' */
 };
 
 /* Parse one raw reply line (CRLF already removed). On success stores the
@@ -45,8 +45,8 @@ struct capabilities {
  * starts, and returns 0. Returns -1 when the line is not an SMTP reply line:
  * the code must be three digits [2-5][0-5][0-9] followed by ' ', '-' or the
  * end of the line. */
-int reply_parse_line(const char *line, size_t len, int *code, int *more,
-		     const char **text, size_t *textlen);
+int reply_parse_line(const char *line, size_t len, int *code, int *more, const char **text,
+		     size_t *textlen);
 
 /* Empty r so that reply_add_line can fill it. */
 void reply_init(struct reply *r);

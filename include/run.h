@@ -21,20 +21,13 @@
 
 /* Exit statuses, most severe first in the order 1, 3, 2, 0. */
 enum run_status {
-	RUN_CLOSED = 0,       /* every relay test denied */
-	RUN_OPEN = 1,         /* at least one relay test accepted */
+	RUN_CLOSED = 0,	      /* every relay test denied */
+	RUN_OPEN = 1,	      /* at least one relay test accepted */
 	RUN_INCONCLUSIVE = 2, /* temporary failures, errors or tests not reached */
 	RUN_UNTESTED = 3      /* could not test at all */
 };
 
-enum run_stage {
-	STAGE_NONE,
-	STAGE_CONNECT,
-	STAGE_HELO,
-	STAGE_AUTH,
-	STAGE_MAIL,
-	STAGE_RCPT
-};
+enum run_stage { STAGE_NONE, STAGE_CONNECT, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT };
 
 #define RUN_ADDR_MAX 600 /* an expanded MAIL/RCPT argument */
 #define RUN_NOTE_MAX 400
@@ -45,16 +38,16 @@ struct test_result {
 	const struct relay_case *tc;
 	enum verdict verdict;
 	enum reason reason;
-	enum run_stage stage;          /* the command whose reply decided */
-	char helo[RUN_ADDR_MAX];       /* CASE_HELO: the EHLO name sent */
-	char mail_from[RUN_ADDR_MAX];  /* MAIL FROM argument sent last */
-	char rcpt_to[RUN_ADDR_MAX];    /* RCPT TO argument (template expanded) */
-	int code;                      /* deciding reply code; 0 if none */
+	enum run_stage stage;	      /* the command whose reply decided */
+	char helo[RUN_ADDR_MAX];      /* CASE_HELO: the EHLO name sent */
+	char mail_from[RUN_ADDR_MAX]; /* MAIL FROM argument sent last */
+	char rcpt_to[RUN_ADDR_MAX];   /* RCPT TO argument (template expanded) */
+	int code;		      /* deciding reply code; 0 if none */
 	char enhanced[REPLY_ENHANCED_MAX];
-	char text[REPLY_TEXT_MAX];     /* deciding reply's text, sanitised, or an error */
-	char note[RUN_NOTE_MAX];       /* what else the reader must know */
-	int null_sender_retry;         /* sender refused, retried with <> */
-	unsigned connection;           /* which connection finished it */
+	char text[REPLY_TEXT_MAX]; /* deciding reply's text, sanitised, or an error */
+	char note[RUN_NOTE_MAX];   /* what else the reader must know */
+	int null_sender_retry;	   /* sender refused, retried with <> */
+	unsigned connection;	   /* which connection finished it */
 	int attempts;
 	long ms;
 };

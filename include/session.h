@@ -19,13 +19,13 @@
 struct session {
 	struct net_conn conn;
 	struct transcript *log; /* not owned; may be NULL */
-	int timeout_ms;         /* per reply */
-	int64_t end_ms;         /* end of the whole target's budget */
-	int open;               /* connected and not closed by either side */
-	unsigned number;        /* 1 for the first connection to a target, 2 ... */
-	unsigned rejections;    /* 4xx/5xx replies on this connection */
-	unsigned commands;      /* commands sent on this connection */
-	int last_code;          /* code of the last reply read, 0 if none */
+	int timeout_ms;		/* per reply */
+	int64_t end_ms;		/* end of the whole target's budget */
+	int open;		/* connected and not closed by either side */
+	unsigned number;	/* 1 for the first connection to a target, 2 ... */
+	unsigned rejections;	/* 4xx/5xx replies on this connection */
+	unsigned commands;	/* commands sent on this connection */
+	int last_code;		/* code of the last reply read, 0 if none */
 	struct reply greeting;
 	struct reply hello; /* the EHLO (or HELO) reply */
 	struct capabilities caps;

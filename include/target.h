@@ -10,8 +10,8 @@
 struct target {
 	char name[TEXT_ARG_MAX + 8]; /* as given, for the report */
 	char host[TEXT_ARG_MAX + 1]; /* name or address, without brackets */
-	char port[8];                /* decimal */
-	int literal;                 /* host is an IPv4 or IPv6 address */
+	char port[8];		     /* decimal */
+	int literal;		     /* host is an IPv4 or IPv6 address */
 };
 
 /* Parse arg; default_port applies when arg names none. Returns 0, or -1 with

@@ -22,8 +22,7 @@ int text_copy(char *dst, size_t cap, const char *src);
 
 /* snprintf for text where cutting at cap is acceptable (notes, messages):
  * always terminated; returns 0, or -1 when the text was cut. */
-int text_format(char *buf, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int text_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Case-insensitive substring search in a NUL-terminated haystack. */
 int text_contains_ci(const char *haystack, const char *needle);

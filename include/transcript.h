@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define TRANSCRIPT_MAX (512 * 1024)
+#define TRANSCRIPT_MAX ((size_t)512 * 1024)
 
 struct transcript {
 	char *buf; /* owned; NULL until the first line */

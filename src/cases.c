@@ -4,23 +4,34 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SENDER(id_, desc_, from_) \
-	{ .id = id_, .group = CASE_SENDER, .description = desc_, .mail_from = from_, \
-	  .rcpt_to = "<{to}>" }
-#define RECIPIENT(id_, desc_, to_) \
-	{ .id = id_, .group = CASE_RECIPIENT, .description = desc_, .mail_from = "<{from}>", \
-	  .rcpt_to = to_ }
-#define HELO(id_, desc_, name_) \
-	{ .id = id_, .group = CASE_HELO, .description = desc_, .mail_from = "<{from}>", \
-	  .rcpt_to = "<{to}>", .helo = name_ }
-#define AUTH(id_, desc_, how_) \
-	{ .id = id_, .group = CASE_AUTH, .description = desc_, .mail_from = "<{from}>", \
-	  .rcpt_to = "<{to}>", .auth = how_ }
+/* clang-format off: the table reads best one case to a line */
+#define SENDER(id_, desc_, from_)                                                                \
+	{                                                                                        \
+		.id = (id_), .group = CASE_SENDER, .description = (desc_), .mail_from = (from_), \
+		.rcpt_to = "<{to}>"                                                              \
+	}
+#define RECIPIENT(id_, desc_, to_)                                            \
+	{                                                                     \
+		.id = (id_), .group = CASE_RECIPIENT, .description = (desc_), \
+		.mail_from = "<{from}>", .rcpt_to = (to_)                     \
+	}
+#define HELO(id_, desc_, name_)                                                                   \
+	{                                                                                         \
+		.id = (id_), .group = CASE_HELO, .description = (desc_), .mail_from = "<{from}>", \
+		.rcpt_to = "<{to}>", .helo = (name_)                                              \
+	}
+#define AUTH(id_, desc_, how_)                                                                    \
+	{                                                                                         \
+		.id = (id_), .group = CASE_AUTH, .description = (desc_), .mail_from = "<{from}>", \
+		.rcpt_to = "<{to}>", .auth = (how_)                                               \
+	}
 
 const struct relay_case cases_table[] = {
-	{ .id = "control-postmaster", .group = CASE_CONTROL,
+	{ .id = "control-postmaster",
+	  .group = CASE_CONTROL,
 	  .description = "external sender to the target's own postmaster (must be accepted)",
-	  .mail_from = "<{from}>", .rcpt_to = "<postmaster@{domain}>" },
+	  .mail_from = "<{from}>",
+	  .rcpt_to = "<postmaster@{domain}>" },
 
 	SENDER("ext-to-ext", "external sender to external recipient", "<{from}>"),
 	SENDER("null-sender", "null sender (bounce) to external recipient", "<>"),
@@ -31,25 +42,38 @@ const struct relay_case cases_table[] = {
 	SENDER("localhost-sender", "sender at localhost", "<{s}@localhost>"),
 	SENDER("loopback-sender", "sender at the loopback address literal", "<{s}@[127.0.0.1]>"),
 	SENDER("same-domain-sender", "sender in the recipient's domain", "<{s}@{x}>"),
-	{ .id = "no-brackets", .group = CASE_SENDER,
+	{ .id = "no-brackets",
+	  .group = CASE_SENDER,
 	  .description = "MAIL FROM and RCPT TO without angle brackets",
-	  .mail_from = "{from}", .rcpt_to = "{to}" },
+	  .mail_from = "{from}",
+	  .rcpt_to = "{to}" },
 
-	RECIPIENT("percent-hack-domain", "percent hack via the target's domain", "<{u}%{x}@{domain}>"),
-	RECIPIENT("percent-hack-host", "percent hack via the target's host name", "<{u}%{x}@{host}>"),
-	RECIPIENT("percent-hack-ip", "percent hack via the target's address literal", "<{u}%{x}@{ip}>"),
+	RECIPIENT("percent-hack-domain", "percent hack via the target's domain",
+		  "<{u}%{x}@{domain}>"),
+	RECIPIENT("percent-hack-host", "percent hack via the target's host name",
+		  "<{u}%{x}@{host}>"),
+	RECIPIENT("percent-hack-ip", "percent hack via the target's address literal",
+		  "<{u}%{x}@{ip}>"),
 	RECIPIENT("percent-hack-bare", "percent hack without a domain", "<{u}%{x}>"),
 	RECIPIENT("quoted-at", "quoted local part holding an @", "<\"{u}@{x}\">"),
 	RECIPIENT("quoted-percent", "quoted local part holding a %", "<\"{u}%{x}\">"),
-	RECIPIENT("quoted-at-domain", "quoted remote address at the target's domain", "<\"{u}@{x}\"@{domain}>"),
-	RECIPIENT("quoted-at-ip", "quoted remote address at the target's address literal", "<\"{u}@{x}\"@{ip}>"),
-	RECIPIENT("double-at-domain", "two @ signs, ending in the target's domain", "<{u}@{x}@{domain}>"),
-	RECIPIENT("double-at-host", "two @ signs, ending in the target's host name", "<{u}@{x}@{host}>"),
-	RECIPIENT("double-at-ip", "two @ signs, ending in the target's address literal", "<{u}@{x}@{ip}>"),
+	RECIPIENT("quoted-at-domain", "quoted remote address at the target's domain",
+		  "<\"{u}@{x}\"@{domain}>"),
+	RECIPIENT("quoted-at-ip", "quoted remote address at the target's address literal",
+		  "<\"{u}@{x}\"@{ip}>"),
+	RECIPIENT("double-at-domain", "two @ signs, ending in the target's domain",
+		  "<{u}@{x}@{domain}>"),
+	RECIPIENT("double-at-host", "two @ signs, ending in the target's host name",
+		  "<{u}@{x}@{host}>"),
+	RECIPIENT("double-at-ip", "two @ signs, ending in the target's address literal",
+		  "<{u}@{x}@{ip}>"),
 	RECIPIENT("trailing-at", "remote address with a trailing @", "<{u}@{x}@>"),
-	RECIPIENT("source-route-domain", "source route through the target's domain", "<@{domain}:{u}@{x}>"),
-	RECIPIENT("source-route-host", "source route through the target's host name", "<@{host}:{u}@{x}>"),
-	RECIPIENT("source-route-ip", "source route through the target's address literal", "<@{ip}:{u}@{x}>"),
+	RECIPIENT("source-route-domain", "source route through the target's domain",
+		  "<@{domain}:{u}@{x}>"),
+	RECIPIENT("source-route-host", "source route through the target's host name",
+		  "<@{host}:{u}@{x}>"),
+	RECIPIENT("source-route-ip", "source route through the target's address literal",
+		  "<@{ip}:{u}@{x}>"),
 	RECIPIENT("bang-path", "UUCP bang path", "<{x}!{u}>"),
 	RECIPIENT("bang-path-domain", "bang path at the target's domain", "<{x}!{u}@{domain}>"),
 	RECIPIENT("bang-path-host", "bang path at the target's host name", "<{x}!{u}@{host}>"),
@@ -60,10 +84,15 @@ const struct relay_case cases_table[] = {
 	HELO("helo-ip", "EHLO with the target's own address literal", "{ip}"),
 	HELO("helo-loopback", "EHLO [127.0.0.1]", "[127.0.0.1]"),
 
-	AUTH("auth-plain-bogus", "AUTH PLAIN with a random user and password", CASE_AUTH_PLAIN_RANDOM),
-	AUTH("auth-login-bogus", "AUTH LOGIN with a random user and password", CASE_AUTH_LOGIN_RANDOM),
-	AUTH("auth-plain-empty", "AUTH PLAIN with an empty user and password", CASE_AUTH_PLAIN_EMPTY),
+	AUTH("auth-plain-bogus", "AUTH PLAIN with a random user and password",
+	     CASE_AUTH_PLAIN_RANDOM),
+	AUTH("auth-login-bogus", "AUTH LOGIN with a random user and password",
+	     CASE_AUTH_LOGIN_RANDOM),
+	AUTH("auth-plain-empty", "AUTH PLAIN with an empty user and password",
+	     CASE_AUTH_PLAIN_EMPTY),
 };
+
+/* clang-format on */
 
 const size_t cases_count = sizeof(cases_table) / sizeof(cases_table[0]);
 
@@ -90,6 +119,8 @@ const char *cases_group_name(enum case_group group)
 	return group_names[group];
 }
 
+/* Split addr (at most TEXT_ARG_MAX bytes) at its last '@' into buffers of
+ * TEXT_ARG_MAX + 1. */
 static int split_address(const char *addr, char *local, char *domain)
 {
 	const char *at = strrchr(addr, '@');
@@ -100,8 +131,7 @@ static int split_address(const char *addr, char *local, char *domain)
 	n = (size_t)(at - addr);
 	memcpy(local, addr, n);
 	local[n] = '\0';
-	strcpy(domain, at + 1);
-	return 0;
+	return text_copy(domain, TEXT_ARG_MAX + 1, at + 1);
 }
 
 int cases_vars_set(struct case_vars *v, const char *from, const char *to, const char *domain,

@@ -81,14 +81,13 @@ static enum verdict classify_permanent(const struct reply *r, enum reason *why)
 	if (r->code == 530 || r->code == 538)
 		*why = text_contains_ci(r->text, "TLS") || r->code == 538 ? REASON_TLS_REQUIRED
 									  : REASON_AUTH_REQUIRED;
-	else if (r->code == 501)
-		*why = REASON_SYNTAX;
-	else if (enhanced_subject(r, '7') || text_contains_ci(r->text, "relay") ||
-		 text_contains_ci(r->text, "rcpthosts") || text_contains_ci(r->text, "(#5.7."))
+	else if (r->code != 501 &&
+		 (enhanced_subject(r, '7') || text_contains_ci(r->text, "relay") ||
+		  text_contains_ci(r->text, "rcpthosts") || text_contains_ci(r->text, "(#5.7.")))
 		*why = REASON_RELAY_POLICY;
-	else if (enhanced_subject(r, '1'))
+	else if (r->code != 501 && enhanced_subject(r, '1'))
 		*why = REASON_ADDRESS;
-	else if (enhanced_subject(r, '5') || r->code == 500)
+	else if (r->code == 501 || r->code == 500 || enhanced_subject(r, '5'))
 		*why = REASON_SYNTAX;
 	else
 		*why = REASON_POLICY;

@@ -81,7 +81,7 @@ void cli_list_tests(FILE *out)
 				 tc->mail_from, tc->rcpt_to);
 		else if (tc->group == CASE_AUTH)
 			snprintf(sends, sizeof(sends), "%s; if 235, MAIL FROM:%s RCPT TO:%s",
-				 tc->auth == CASE_AUTH_LOGIN_RANDOM ? "AUTH LOGIN (random)"
+				 tc->auth == CASE_AUTH_LOGIN_RANDOM  ? "AUTH LOGIN (random)"
 				 : tc->auth == CASE_AUTH_PLAIN_EMPTY ? "AUTH PLAIN (empty)"
 								     : "AUTH PLAIN (random)",
 				 tc->mail_from, tc->rcpt_to);
@@ -153,7 +153,7 @@ static int select_tests(struct config *cfg, const char *list, char *err, size_t 
 		snprintf(err, cap, "--tests: list too long");
 		return -1;
 	}
-	strcpy(buf, list);
+	memcpy(buf, list, strlen(list) + 1);
 	memset(cfg->selected, 0, sizeof(cfg->selected));
 	cfg->selected[0] = 1; /* the control test always runs */
 	for (char *id = strtok_r(buf, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
@@ -195,7 +195,8 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 			char shown[48];
 
 			text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
-			snprintf(err, cap, "--port '%s': port must be a number from 1 to 65535", shown);
+			snprintf(err, cap, "--port '%s': port must be a number from 1 to 65535",
+				 shown);
 			return -1;
 		}
 		return 0;
@@ -291,7 +292,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 		return -1;
 	}
 	if (cfg->ntargets == 0) {
-		snprintf(err, cap, "no target given: name a mail server, e.g. relaytest mail.example.com");
+		snprintf(err, cap,
+			 "no target given: name a mail server, e.g. relaytest mail.example.com");
 		return -1;
 	}
 	if (strcasecmp(cfg->from, cfg->to) == 0) {

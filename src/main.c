@@ -16,7 +16,8 @@ int main(int argc, char **argv)
 	int status = RUN_CLOSED;
 
 	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n", err);
+		fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n",
+			err);
 		return EXIT_USAGE;
 	}
 	switch (cfg.action) {

@@ -110,8 +110,8 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_er
 	return fd;
 }
 
-int net_connect(struct net_conn *c, const char *host, const char *port, int family,
-		int timeout_ms, int64_t end_ms, struct rt_error *err)
+int net_connect(struct net_conn *c, const char *host, const char *port, int family, int timeout_ms,
+		int64_t end_ms, struct rt_error *err)
 {
 	struct addrinfo hints, *list = NULL;
 	int rc;
@@ -188,7 +188,8 @@ static int fill(struct net_conn *c, int64_t deadline, struct rt_error *err)
 	c->rlen += (size_t)n;
 	c->bytes_in += (size_t)n;
 	if (c->bytes_in > NET_SESSION_BYTES_MAX) {
-		error_set(err, ERR_PROTOCOL, "the server sent more than %d bytes on one connection",
+		error_set(err, ERR_PROTOCOL,
+			  "the server sent more than %zu bytes on one connection",
 			  NET_SESSION_BYTES_MAX);
 		return -1;
 	}
@@ -210,8 +211,8 @@ int net_read_line(struct net_conn *c, char *buf, size_t cap, size_t *len, int64_
 			if (n > 0 && start[n - 1] == '\r')
 				n--;
 			if (n >= cap) {
-				error_set(err, ERR_PROTOCOL,
-					  "reply line longer than %zu bytes", cap - 1);
+				error_set(err, ERR_PROTOCOL, "reply line longer than %zu bytes",
+					  cap - 1);
 				return -1;
 			}
 			memcpy(buf, start, n);
@@ -263,7 +264,8 @@ int net_write_all(struct net_conn *c, const char *data, size_t len, int64_t dead
 		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n < 0) {
-			error_set(err, ERR_CLOSED, "cannot send to the server: %s", strerror(errno));
+			error_set(err, ERR_CLOSED, "cannot send to the server: %s",
+				  strerror(errno));
 			return -1;
 		}
 		data += n;

@@ -8,8 +8,8 @@
 
 #include "text.h"
 
-int reply_parse_line(const char *line, size_t len, int *code, int *more,
-		     const char **text, size_t *textlen)
+int reply_parse_line(const char *line, size_t len, int *code, int *more, const char **text,
+		     size_t *textlen)
 {
 	if (len < 3)
 		return -1;
@@ -81,9 +81,10 @@ int reply_add_line(struct reply *r, const char *line, size_t len, struct rt_erro
 	int code = 0, more = 0;
 	const char *text = NULL;
 	size_t textlen = 0;
-	char shown[80];
 
 	if (reply_parse_line(line, len, &code, &more, &text, &textlen) < 0) {
+		char shown[80];
+
 		text_sanitize(shown, sizeof(shown), line, len < 60 ? len : 60);
 		error_set(err, ERR_PROTOCOL, "not an SMTP reply line: \"%s\"", shown);
 		return -1;

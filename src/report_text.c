@@ -38,7 +38,7 @@ static void print_header(FILE *out, const struct target_result *res)
 	snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code, res->greeting.text);
 	print_multiline(out, "Greeting", greeting);
 	fprintf(out, "%-10s %s\n", "EHLO",
-		!res->caps.esmtp  ? "(refused; fell back to HELO, no extensions)"
+		!res->caps.esmtp    ? "(refused; fell back to HELO, no extensions)"
 		: res->caps.list[0] ? res->caps.list
 				    : "(no extensions)");
 	fprintf(out, "%-10s %s\n", "HELO name", res->helo);
@@ -89,7 +89,8 @@ static void print_test(FILE *out, const struct test_result *tr)
 	else
 		snprintf(code, sizeof(code), "-");
 	fprintf(out, "%-20s %-32s %-10s ", tr->tc->id, words, code);
-	if (tr->verdict == VERDICT_SKIPPED || (tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
+	if (tr->verdict == VERDICT_SKIPPED ||
+	    (tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
 		fprintf(out, "%s\n", tr->note);
 	else if (tr->tc->group == CASE_HELO && tr->helo[0] != '\0')
 		fprintf(out, "EHLO %s; %s -> %s\n", tr->helo, tr->mail_from, tr->rcpt_to);
@@ -117,14 +118,14 @@ static void print_count(FILE *out, size_t n, const char *what)
 void report_result_line(FILE *out, const struct target_result *res)
 {
 	const size_t *n = res->counts;
-	size_t run = n[VERDICT_ACCEPTED] + n[VERDICT_DENIED] + n[VERDICT_TEMPFAIL] +
-		     n[VERDICT_ERROR];
+	size_t run =
+		n[VERDICT_ACCEPTED] + n[VERDICT_DENIED] + n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR];
 	double secs = res->elapsed_ms / 1000.0;
 
 	switch (res->status) {
 	case RUN_OPEN:
-		fprintf(out, "Result: OPEN RELAY: %zu of %zu relay tests accepted", n[VERDICT_ACCEPTED],
-			run);
+		fprintf(out, "Result: OPEN RELAY: %zu of %zu relay tests accepted",
+			n[VERDICT_ACCEPTED], run);
 		print_count(out, n[VERDICT_DENIED], "denied");
 		break;
 	case RUN_CLOSED:
@@ -134,7 +135,8 @@ void report_result_line(FILE *out, const struct target_result *res)
 			fprintf(out, "Result: not an open relay: all %zu relay tests denied", run);
 		break;
 	case RUN_INCONCLUSIVE:
-		fprintf(out, "Result: INCONCLUSIVE: nothing accepted, %zu of %zu relay tests undecided",
+		fprintf(out,
+			"Result: INCONCLUSIVE: nothing accepted, %zu of %zu relay tests undecided",
 			n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR], run);
 		print_count(out, n[VERDICT_DENIED], "denied");
 		break;

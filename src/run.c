@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,7 +16,7 @@
 #define RUN_RECONNECT_FAILURES_MAX 2
 
 enum step {
-	STEP_DONE,       /* the test has its verdict */
+	STEP_DONE,	 /* the test has its verdict */
 	STEP_INTERRUPTED /* the connection went away mid-test; err says how */
 };
 
@@ -30,8 +31,8 @@ struct runner {
 };
 
 static const char *const stage_names[] = {
-	[STAGE_NONE] = "",   [STAGE_CONNECT] = "connect", [STAGE_HELO] = "EHLO",
-	[STAGE_AUTH] = "AUTH", [STAGE_MAIL] = "MAIL",       [STAGE_RCPT] = "RCPT",
+	[STAGE_NONE] = "",     [STAGE_CONNECT] = "connect", [STAGE_HELO] = "EHLO",
+	[STAGE_AUTH] = "AUTH", [STAGE_MAIL] = "MAIL",	    [STAGE_RCPT] = "RCPT",
 };
 
 const char *run_stage_name(enum run_stage stage)
@@ -41,8 +42,9 @@ const char *run_stage_name(enum run_stage stage)
 
 int run_worse_status(int a, int b)
 {
-	static const int rank[] = { [RUN_CLOSED] = 0, [RUN_INCONCLUSIVE] = 1,
-				    [RUN_UNTESTED] = 2, [RUN_OPEN] = 3 };
+	static const int rank[] = {
+		[RUN_CLOSED] = 0, [RUN_INCONCLUSIVE] = 1, [RUN_UNTESTED] = 2, [RUN_OPEN] = 3
+	};
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -111,8 +113,7 @@ static void set_verdict(struct test_result *tr, const struct reply *rp, enum run
 }
 
 /* A reply that ends the connection (421) is an interruption, not a verdict. */
-static enum step command(struct runner *r, const char *cmd, struct reply *rp,
-			 struct rt_error *err)
+static enum step command(struct runner *r, const char *cmd, struct reply *rp, struct rt_error *err)
 {
 	if (session_command(&r->s, cmd, rp, err) < 0)
 		return STEP_INTERRUPTED;
@@ -144,8 +145,9 @@ static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char 
 		char refused[REPLY_TEXT_MAX];
 
 		reply_line(&rp, 0, refused, sizeof(refused));
-		text_format(tr->note, sizeof(tr->note), "sender %s refused at MAIL (%d %s); retried with <>",
-			 from, rp.code, refused);
+		text_format(tr->note, sizeof(tr->note),
+			    "sender %s refused at MAIL (%d %s); retried with <>", from, rp.code,
+			    refused);
 		tr->null_sender_retry = 1;
 		text_copy(tr->mail_from, sizeof(tr->mail_from), "<>");
 		if (command(r, "MAIL FROM:<>", &rp, err) != STEP_DONE)
@@ -177,8 +179,7 @@ static void fail_test(struct test_result *tr, enum reason why, const char *msg)
 }
 
 /* Expand the case's MAIL and RCPT templates into buffers of RUN_ADDR_MAX. */
-static int expand_addresses(struct test_result *tr, const struct case_vars *v, char *from,
-			    char *to)
+static int expand_addresses(struct test_result *tr, const struct case_vars *v, char *from, char *to)
 {
 	if (cases_expand(tr->tc->mail_from, v, from, RUN_ADDR_MAX) < 0 ||
 	    cases_expand(tr->tc->rcpt_to, v, to, RUN_ADDR_MAX) < 0) {
@@ -240,6 +241,7 @@ static enum step run_auth(struct runner *r, struct test_result *tr, struct rt_er
 	struct reply rp;
 	char cmd[SESSION_COMMAND_MAX];
 
+	reply_init(&rp);
 	auth_start(&d, tr->tc->auth);
 	text_copy(tr->note, sizeof(tr->note), d.description);
 	while (auth_next(&d, cmd, sizeof(cmd)) == 0) {
@@ -263,9 +265,8 @@ static enum step run_auth(struct runner *r, struct test_result *tr, struct rt_er
 		if (mail_rcpt(r, &then, from, to, 0, err) != STEP_DONE)
 			return STEP_DONE; /* the 235 alone is the finding */
 		used = strlen(tr->note);
-		snprintf(tr->note + used, sizeof(tr->note) - used,
-			 "; then %s -> %s: %d %s (%s)", from, to, then.code, then.enhanced,
-			 classify_verdict_name(then.verdict));
+		snprintf(tr->note + used, sizeof(tr->note) - used, "; then %s -> %s: %d %s (%s)",
+			 from, to, then.code, then.enhanced, classify_verdict_name(then.verdict));
 		text_copy(tr->mail_from, sizeof(tr->mail_from), from);
 		text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
 		return STEP_DONE;
@@ -342,8 +343,8 @@ static int skip_reason(const struct target_result *res, const struct relay_case 
 		return 1;
 	}
 	if (plain ? !caps->auth_plain : !caps->auth_login) {
-		snprintf(note, cap, "AUTH %s is not offered (offered: %s)", plain ? "PLAIN" : "LOGIN",
-			 caps->auth_mechs);
+		snprintf(note, cap, "AUTH %s is not offered (offered: %s)",
+			 plain ? "PLAIN" : "LOGIN", caps->auth_mechs);
 		return 1;
 	}
 	return 0;
@@ -436,10 +437,11 @@ static void choose_domain(const struct config *cfg, struct target_result *res)
 	} else if (host[0] != '\0' && host[0] != '[' && labels >= 3) {
 		text_copy(res->domain, sizeof(res->domain), dot + 1);
 		text_format(res->domain_source, sizeof(res->domain_source),
-			 "the greeting's host name %s without its first label", host);
+			    "the greeting's host name %s without its first label", host);
 	} else if (host[0] != '\0' && host[0] != '[') {
 		text_copy(res->domain, sizeof(res->domain), host);
-		text_copy(res->domain_source, sizeof(res->domain_source), "the greeting's host name");
+		text_copy(res->domain_source, sizeof(res->domain_source),
+			  "the greeting's host name");
 	} else if (!res->target.literal) {
 		text_copy(res->domain, sizeof(res->domain), res->target.host);
 		text_copy(res->domain_source, sizeof(res->domain_source),
@@ -454,19 +456,19 @@ static void choose_domain(const struct config *cfg, struct target_result *res)
 
 static int is_private_address(const char *addr)
 {
-	static const char *const prefixes[] = { "127.", "10.", "192.168.", "169.254.", "::1",
-						"fc", "fd", "fe80:", "::ffff:127.",
-						"::ffff:10.", "::ffff:192.168." };
+	static const char *const prefixes[] = {
+		"127.",	 "10.",		"192.168.",   "169.254.",	"::1", "fc", "fd",
+		"fe80:", "::ffff:127.", "::ffff:10.", "::ffff:192.168."
+	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(addr, prefixes[i], strlen(prefixes[i])) == 0)
 			return 1;
 	/* 172.16.0.0/12 */
 	if (strncmp(addr, "172.", 4) == 0) {
-		int second = 0;
+		long second = strtol(addr + 4, NULL, 10);
 
-		if (sscanf(addr + 4, "%d", &second) == 1 && second >= 16 && second <= 31)
-			return 1;
+		return second >= 16 && second <= 31;
 	}
 	return 0;
 }
@@ -512,11 +514,12 @@ static void summarise(struct target_result *res)
 			    "client, so the denials below may not show how it treats others.",
 			    res->domain);
 	if (relay_tests > 1 && identical_mail == relay_tests)
-		add_warning(res,
-			    "Every test was refused at MAIL FROM with the same reply (%d %s): the "
-			    "server refuses this client or sender outright, so the recipient tricks "
-			    "were never tried. Try another --from.",
-			    first_mail->code, first_mail->text);
+		add_warning(
+			res,
+			"Every test was refused at MAIL FROM with the same reply (%d %s): the "
+			"server refuses this client or sender outright, so the recipient tricks "
+			"were never tried. Try another --from.",
+			first_mail->code, first_mail->text);
 	if (is_private_address(res->local_address))
 		add_warning(res,
 			    "This test ran from %s, a loopback or private address. Servers often "
@@ -564,7 +567,8 @@ enum run_status run_target(const struct config *cfg, const char *arg, struct tar
 	error_clear(&err);
 	if (open_session(&r, &err) < 0 && first_failure_is_transient(&r.s, &err)) {
 		/* A drop or 421 during the greeting may be a passing overload. */
-		transcript_note(&res->log, "first connection failed (%s); trying once more", err.msg);
+		transcript_note(&res->log, "first connection failed (%s); trying once more",
+				err.msg);
 		error_clear(&err);
 	}
 	if (!r.s.open && (err.kind != ERR_NONE || open_session(&r, &err) < 0)) {

@@ -82,6 +82,7 @@ static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
 int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err)
 {
 	char line[SESSION_COMMAND_MAX + 3];
+	int64_t deadline;
 	int n;
 
 	reply_init(r);
@@ -114,8 +115,8 @@ int session_command(struct session *s, const char *cmd, struct reply *r, struct 
 	}
 	log_line(s, "-> ", cmd, strlen(cmd));
 	s->commands++;
-	if (net_write_all(&s->conn, line, (size_t)n, net_deadline(s->timeout_ms, s->end_ms),
-			  err) < 0) {
+	deadline = net_deadline(s->timeout_ms, s->end_ms);
+	if (net_write_all(&s->conn, line, (size_t)n, deadline, err) < 0) {
 		session_close(s, err->msg);
 		return -1;
 	}
@@ -161,6 +162,9 @@ static const char *foreign_protocol(const char *line, size_t len)
 	return NULL;
 }
 
+static const char no_greeting[] = "the server accepted the connection but sent no greeting";
+static const char no_greeting_hint[] =
+	"; a port that expects TLS on connect, such as 465, does this";
 static const char implicit_tls[] =
 	"not an SMTP server: it expects TLS on connect (implicit TLS, as on port 465); "
 	"relaytest speaks plain SMTP, so test port 25 or 587";
@@ -169,6 +173,7 @@ static const char implicit_tls[] =
  * minimal one and see whether a TLS record (handshake or alert) comes back. */
 static int answers_tls(struct session *s)
 {
+	/* clang-format off */
 	static const unsigned char hello[] = {
 		0x16, 0x03, 0x01, 0x00, 0x2f,             /* record: handshake, 47 bytes */
 		0x01, 0x00, 0x00, 0x2b, 0x03, 0x03,       /* ClientHello, TLS 1.2 */
@@ -180,13 +185,15 @@ static int answers_tls(struct session *s)
 		0x00, 0x04, 0xc0, 0x2f, 0x00, 0x2f,       /* two cipher suites */
 		0x01, 0x00,                               /* null compression */
 	};
+	/* clang-format on */
 	int64_t deadline = net_deadline(TLS_PROBE_WAIT_MS, s->end_ms);
 	unsigned char first = 0;
 
 	if (net_write_all(&s->conn, (const char *)hello, sizeof(hello), deadline, NULL) < 0)
 		return 0;
 	if (s->log != NULL)
-		transcript_note(s->log, "no greeting: sent a TLS ClientHello to see whether TLS answers");
+		transcript_note(s->log,
+				"no greeting: sent a TLS ClientHello to see whether TLS answers");
 	return net_peek_byte(&s->conn, &first, deadline) && (first == 0x16 || first == 0x15);
 }
 
@@ -205,9 +212,7 @@ static int read_greeting(struct session *s, struct rt_error *err)
 		else if (deadline < s->end_ms && answers_tls(s))
 			error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
 		else
-			timeout_error(s, deadline, err,
-				      "the server accepted the connection but sent no greeting",
-				      "; a port that expects TLS on connect, such as 465, does this");
+			timeout_error(s, deadline, err, no_greeting, no_greeting_hint);
 		session_close(s, err->msg);
 		return -1;
 	}
@@ -223,7 +228,8 @@ static int read_greeting(struct session *s, struct rt_error *err)
 
 		if (net_read_line(&s->conn, line, sizeof(line), &len, deadline, &lerr) < 0) {
 			if (lerr.kind == ERR_TIMEOUT)
-				timeout_error(s, deadline, err, "the greeting did not complete", "");
+				timeout_error(s, deadline, err, "the greeting did not complete",
+					      "");
 			else
 				*err = lerr;
 			session_close(s, err->msg);

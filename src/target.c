@@ -51,7 +51,10 @@ int target_parse(const char *arg, int default_port, struct target *t, char *err,
 		const char *close = strchr(arg, ']');
 
 		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
-			snprintf(err, cap, "target '%s': write a bracketed address as [ADDRESS] or [ADDRESS]:PORT", arg);
+			snprintf(err, cap,
+				 "target '%s': write a bracketed address as [ADDRESS] or "
+				 "[ADDRESS]:PORT",
+				 arg);
 			return -1;
 		}
 		host = arg + 1;
@@ -70,7 +73,8 @@ int target_parse(const char *arg, int default_port, struct target *t, char *err,
 	if (port != NULL) {
 		portnum = target_parse_port(port);
 		if (portnum < 0) {
-			snprintf(err, cap, "target '%s': port must be a number from 1 to 65535", arg);
+			snprintf(err, cap, "target '%s': port must be a number from 1 to 65535",
+				 arg);
 			return -1;
 		}
 	}
@@ -82,8 +86,8 @@ int target_parse(const char *arg, int default_port, struct target *t, char *err,
 	t->host[hostlen] = '\0';
 	t->literal = is_address(t->host);
 	if (!t->literal && (arg[0] == '[' || !valid_hostname(t->host))) {
-		snprintf(err, cap, "target '%s': '%s' is neither a host name nor an IP address", arg,
-			 t->host);
+		snprintf(err, cap, "target '%s': '%s' is neither a host name nor an IP address",
+			 arg, t->host);
 		return -1;
 	}
 	snprintf(t->port, sizeof(t->port), "%d", portnum);

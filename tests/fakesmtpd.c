@@ -74,6 +74,12 @@ static void die(const char *what)
 	exit(2);
 }
 
+/* A scenario number (milliseconds, counts); scenarios are ours, so 0 on junk is fine. */
+static int number(const char *text)
+{
+	return (int)strtol(text, NULL, 10);
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -116,14 +122,14 @@ static void load_scenario(const char *path)
 		} else if (strncmp(line, "tls-reply ", 10) == 0) {
 			copy_field(tls_reply, sizeof(tls_reply), line + 10);
 		} else if (strncmp(line, "delay-all ", 10) == 0) {
-			delay_all_ms = atoi(line + 10);
+			delay_all_ms = number(line + 10);
 		} else if ((strncmp(line, "on ", 3) == 0 || strncmp(line, "at ", 3) == 0) &&
 			   (sep = strstr(line, " => ")) != NULL && nrules < RULES_MAX) {
 			struct rule *r = &rules[nrules++];
 
 			*sep = '\0';
 			if (line[0] == 'a')
-				r->at = atoi(line + 3);
+				r->at = number(line + 3);
 			else
 				copy_field(r->glob, sizeof(r->glob), line + 3);
 			copy_field(r->action, sizeof(r->action), sep + 4);
@@ -140,7 +146,6 @@ static void load_scenario(const char *path)
 static size_t decode(const char *text, char *out, size_t cap, int raw)
 {
 	size_t o = 0;
-	const char *eol = lf_only ? "\n" : "\r\n";
 
 	for (const char *p = text; *p != '\0' && o + 4 < cap; p++) {
 		if (*p != '\\') {
@@ -150,12 +155,9 @@ static size_t decode(const char *text, char *out, size_t cap, int raw)
 		p++;
 		switch (*p) {
 		case 'n':
-			if (raw) {
-				out[o++] = '\n';
-			} else {
-				memcpy(out + o, eol, strlen(eol));
-				o += strlen(eol);
-			}
+			if (!raw && !lf_only)
+				out[o++] = '\r';
+			out[o++] = '\n';
 			break;
 		case 'r':
 			out[o++] = '\r';
@@ -179,8 +181,9 @@ static size_t decode(const char *text, char *out, size_t cap, int raw)
 		}
 	}
 	if (!raw && o + 2 < cap) {
-		memcpy(out + o, eol, strlen(eol));
-		o += strlen(eol);
+		if (!lf_only)
+			out[o++] = '\r';
+		out[o++] = '\n';
 	}
 	return o;
 }
@@ -212,10 +215,10 @@ static enum outcome perform(int fd, const char *action)
 
 	for (;;) {
 		if (strncmp(action, "!delay ", 7) == 0) {
-			sleep_ms(atoi(action + 7));
+			sleep_ms(number(action + 7));
 			action = strchr(action + 7, ' ');
 		} else if (strncmp(action, "!drip ", 6) == 0) {
-			drip = atoi(action + 6);
+			drip = number(action + 6);
 			action = strchr(action + 6, ' ');
 		} else if (strncmp(action, "!then-close ", 12) == 0) {
 			then_close = 1;
@@ -247,7 +250,8 @@ static enum outcome perform(int fd, const char *action)
 			return CLOSE;
 		memset(buf, 'x', sizeof(buf));
 		while (sent < (size_t)n) {
-			size_t part = (size_t)n - sent < sizeof(buf) ? (size_t)n - sent : sizeof(buf);
+			size_t part =
+				(size_t)n - sent < sizeof(buf) ? (size_t)n - sent : sizeof(buf);
 
 			if (send(fd, buf, part, MSG_NOSIGNAL) <= 0)
 				return CLOSE;
@@ -385,12 +389,21 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "s:l:p:w:")) != -1) {
 		switch (c) {
-		case 's': scenario = optarg; break;
-		case 'l': logpath = optarg; break;
-		case 'p': portpath = optarg; break;
-		case 'w': watchdog = atoi(optarg); break;
+		case 's':
+			scenario = optarg;
+			break;
+		case 'l':
+			logpath = optarg;
+			break;
+		case 'p':
+			portpath = optarg;
+			break;
+		case 'w':
+			watchdog = number(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]\n");
+			fprintf(stderr,
+				"usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]\n");
 			return 2;
 		}
 	}

@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-unit cli scenarios multi faults fuzz valgrind postfix sanitizers}
+SECTIONS=${SECTIONS:-lint unit cli scenarios multi faults fuzz valgrind postfix sanitizers}
 
 passed=0
 failed=0
@@ -440,6 +440,36 @@ section_valgrind() {
 			not_ok "valgrind: $scn" "exit $rc" "$(grep -m 8 '^==' "$dir/err")"
 		fi
 	done
+}
+
+# ---------------------------------------------------------------- lint
+# Layout (.clang-format), cppcheck and clang-tidy (.clang-tidy names the
+# checks and why some are left out): all must be clean.
+section_lint() {
+	local files tool out
+	files=$(ls src/*.c include/*.h tests/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c)
+	for tool in clang-format cppcheck clang-tidy; do
+		command -v "$tool" >/dev/null || { not_ok "lint: $tool is not installed"; return; }
+	done
+	# shellcheck disable=SC2086
+	if out=$(clang-format --dry-run --Werror $files 2>&1); then
+		ok "lint: clang-format: every C file follows .clang-format"
+	else
+		not_ok "lint: clang-format" "$(echo "$out" | grep -m 5 'warning')"
+	fi
+	if out=$(cppcheck -q --enable=warning,style,performance,portability --std=c11 \
+		--error-exitcode=1 -D_DEFAULT_SOURCE -Iinclude --suppress=missingIncludeSystem \
+		src tests/fakesmtpd.c tests/unit tests/fuzz 2>&1); then
+		ok "lint: cppcheck (warning, style, performance, portability) clean"
+	else
+		not_ok "lint: cppcheck" "$(echo "$out" | head -n 10)"
+	fi
+	if out=$(clang-tidy -quiet src/*.c tests/fakesmtpd.c tests/fuzz/*.c -- \
+		-std=c17 -D_DEFAULT_SOURCE -Iinclude 2>&1); then
+		ok "lint: clang-tidy (checks in .clang-tidy) clean"
+	else
+		not_ok "lint: clang-tidy" "$(echo "$out" | grep -m 10 -E 'error|warning:')"
+	fi
 }
 
 for section in $SECTIONS; do

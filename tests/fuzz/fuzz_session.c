@@ -9,16 +9,23 @@
 #include "classify.h"
 #include "session.h"
 
-#define FUZZ_INPUT_MAX (64 * 1024) /* fits the socket buffer: no writer thread */
+#define FUZZ_INPUT_MAX ((size_t)64 * 1024) /* fits the socket buffer: no writer thread */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const script[] = {
-		"MAIL FROM:<relaytest@example.org>", "RCPT TO:<relaytest@example.net>", "RSET",
-		"AUTH LOGIN", "cmVsYXl0ZXN0", "cGFzcw==", "EHLO localhost",
-		"MAIL FROM:<>", "RCPT TO:<postmaster@example.com>", "QUIT",
+		"MAIL FROM:<relaytest@example.org>",
+		"RCPT TO:<relaytest@example.net>",
+		"RSET",
+		"AUTH LOGIN",
+		"cmVsYXl0ZXN0",
+		"cGFzcw==",
+		"EHLO localhost",
+		"MAIL FROM:<>",
+		"RCPT TO:<postmaster@example.com>",
+		"QUIT",
 	};
 	int sv[2];
 	struct session s;

@@ -8,8 +8,8 @@
 void test_cli_valid(void);
 void test_cli_invalid(void);
 
-static int parse(struct config *cfg, char *err, const char *a0, const char *a1,
-		 const char *a2, const char *a3)
+static int parse(struct config *cfg, char *err, const char *a0, const char *a1, const char *a2,
+		 const char *a3)
 {
 	char *argv[6] = { "relaytest", (char *)a0, (char *)a1, (char *)a2, (char *)a3, NULL };
 	int argc = 1;

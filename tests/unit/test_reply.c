@@ -134,10 +134,14 @@ void test_reply_enhanced(void)
 
 void test_reply_capabilities(void)
 {
-	static const char *const lines[] = { "250-mx.example.com Hello", "250-PIPELINING",
-					     "250-SIZE 10240000", "250-STARTTLS",
-					     "250-AUTH PLAIN LOGIN CRAM-MD5", "250-AUTH=PLAIN LOGIN",
-					     "250 8BITMIME", NULL };
+	static const char *const lines[] = { "250-mx.example.com Hello",
+					     "250-PIPELINING",
+					     "250-SIZE 10240000",
+					     "250-STARTTLS",
+					     "250-AUTH PLAIN LOGIN CRAM-MD5",
+					     "250-AUTH=PLAIN LOGIN",
+					     "250 8BITMIME",
+					     NULL };
 	static const char *const bare[] = { "250 mx.example.com", NULL };
 	struct reply r;
 	struct capabilities caps;

@@ -45,7 +45,8 @@ void test_auth_base64(void)
 	char out[64];
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		CHECK_INT(auth_base64((const unsigned char *)rows[i].in, rows[i].len, out, sizeof(out)),
+		CHECK_INT(auth_base64((const unsigned char *)rows[i].in, rows[i].len, out,
+				      sizeof(out)),
 			  strlen(rows[i].out));
 		CHECK_STR(out, rows[i].out);
 	}

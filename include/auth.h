@@ -23,6 +23,9 @@ void auth_start(struct auth_dialogue *d, enum case_auth how);
  * 0, or -1 when the dialogue has nothing more to send. */
 int auth_next(struct auth_dialogue *d, char *line, size_t cap);
 
+/* A random token ("rt-" and 16 hex digits) for --send messages. */
+void auth_token(char *buf, size_t cap);
+
 /* Base64 (RFC 4648) of len bytes; returns the length written, or 0 when out
  * (capacity cap) is too small. */
 size_t auth_base64(const unsigned char *in, size_t len, char *out, size_t cap);

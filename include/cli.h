@@ -18,6 +18,16 @@
 #define CLI_DEFAULT_FROM "relaytest@example.org"
 #define CLI_DEFAULT_TO "relaytest@example.net"
 
+enum cli_format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+	FORMAT_NAGIOS
+};
+
+/* Exit status for usage errors: 64 (EX_USAGE), or 3 (UNKNOWN) for nagios. */
+#define CLI_EXIT_USAGE 64
+#define CLI_EXIT_USAGE_NAGIOS 3
+
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST_TESTS };
 
 struct config {
@@ -32,6 +42,9 @@ struct config {
 	const char *from;
 	const char *to;
 	int selected[CASES_MAX]; /* indexed like cases_table */
+	int to_given; /* --to was named: --send may use it */
+	int send;     /* --send: complete accepted relays with DATA */
+	enum cli_format format;
 	int quiet;
 	int verbose;
 	char **targets;
@@ -41,6 +54,10 @@ struct config {
 /* Parse argv into cfg. Returns 0, or -1 with a one-line message in err
  * (capacity cap) that names the problem and the fix. */
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap);
+
+/* Whether argv asks for --format nagios, looked for before parsing so that
+ * even a usage error can exit as a monitoring plugin must (3, UNKNOWN). */
+int cli_wants_nagios(int argc, char **argv);
 
 /* The --help text. */
 void cli_usage(FILE *out);

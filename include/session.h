@@ -15,6 +15,7 @@
 #include "transcript.h"
 
 #define SESSION_COMMAND_MAX 1024 /* one command line we send, CRLF excluded */
+#define SESSION_MESSAGE_MAX 4096 /* the --send confirmation message */
 
 struct session {
 	struct net_conn conn;
@@ -55,6 +56,10 @@ int session_hello(struct session *s, const char *name, struct reply *r, struct r
  * Returns 0 when a reply was read (any code; after a 421 the session is
  * closed), -1 with err when none could be read; the session is then closed. */
 int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err);
+
+/* After a 354 to DATA: send body (CRLF lines, dot-stuffed here) and the
+ * final ".", and read the reply to it into r. Returns as session_command. */
+int session_data(struct session *s, const char *body, struct reply *r, struct rt_error *err);
 
 /* Send QUIT, wait briefly for its reply, close. Safe on a closed session. */
 void session_quit(struct session *s);

@@ -50,6 +50,14 @@ static void random_hex(char *out, size_t nbytes)
 		sprintf(out + 2 * i, "%02x", raw[i]);
 }
 
+void auth_token(char *buf, size_t cap)
+{
+	char hex[17];
+
+	random_hex(hex, 8);
+	snprintf(buf, cap, "rt-%s", hex);
+}
+
 void auth_start(struct auth_dialogue *d, enum case_auth how)
 {
 	memset(d, 0, sizeof(*d));

@@ -16,6 +16,7 @@
 
 enum long_only {
 	OPT_ERROR_BUDGET = 256,
+	OPT_SEND,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +32,8 @@ static const struct option long_options[] = {
 	{ "tests", required_argument, NULL, 'T' },
 	{ "list-tests", no_argument, NULL, 'l' },
 	{ "error-budget", required_argument, NULL, OPT_ERROR_BUDGET },
+	{ "format", required_argument, NULL, 'F' },
+	{ "send", no_argument, NULL, OPT_SEND },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -42,7 +45,7 @@ void cli_usage(FILE *out)
 {
 	fputs("usage: relaytest [options] host[:port] ...\n"
 	      "Test whether SMTP servers relay mail for strangers (an open relay).\n"
-	      "Runs RCPT-level tests only: never sends DATA, so no mail is sent.\n"
+	      "Tests at the RCPT level: sends no mail unless --send asks it to.\n"
 	      "\n"
 	      "  -p, --port PORT        port when a target names none (default 25)\n"
 	      "  -4, --ipv4 / -6, --ipv6  connect over IPv4 / IPv6 only\n"
@@ -55,6 +58,9 @@ void cli_usage(FILE *out)
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
 	      "  -l, --list-tests       list the tests and exit\n"
 	      "      --error-budget N   rejections per connection before reconnecting (default 8)\n"
+	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
+	      "      --send             confirm each accepted relay by sending one labelled\n"
+	      "                         message to --to (which must then be given)\n"
 	      "  -q, --quiet            print nothing when no relaying was found\n"
 	      "  -v, --verbose          add the full SMTP transcript to the report\n"
 	      "  -V, --version / -h, --help\n"
@@ -65,7 +71,8 @@ void cli_usage(FILE *out)
 	      "Examples:\n"
 	      "  relaytest mail.example.com\n"
 	      "  relaytest -v [2001:db8::25]:2525\n"
-	      "  relaytest -q mx1.example.com mx2.example.com   # from cron\n",
+	      "  relaytest -q mx1.example.com mx2.example.com   # from cron\n"
+	      "  relaytest -F nagios mail.example.com            # from monitoring\n",
 	      out);
 }
 
@@ -91,6 +98,20 @@ void cli_list_tests(FILE *out)
 		fprintf(out, "%-20s %-16s %s\n", tc->id, cases_group_name(tc->group), sends);
 		fprintf(out, "%-20s %-16s   %s\n", "", "", tc->description);
 	}
+}
+
+int cli_wants_nagios(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--format=nagios") == 0 || strcmp(argv[i], "-Fnagios") == 0)
+			return 1;
+		if ((strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "-F") == 0) &&
+		    i + 1 < argc && strcmp(argv[i + 1], "nagios") == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* A positive number of seconds, at most a day, as milliseconds. */
@@ -223,7 +244,26 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		return check_address("--from", arg, err, cap);
 	case 'r':
 		cfg->to = arg;
+		cfg->to_given = 1;
 		return check_address("--to", arg, err, cap);
+	case OPT_SEND:
+		cfg->send = 1;
+		return 0;
+	case 'F':
+		if (strcmp(arg, "text") == 0)
+			cfg->format = FORMAT_TEXT;
+		else if (strcmp(arg, "json") == 0)
+			cfg->format = FORMAT_JSON;
+		else if (strcmp(arg, "nagios") == 0)
+			cfg->format = FORMAT_NAGIOS;
+		else {
+			char shown[48];
+
+			text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
+			snprintf(err, cap, "--format '%s': must be text, json or nagios", shown);
+			return -1;
+		}
+		return 0;
 	case 'T':
 		return select_tests(cfg, arg, err, cap);
 	case OPT_ERROR_BUDGET: {
@@ -267,7 +307,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 	set_defaults(cfg);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:lqvVh", long_options, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:lqvVh", long_options, NULL)) !=
 	       -1) {
 		if (c == '?') {
 			if (optopt != 0)
@@ -294,6 +334,16 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 	if (cfg->ntargets == 0) {
 		snprintf(err, cap,
 			 "no target given: name a mail server, e.g. relaytest mail.example.com");
+		return -1;
+	}
+	if (cfg->send && !cfg->to_given) {
+		snprintf(err, cap,
+			 "--send needs --to: name the mailbox you control that should receive the "
+			 "test messages");
+		return -1;
+	}
+	if (cfg->send && cfg->format == FORMAT_NAGIOS) {
+		snprintf(err, cap, "--send is for an admin at a terminal, not for --format nagios");
 		return -1;
 	}
 	if (strcasecmp(cfg->from, cfg->to) == 0) {

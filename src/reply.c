@@ -142,6 +142,16 @@ static void append_word(char *dst, size_t cap, const char *word)
 	text_copy(dst + used, cap - used, word);
 }
 
+static void append_line(char *dst, size_t cap, const char *line)
+{
+	size_t used = strlen(dst);
+
+	if (used > 0 && used + 1 < cap)
+		dst[used++] = '\n';
+	dst[used] = '\0';
+	text_copy(dst + used, cap - used, line);
+}
+
 static void parse_auth_mechs(struct capabilities *caps, const char *args)
 {
 	char word[64];
@@ -179,7 +189,7 @@ void reply_capabilities(const struct reply *ehlo, struct capabilities *caps)
 		size_t kwlen = strcspn(line, " =");
 		const char *args = line + kwlen;
 
-		append_word(caps->list, sizeof(caps->list), line);
+		append_line(caps->list, sizeof(caps->list), line);
 		if (kwlen == 10 && strncasecmp(line, "PIPELINING", 10) == 0)
 			caps->pipelining = 1;
 		else if (kwlen == 8 && strncasecmp(line, "STARTTLS", 8) == 0)

@@ -1,7 +1,11 @@
 /* report_text.c - the plain-text report: fits a terminal, reads well in mail. */
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "remedy.h"
 
 #include "version.h"
 
@@ -37,10 +41,16 @@ static void print_header(FILE *out, const struct target_result *res)
 		res->target.port, res->connections, res->connections == 1 ? "" : "s");
 	snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code, res->greeting.text);
 	print_multiline(out, "Greeting", greeting);
-	fprintf(out, "%-10s %s\n", "EHLO",
-		!res->caps.esmtp    ? "(refused; fell back to HELO, no extensions)"
-		: res->caps.list[0] ? res->caps.list
-				    : "(no extensions)");
+	fprintf(out, "%-10s ", "EHLO");
+	if (!res->caps.esmtp)
+		fprintf(out, "(refused; fell back to HELO, no extensions)\n");
+	else if (res->caps.list[0] == '\0')
+		fprintf(out, "(no extensions)\n");
+	else
+		for (const char *p = res->caps.list; *p != '\0'; p++)
+			fputc(*p == '\n' ? ' ' : *p, out);
+	if (res->caps.esmtp && res->caps.list[0] != '\0')
+		fputc('\n', out);
 	fprintf(out, "%-10s %s\n", "HELO name", res->helo);
 	fprintf(out, "%-10s %s (%s)\n", "Domain", res->domain, res->domain_source);
 	fprintf(out, "%-10s %s -> %s (external sender and recipient)\n", "Addresses", res->from,
@@ -79,16 +89,49 @@ static void result_words(const struct test_result *tr, char *buf, size_t cap)
 	}
 }
 
-static void print_test(FILE *out, const struct test_result *tr)
+/* ANSI colours for verdicts when stdout is a terminal. */
+#define COLOUR_BAD "\033[1;31m"
+#define COLOUR_GOOD "\033[32m"
+#define COLOUR_UNSURE "\033[33m"
+#define COLOUR_OFF "\033[0m"
+
+int report_use_colour(FILE *out)
+{
+	const char *no_colour = getenv("NO_COLOR");
+
+	return isatty(fileno(out)) && (no_colour == NULL || no_colour[0] == '\0');
+}
+
+static const char *verdict_colour(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_ACCEPTED:
+		return COLOUR_BAD;
+	case VERDICT_DENIED:
+		return COLOUR_GOOD;
+	case VERDICT_TEMPFAIL:
+	case VERDICT_ERROR:
+		return COLOUR_UNSURE;
+	default:
+		return "";
+	}
+}
+
+static void print_test(FILE *out, const struct test_result *tr, int colour)
 {
 	char words[64], code[32];
+	const char *on = "", *off = "";
 
 	result_words(tr, words, sizeof(words));
+	if (colour && tr->reason != REASON_CONTROL_OK && tr->verdict != VERDICT_SKIPPED) {
+		on = verdict_colour(tr->verdict);
+		off = COLOUR_OFF;
+	}
 	if (tr->code != 0)
 		snprintf(code, sizeof(code), "%d %s", tr->code, tr->enhanced);
 	else
 		snprintf(code, sizeof(code), "-");
-	fprintf(out, "%-20s %-32s %-10s ", tr->tc->id, words, code);
+	fprintf(out, "%-20s %s%-32s%s %-10s ", tr->tc->id, on, words, off, code);
 	if (tr->verdict == VERDICT_SKIPPED ||
 	    (tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
 		fprintf(out, "%s\n", tr->note);
@@ -107,6 +150,8 @@ static void print_test(FILE *out, const struct test_result *tr)
 	else if (tr->verdict == VERDICT_TEMPFAIL || tr->reason == REASON_AUTH_BOGUS ||
 		 (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED))
 		fprintf(out, "%-20s server: %d %s\n", "", tr->code, tr->text);
+	if (tr->sent != 0)
+		fprintf(out, "%-20s --send: %s (token %s)\n", "", tr->send_result, tr->token);
 }
 
 static void print_count(FILE *out, size_t n, const char *what)
@@ -178,22 +223,42 @@ static void print_wrapped(FILE *out, const char *prefix, const char *text)
 	fputc('\n', out);
 }
 
-void report_text(FILE *out, const struct target_result *res)
+static void print_remedy(FILE *out, const struct target_result *res)
+{
+	const char *advice[REMEDY_MAX];
+	size_t n = remedy_advice(res, advice);
+
+	if (n == 0)
+		return;
+	fprintf(out, "\nWhat to fix:\n");
+	for (size_t i = 0; i < n; i++)
+		print_wrapped(out, "  - ", advice[i]);
+}
+
+void report_text(FILE *out, const struct target_result *res, int colour)
 {
 	print_header(out, res);
 	if (res->tested) {
 		fprintf(out, "\n%-20s %-32s %-10s %s\n", "TEST", "RESULT", "REPLY",
 			"MAIL FROM -> RCPT TO");
 		for (size_t i = 0; i < res->ntests; i++)
-			print_test(out, &res->tests[i]);
+			print_test(out, &res->tests[i], colour);
 	}
 	if (res->nwarnings > 0) {
 		fprintf(out, "\nWarnings:\n");
 		for (size_t i = 0; i < res->nwarnings; i++)
 			print_wrapped(out, "  - ", res->warnings[i]);
 	}
+	print_remedy(out, res);
 	if (res->log.len > 0)
 		fprintf(out, "\nTranscript:\n%s", res->log.buf);
 	fprintf(out, "\n");
+	if (colour)
+		fputs(res->status == RUN_OPEN	  ? COLOUR_BAD
+		      : res->status == RUN_CLOSED ? COLOUR_GOOD
+						  : COLOUR_UNSURE,
+		      out);
 	report_result_line(out, res);
+	if (colour)
+		fputs(COLOUR_OFF, out);
 }

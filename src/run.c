@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -129,9 +130,78 @@ static enum step command(struct runner *r, const char *cmd, struct reply *rp, st
 	return STEP_DONE;
 }
 
-/* MAIL then RCPT; a recipient trick whose sender is refused retries with <>. */
+/* The --send message: plain ASCII, labelled, with the token in Subject and body. */
+static void compose_message(const struct runner *r, const struct test_result *tr, char *buf,
+			    size_t cap)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	text_format(buf, cap,
+		    "From: relaytest <%s>\r\n"
+		    "To: <%s>\r\n"
+		    "Subject: relaytest open relay confirmation %s (%s)\r\n"
+		    "Date: %s\r\n"
+		    "Message-ID: <%s@relaytest.invalid>\r\n"
+		    "MIME-Version: 1.0\r\n"
+		    "Content-Type: text/plain; charset=us-ascii\r\n"
+		    "X-Relaytest-Token: %s\r\n"
+		    "\r\n"
+		    "This message was sent by relaytest, an open relay tester, because it was\r\n"
+		    "run with --send to confirm that a server relays mail for strangers.\r\n"
+		    "\r\n"
+		    "Server:  %s (%s port %s)\r\n"
+		    "Test:    %s - %s\r\n"
+		    "Sent as: MAIL FROM:%s RCPT TO:%s\r\n"
+		    "Token:   %s\r\n"
+		    "Time:    %s\r\n"
+		    "\r\n"
+		    "If this message reached you, that server is an open relay.\r\n",
+		    r->vars.from, r->vars.to, tr->token, tr->tc->id, date, tr->token, tr->token,
+		    r->res->target.name, r->res->address, r->res->target.port, tr->tc->id,
+		    tr->tc->description, tr->mail_from, tr->rcpt_to, tr->token, date);
+}
+
+/* --send: complete an accepted relay with one message to --to. Whatever
+ * happens, the test's verdict stands; the outcome goes to send_result. */
+static void confirm_relay(struct runner *r, struct test_result *tr)
+{
+	char body[SESSION_MESSAGE_MAX];
+	struct reply rp;
+	struct rt_error err;
+	char line[REPLY_TEXT_MAX];
+
+	auth_token(tr->token, sizeof(tr->token));
+	compose_message(r, tr, body, sizeof(body));
+	tr->sent = -1;
+	if (command(r, "DATA", &rp, &err) != STEP_DONE) {
+		text_format(tr->send_result, sizeof(tr->send_result), "DATA failed: %s", err.msg);
+		return;
+	}
+	reply_line(&rp, 0, line, sizeof(line));
+	if (rp.code != 354) {
+		text_format(tr->send_result, sizeof(tr->send_result), "DATA refused: %d %s", rp.code,
+			    line);
+		return;
+	}
+	if (session_data(&r->s, body, &rp, &err) < 0) {
+		text_format(tr->send_result, sizeof(tr->send_result), "message not completed: %s",
+			    err.msg);
+		return;
+	}
+	reply_line(&rp, 0, line, sizeof(line));
+	tr->sent = rp.code / 100 == 2 ? 1 : -1;
+	text_format(tr->send_result, sizeof(tr->send_result), "message %s: %d %s",
+		    tr->sent == 1 ? "accepted for delivery" : "refused", rp.code, line);
+}
+
+/* MAIL then RCPT; a recipient trick whose sender is refused retries with <>.
+ * With confirm and --send, an accepted RCPT is completed with a message. */
 static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char *from,
-			   const char *to, int retry_null, struct rt_error *err)
+			   const char *to, int retry_null, int confirm, struct rt_error *err)
 {
 	char cmd[SESSION_COMMAND_MAX];
 	struct reply rp;
@@ -166,6 +236,8 @@ static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char 
 	if (command(r, cmd, &rp, err) != STEP_DONE)
 		return STEP_INTERRUPTED;
 	set_verdict(tr, &rp, STAGE_RCPT);
+	if (confirm && r->cfg->send && tr->verdict == VERDICT_ACCEPTED)
+		confirm_relay(r, tr);
 	return STEP_DONE;
 }
 
@@ -196,7 +268,8 @@ static enum step run_plain(struct runner *r, struct test_result *tr, struct rt_e
 
 	if (expand_addresses(tr, &r->vars, from, to) < 0)
 		return STEP_DONE;
-	if (mail_rcpt(r, tr, from, to, tc->group == CASE_RECIPIENT, err) != STEP_DONE)
+	if (mail_rcpt(r, tr, from, to, tc->group == CASE_RECIPIENT, tc->group != CASE_CONTROL,
+		      err) != STEP_DONE)
 		return STEP_INTERRUPTED;
 	if (tc->group == CASE_CONTROL && tr->verdict == VERDICT_ACCEPTED)
 		tr->reason = REASON_CONTROL_OK;
@@ -222,7 +295,7 @@ static enum step run_helo(struct runner *r, struct test_result *tr, struct rt_er
 		set_verdict(tr, &rp, STAGE_HELO);
 		if (tr->verdict == VERDICT_ACCEPTED)
 			tr->verdict = VERDICT_ERROR, tr->reason = REASON_PROTOCOL;
-	} else if (mail_rcpt(r, tr, from, to, 0, err) != STEP_DONE) {
+	} else if (mail_rcpt(r, tr, from, to, 0, 1, err) != STEP_DONE) {
 		return STEP_INTERRUPTED;
 	}
 	/* Greet as ourselves again (which also ends the transaction, RFC 5321
@@ -262,8 +335,11 @@ static enum step run_auth(struct runner *r, struct test_result *tr, struct rt_er
 		if (expand_addresses(&then, &r->vars, from, to) < 0)
 			return STEP_DONE;
 		then.note[0] = '\0';
-		if (mail_rcpt(r, &then, from, to, 0, err) != STEP_DONE)
+		if (mail_rcpt(r, &then, from, to, 0, 1, err) != STEP_DONE)
 			return STEP_DONE; /* the 235 alone is the finding */
+		tr->sent = then.sent;
+		memcpy(tr->send_result, then.send_result, sizeof(tr->send_result));
+		memcpy(tr->token, then.token, sizeof(tr->token));
 		used = strlen(tr->note);
 		snprintf(tr->note + used, sizeof(tr->note) - used, "; then %s -> %s: %d %s (%s)",
 			 from, to, then.code, then.enhanced, classify_verdict_name(then.verdict));
@@ -411,6 +487,7 @@ static void run_table(struct runner *r)
 			}
 			tr->note[0] = '\0';
 			tr->null_sender_retry = 0;
+			tr->sent = 0;
 		}
 		if (stop != NULL) {
 			fail_test(tr, REASON_NOT_REACHED, stop);

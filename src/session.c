@@ -321,6 +321,38 @@ int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error
 	return session_start(s, "(socket)", helo, err);
 }
 
+int session_data(struct session *s, const char *body, struct reply *r, struct rt_error *err)
+{
+	char wire[SESSION_MESSAGE_MAX + 64];
+	size_t used = 0;
+
+	/* RFC 5321 4.5.2: a line that starts with "." gets one more. */
+	for (const char *line = body; *line != '\0';) {
+		size_t len = strcspn(line, "\n");
+
+		len += line[len] == '\n';
+		if (used + len + 8 >= sizeof(wire)) {
+			error_set(err, ERR_INTERNAL, "message longer than %d bytes", SESSION_MESSAGE_MAX);
+			return -1;
+		}
+		if (line[0] == '.')
+			wire[used++] = '.';
+		memcpy(wire + used, line, len);
+		used += len;
+		line += len;
+	}
+	memcpy(wire + used, ".\r\n", 3);
+	used += 3;
+	if (s->log != NULL)
+		transcript_note(s->log, "message of %zu bytes sent, then \".\"", used);
+	s->commands++;
+	if (net_write_all(&s->conn, wire, used, net_deadline(s->timeout_ms, s->end_ms), err) < 0) {
+		session_close(s, err->msg);
+		return -1;
+	}
+	return read_reply(s, r, err);
+}
+
 void session_quit(struct session *s)
 {
 	struct reply r;

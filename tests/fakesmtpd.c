@@ -21,6 +21,9 @@
  *   lf-only                    end reply lines with LF instead of CRLF
  *   split                      send replies in 3-byte pieces, 5 ms apart
  *   delay-all MS               wait MS before every reply
+ *   data-end ACTION            the reply to the "." that ends a message
+ *                              (default 250); after a reply starting 354
+ *                              the lines up to "." are logged as "| LINE"
  *   tls-reply ACTION           what to send when the client's bytes start
  *                              like a TLS ClientHello (0x16), then close
  *
@@ -62,6 +65,7 @@ static size_t nrules;
 static char greeting[ACTION_MAX] = "220 fake.relaytest.test ESMTP fakesmtpd";
 static int lf_only, split, delay_all_ms;
 static char tls_reply[ACTION_MAX];
+static char data_end[ACTION_MAX] = "250 2.0.0 Ok: queued as FAKE";
 static unsigned long command_count;
 /* Session state that '|' globs can see; reset on each connection. */
 static char last_mail[1024], last_helo[1024];
@@ -119,6 +123,8 @@ static void load_scenario(const char *path)
 			lf_only = 1;
 		} else if (strcmp(line, "split") == 0) {
 			split = 1;
+		} else if (strncmp(line, "data-end ", 9) == 0) {
+			copy_field(data_end, sizeof(data_end), line + 9);
 		} else if (strncmp(line, "tls-reply ", 10) == 0) {
 			copy_field(tls_reply, sizeof(tls_reply), line + 10);
 		} else if (strncmp(line, "delay-all ", 10) == 0) {
@@ -318,7 +324,7 @@ static void serve(int fd, unsigned conn)
 {
 	static char in[LINE_MAX_IN];
 	size_t used = 0;
-	int hanging = 0;
+	int hanging = 0, in_data = 0;
 
 	last_mail[0] = last_helo[0] = '\0';
 	authenticated = 0;
@@ -352,6 +358,23 @@ static void serve(int fd, unsigned conn)
 			const char *action;
 
 			in[crlf ? len - 1 : len] = '\0';
+			if (in_data) {
+				int end = strcmp(in, ".") == 0;
+
+				/* Undo dot-stuffing (RFC 5321 4.5.2) in the log. */
+				if (!end)
+					fprintf(log_file, "%s| %s\n", crlf ? "" : "!bare-lf ",
+						in[0] == '.' ? in + 1 : in);
+				fflush(log_file);
+				memmove(in, lf + 1, used - len - 1);
+				used -= len + 1;
+				if (end) {
+					in_data = 0;
+					if (perform(fd, data_end) == CLOSE)
+						return;
+				}
+				continue;
+			}
 			command_count++;
 			fprintf(log_file, "%s%s\n", crlf ? "" : "!bare-lf ", in);
 			fflush(log_file);
@@ -359,6 +382,7 @@ static void serve(int fd, unsigned conn)
 			action = choose(in);
 			if (strncmp(action, "235", 3) == 0)
 				authenticated = 1;
+			in_data = strncmp(action, "354", 3) == 0;
 			memmove(in, lf + 1, used - len - 1);
 			used -= len + 1;
 			if (hanging)

@@ -1,0 +1,104 @@
+/* report_nagios.c - the monitoring-plugin convention: one status line
+ * "RELAYTEST STATE - text | perfdata", then detail lines; exit 0 OK,
+ * 1 WARNING, 2 CRITICAL (3 UNKNOWN is for usage errors, in main.c). */
+#include <string.h>
+
+#include "report.h"
+
+enum plugin_state { PLUGIN_OK, PLUGIN_WARNING, PLUGIN_CRITICAL };
+
+static const char *const state_names[] = { "OK", "WARNING", "CRITICAL" };
+
+static enum plugin_state state_of(const struct target_result *res)
+{
+	switch (res->status) {
+	case RUN_CLOSED:
+		return PLUGIN_OK;
+	case RUN_INCONCLUSIVE:
+		return PLUGIN_WARNING;
+	default:
+		return PLUGIN_CRITICAL;
+	}
+}
+
+static const char *summary(const struct target_result *res)
+{
+	switch (res->status) {
+	case RUN_OPEN:
+		return "OPEN RELAY";
+	case RUN_CLOSED:
+		return "not an open relay";
+	case RUN_INCONCLUSIVE:
+		return "inconclusive";
+	default:
+		return "could not test";
+	}
+}
+
+static void detail(FILE *out, const struct target_result *res)
+{
+	const size_t *n = res->counts;
+
+	if (!res->tested) {
+		fprintf(out, "%s: could not test: %s\n", res->target.name, res->error.msg);
+		return;
+	}
+	fprintf(out, "%s (%s port %s): %s; %zu accepted, %zu denied, %zu temporary failures, "
+		     "%zu errors, %zu skipped\n",
+		res->target.name, res->address, res->target.port, summary(res), n[VERDICT_ACCEPTED],
+		n[VERDICT_DENIED], n[VERDICT_TEMPFAIL], n[VERDICT_ERROR], n[VERDICT_SKIPPED]);
+	for (size_t i = 0; i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+
+		if (tr->tc->group == CASE_CONTROL && tr->verdict == VERDICT_ACCEPTED)
+			continue;
+		if (tr->verdict == VERDICT_ACCEPTED || tr->verdict == VERDICT_TEMPFAIL ||
+		    tr->verdict == VERDICT_ERROR)
+			fprintf(out, "  %s %s: %d %s\n", classify_verdict_name(tr->verdict),
+				tr->tc->id, tr->code, tr->text);
+	}
+}
+
+int report_nagios(FILE *out, struct target_result *const *res, size_t n)
+{
+	enum plugin_state worst = PLUGIN_OK;
+	size_t tests = 0, accepted = 0, denied = 0, undecided = 0, bad = 0;
+	long ms = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const size_t *c = res[i]->counts;
+
+		if (state_of(res[i]) > worst)
+			worst = state_of(res[i]);
+		bad += state_of(res[i]) != PLUGIN_OK;
+		accepted += c[VERDICT_ACCEPTED];
+		denied += c[VERDICT_DENIED];
+		undecided += c[VERDICT_TEMPFAIL] + c[VERDICT_ERROR];
+		tests += c[VERDICT_ACCEPTED] + c[VERDICT_DENIED] + c[VERDICT_TEMPFAIL] +
+			 c[VERDICT_ERROR];
+		ms += res[i]->elapsed_ms;
+	}
+	fprintf(out, "RELAYTEST %s - ", state_names[worst]);
+	if (n == 1) {
+		fprintf(out, "%s: %s", res[0]->target.name, summary(res[0]));
+		if (res[0]->status == RUN_OPEN)
+			fprintf(out, " (%zu of %zu relay tests accepted)", accepted, tests);
+		else if (res[0]->status == RUN_UNTESTED)
+			fprintf(out, " (%s)", res[0]->error.msg);
+	} else {
+		fprintf(out, "%zu of %zu servers need attention", bad, n);
+		for (size_t i = 0, shown = 0; i < n && shown < 5; i++) {
+			if (state_of(res[i]) == PLUGIN_OK)
+				continue;
+			fprintf(out, "%s %s: %s", shown == 0 ? ":" : ",", res[i]->target.name,
+				summary(res[i]));
+			shown++;
+		}
+	}
+	fprintf(out, " | tests=%zu;;;0 accepted=%zu;;;0 denied=%zu;;;0 inconclusive=%zu;;;0 "
+		     "time=%.3fs;;;0\n",
+		tests, accepted, denied, undecided, ms / 1000.0);
+	for (size_t i = 0; i < n; i++)
+		detail(out, res[i]);
+	return (int)worst;
+}

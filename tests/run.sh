@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-lint unit cli scenarios multi faults fuzz valgrind postfix sanitizers}
+SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats faults fuzz valgrind postfix sanitizers}
 
 passed=0
 failed=0
@@ -122,6 +122,8 @@ section_cli() {
 	expect_usage "unknown test id is refused" --tests ext-to-ext,no-such-test "$t"
 	expect_usage "--ipv4 with --ipv6 is refused" -4 -6 "$t"
 	expect_usage "no target is refused" --quiet
+	expect_usage "--send without an explicit --to is refused" --send "$t"
+	expect_usage "--format xml is refused" --format xml "$t"
 
 	local out rc
 	out=$("$RELAYTEST" --help) && echo "$out" | grep -q -- '--max-time' && echo "$out" | grep -q '^Examples:' &&
@@ -182,8 +184,8 @@ run_scenario() {
 	local args_line
 	args_line=$(sed -n 's/^test\.args //p' "$scn")
 	[ -n "$args_line" ] || args_line='127.0.0.1:{port}'
+	local args template=$args_line
 	args_line=${args_line//\{port\}/$FAKE_PORT}
-	local args
 	eval "args=($args_line)"
 	start=$(date +%s.%N)
 	timeout 120 "$RELAYTEST" "${args[@]}" >"$dir/out" 2>"$dir/err"
@@ -267,12 +269,48 @@ run_scenario() {
 	if [ -n "$max" ] && awk -v s="$start" -v e="$end" -v m="$max" 'BEGIN { exit !(e - s > m) }'; then
 		why+=("took $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }') s, limit $max s")
 	fi
+	check_json_twin "$scn" "$dir" "$rc" "$template"
 	if [ ${#why[@]} -eq 0 ]; then
 		ok "scenario $name"
 	else
 		not_ok "scenario $name" "${why[@]}" "report: $dir/out"
 		[ -n "${VERBOSE_FAIL:-}" ] && sed 's/^/#     /' "$dir/out" "$dir/err"
 	fi
+}
+
+# The same scenario again with --format json: every line is valid JSON (jq),
+# one object per target, and it says what the text report said: the same
+# exit status and the same verdict for every test. Appends to why.
+check_json_twin() {
+	local scn=$1 dir=$2 text_rc=$3 template=$4 rc id verdict want args
+	mkdir -p "$dir/json"
+	start_fake "$scn" "$dir/json" 60 || { why+=("json twin: fake server did not start"); return; }
+	eval "args=(${template//\{port\}/$FAKE_PORT})"
+	timeout 120 "$RELAYTEST" --format json "${args[@]}" >"$dir/json/out" 2>"$dir/json/err"
+	rc=$?
+	stop_fake
+	[ "$rc" = "$text_rc" ] || why+=("json twin: exit $rc, text run exited $text_rc")
+	if ! jq -e . "$dir/json/out" >/dev/null 2>&1; then
+		why+=("json twin: not valid JSON: $(head -c 200 "$dir/json/out")")
+		return
+	fi
+	[ "$(wc -l <"$dir/json/out")" = "$(jq -s length "$dir/json/out")" ] ||
+		why+=("json twin: not one object per line")
+	jq -e '(.port | type) == "number" and (.tests | type) == "array" and has("warnings")
+		and has("verdict") and (.exit_status | type) == "number"' "$dir/json/out" >/dev/null ||
+		why+=("json twin: required fields missing or mistyped")
+	while read -r id verdict; do
+		want=$(result_of "$id" "$dir/out")
+		[ -n "$want" ] || continue # --quiet printed no text report
+		case $want in
+		ACCEPTED* | accepted*) want=accepted ;;
+		denied*) want=denied ;;
+		temp-fail*) want=temporary_failure ;;
+		ERROR*) want=error ;;
+		skipped*) want=skipped ;;
+		esac
+		[ "$verdict" = "$want" ] || why+=("json twin: $id is $verdict, text report says $want")
+	done < <(jq -r '.tests[] | "\(.id) \(.verdict)"' "$dir/json/out")
 }
 
 section_scenarios() {
@@ -312,6 +350,53 @@ section_multi() {
 		ok "multi: --quiet prints only the targets with a problem" || not_ok "multi: --quiet" "$why reports"
 	kill "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
 	wait "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- formats
+# Monitoring-plugin output and its exit codes; colour only on a terminal.
+section_formats() {
+	local dir=$WORK/formats name scn want line rc
+	local perf='\| tests=[0-9]+;;;0 accepted=[0-9]+;;;0 denied=[0-9]+;;;0 inconclusive=[0-9]+;;;0 time=[0-9.]+s;;;0$'
+	mkdir -p "$dir"
+	for name in "quiet-closed 0 OK" "open-relay 2 CRITICAL" "greylisting 1 WARNING"; do
+		read -r scn want state <<<"$name"
+		start_fake "tests/scenarios/$scn.scn" "$dir" 60 || continue
+		"$RELAYTEST" --format nagios "127.0.0.1:$FAKE_PORT" >"$dir/out" 2>"$dir/err"
+		rc=$?
+		stop_fake
+		line=$(head -n 1 "$dir/out")
+		if [ "$rc" = "$want" ] && [[ $line =~ ^RELAYTEST\ $state\ -\ 127\.0\.0\.1:[0-9]+:\ .*\ $perf ]] &&
+			[ "$(wc -l <"$dir/out")" -ge 2 ]; then
+			ok "formats: nagios $state for $scn (exit $rc), perfdata after |"
+		else
+			not_ok "formats: nagios for $scn" "exit $rc, want $want" "line: $line"
+		fi
+	done
+	"$RELAYTEST" --format nagios --timeout 2 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] && grep -q '^RELAYTEST CRITICAL - 127.0.0.1:1: could not test' "$dir/out" &&
+		ok "formats: nagios CRITICAL for an unreachable server" ||
+		not_ok "formats: nagios unreachable" "exit $rc: $(head -n 1 "$dir/out")"
+	"$RELAYTEST" --format nagios --port 0 127.0.0.1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 3 ] && grep -q '^RELAYTEST UNKNOWN - --port' "$dir/out" &&
+		ok "formats: nagios UNKNOWN (exit 3) for a usage error" ||
+		not_ok "formats: nagios usage error" "exit $rc: $(cat "$dir/out")"
+
+	# Colour: on a terminal (script(1) gives one) unless NO_COLOR; never in a pipe.
+	start_fake tests/scenarios/percent-hack-only.scn "$dir" 60 || return
+	local port=$FAKE_PORT
+	script -qec "$RELAYTEST --tests ext-to-ext,percent-hack-domain 127.0.0.1:$port" /dev/null >"$dir/tty" 2>&1
+	NO_COLOR=1 script -qec "$RELAYTEST --tests ext-to-ext 127.0.0.1:$port" /dev/null >"$dir/tty-nc" 2>&1
+	"$RELAYTEST" --tests ext-to-ext,percent-hack-domain "127.0.0.1:$port" >"$dir/pipe" 2>&1
+	stop_fake
+	grep -q $'\033\[1;31mACCEPTED' "$dir/tty" && grep -q $'\033\[32mdenied' "$dir/tty" &&
+		ok "formats: colour on a terminal (ACCEPTED red, denied green)" ||
+		not_ok "formats: no colour on a terminal" "$(head -c 300 "$dir/tty" | cat -v)"
+	! grep -q $'\033' "$dir/tty-nc" && grep -q 'denied' "$dir/tty-nc" &&
+		ok "formats: NO_COLOR turns colour off" || not_ok "formats: NO_COLOR ignored"
+	! grep -q $'\033' "$dir/pipe" && grep -q 'ACCEPTED' "$dir/pipe" &&
+		ok "formats: no colour in a pipe" || not_ok "formats: colour in a pipe"
 }
 
 # ---------------------------------------------------------------- faults

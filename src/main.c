@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 			printf("RELAYTEST UNKNOWN - %s\n", err);
 			return CLI_EXIT_USAGE_NAGIOS;
 		}
-		fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n", err);
+		fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n",
+			err);
 		return CLI_EXIT_USAGE;
 	}
 	switch (cfg.action) {

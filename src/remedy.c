@@ -71,9 +71,21 @@ static unsigned accepted_groups(const struct target_result *res)
 	unsigned groups = 0;
 
 	for (size_t i = 0; i < res->ntests; i++)
-		if (res->tests[i].verdict == VERDICT_ACCEPTED && res->tests[i].tc->group != CASE_CONTROL)
+		if (res->tests[i].verdict == VERDICT_ACCEPTED &&
+		    res->tests[i].tc->group != CASE_CONTROL)
 			groups |= 1u << res->tests[i].tc->group;
 	return groups;
+}
+
+static int wide_open(const struct target_result *res)
+{
+	for (size_t i = 0; i < res->ntests; i++)
+		if (res->tests[i].tc->group == CASE_SENDER &&
+		    res->tests[i].verdict == VERDICT_ACCEPTED &&
+		    (cases_uses(res->tests[i].tc->mail_from, "from") ||
+		     res->tests[i].tc->mail_from[1] == '>'))
+			return 1;
+	return 0;
 }
 
 size_t remedy_advice(const struct target_result *res, const char *advice[REMEDY_MAX])
@@ -84,12 +96,17 @@ size_t remedy_advice(const struct target_result *res, const char *advice[REMEDY_
 
 	if (res->status != RUN_OPEN)
 		return 0;
+	/* When plain external-to-external mail relays, the server is simply open:
+	 * hints about forged senders or disguised recipients would mislead. */
+	if (wide_open(res))
+		groups &= 1u << CASE_AUTH;
 	if (specific != NULL)
 		advice[n++] = specific;
 	if (groups & (1u << CASE_AUTH))
-		advice[n++] = "The server accepted made-up AUTH credentials: check its authentication "
-			      "back end (a password check that always succeeds, an open SASL "
-			      "mechanism) before anything else.";
+		advice[n++] =
+			"The server accepted made-up AUTH credentials: check its authentication "
+			"back end (a password check that always succeeds, an open SASL "
+			"mechanism) before anything else.";
 	if (groups & (1u << CASE_HELO))
 		advice[n++] = "Relaying depended on the name given in HELO/EHLO, which any client "
 			      "can forge: never grant relaying by HELO name.";

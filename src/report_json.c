@@ -7,8 +7,10 @@
 #include "report.h"
 
 static const char *const json_verdicts[] = {
-	[VERDICT_ACCEPTED] = "accepted", [VERDICT_DENIED] = "denied",
-	[VERDICT_TEMPFAIL] = "temporary_failure", [VERDICT_ERROR] = "error",
+	[VERDICT_ACCEPTED] = "accepted",
+	[VERDICT_DENIED] = "denied",
+	[VERDICT_TEMPFAIL] = "temporary_failure",
+	[VERDICT_ERROR] = "error",
 	[VERDICT_SKIPPED] = "skipped",
 };
 
@@ -131,7 +133,8 @@ void report_json(FILE *out, const struct target_result *res)
 	char greeting[REPLY_TEXT_MAX + 8] = "";
 
 	if (res->tested)
-		snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code, res->greeting.text);
+		snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code,
+			 res->greeting.text);
 	fputc('{', out);
 	json_key(out, "target", 1);
 	json_string(out, res->target.name);

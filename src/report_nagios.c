@@ -43,8 +43,9 @@ static void detail(FILE *out, const struct target_result *res)
 		fprintf(out, "%s: could not test: %s\n", res->target.name, res->error.msg);
 		return;
 	}
-	fprintf(out, "%s (%s port %s): %s; %zu accepted, %zu denied, %zu temporary failures, "
-		     "%zu errors, %zu skipped\n",
+	fprintf(out,
+		"%s (%s port %s): %s; %zu accepted, %zu denied, %zu temporary failures, "
+		"%zu errors, %zu skipped\n",
 		res->target.name, res->address, res->target.port, summary(res), n[VERDICT_ACCEPTED],
 		n[VERDICT_DENIED], n[VERDICT_TEMPFAIL], n[VERDICT_ERROR], n[VERDICT_SKIPPED]);
 	for (size_t i = 0; i < res->ntests; i++) {
@@ -95,8 +96,9 @@ int report_nagios(FILE *out, struct target_result *const *res, size_t n)
 			shown++;
 		}
 	}
-	fprintf(out, " | tests=%zu;;;0 accepted=%zu;;;0 denied=%zu;;;0 inconclusive=%zu;;;0 "
-		     "time=%.3fs;;;0\n",
+	fprintf(out,
+		" | tests=%zu;;;0 accepted=%zu;;;0 denied=%zu;;;0 inconclusive=%zu;;;0 "
+		"time=%.3fs;;;0\n",
 		tests, accepted, denied, undecided, ms / 1000.0);
 	for (size_t i = 0; i < n; i++)
 		detail(out, res[i]);

@@ -183,8 +183,8 @@ static void confirm_relay(struct runner *r, struct test_result *tr)
 	}
 	reply_line(&rp, 0, line, sizeof(line));
 	if (rp.code != 354) {
-		text_format(tr->send_result, sizeof(tr->send_result), "DATA refused: %d %s", rp.code,
-			    line);
+		text_format(tr->send_result, sizeof(tr->send_result), "DATA refused: %d %s",
+			    rp.code, line);
 		return;
 	}
 	if (session_data(&r->s, body, &rp, &err) < 0) {

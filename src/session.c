@@ -332,7 +332,8 @@ int session_data(struct session *s, const char *body, struct reply *r, struct rt
 
 		len += line[len] == '\n';
 		if (used + len + 8 >= sizeof(wire)) {
-			error_set(err, ERR_INTERNAL, "message longer than %d bytes", SESSION_MESSAGE_MAX);
+			error_set(err, ERR_INTERNAL, "message longer than %d bytes",
+				  SESSION_MESSAGE_MAX);
 			return -1;
 		}
 		if (line[0] == '.')

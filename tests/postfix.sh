@@ -255,5 +255,25 @@ postfix_tests() {
 	done
 	[ "$queued" = 0 ] && ok "postfix: nothing was queued (no DATA was ever sent)" ||
 		not_ok "postfix: $queued queue files exist"
+
+	# --send on an open server: one labelled message per accepted test, and
+	# Postfix's discard transport is where it ends.
+	if postfix_start open-send "mynetworks = 0.0.0.0/0"; then
+		local log=$WORK/postfix/open-send/maillog ids i
+		postfix_run open-send --send --to admin@example.net \
+			--tests ext-to-ext,percent-hack-domain,null-sender "127.0.0.1:$PF_PORT"
+		ids=$(sed -n 's/.*--send: message accepted for delivery: 250 2.0.0 Ok: queued as \([0-9A-F]*\) .*/\1/p' "$PF_OUT")
+		for i in $(seq 1 50); do
+			[ "$(grep -c 'postfix/discard.*to=<admin@example.net>.*status=sent' "$log")" -ge 3 ] && break
+			sleep 0.1
+		done
+		local found=0 id
+		for id in $ids; do
+			grep -q "discard.*$id: to=<admin@example.net>.*status=sent" "$log" && found=$((found + 1))
+		done
+		[ "$PF_RC" = 1 ] && [ "$found" = 3 ] && [ "$(echo "$ids" | wc -w)" = 3 ] &&
+			ok "postfix: --send: 3 accepted tests, 3 messages, each discarded by Postfix" ||
+			not_ok "postfix: --send" "exit $PF_RC, queue ids: $ids, discarded: $found"
+	fi
 	postfix_stop_all
 }

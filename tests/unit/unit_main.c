@@ -17,6 +17,8 @@ void test_cli_invalid(void);
 void test_text_sanitize(void);
 void test_auth_base64(void);
 void test_auth_dialogues(void);
+void test_remedy_identify(void);
+void test_remedy_advice(void);
 
 static const struct {
 	const char *name;
@@ -36,6 +38,8 @@ static const struct {
 	{ "text: sanitising", test_text_sanitize },
 	{ "auth: base64", test_auth_base64 },
 	{ "auth: dialogues", test_auth_dialogues },
+	{ "remedy: server software from greeting and EHLO", test_remedy_identify },
+	{ "remedy: advice fits what was accepted", test_remedy_advice },
 };
 
 int main(void)

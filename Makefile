@@ -74,10 +74,33 @@ check: $(BIN) $(BUILD)/unit_tests $(BUILD)/fakesmtpd $(FUZZERS:%=$(BUILD)/%_repl
 fuzz: fuzzers
 	FUZZ_SECONDS=$(if $(filter 0,$(FUZZ_SECONDS)),60,$(FUZZ_SECONDS)) bash tests/fuzz/run.sh
 
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man/man1
+VERSION := $(shell sed -n 's/.*RELAYTEST_VERSION "\(.*\)"/\1/p' include/version.h)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/relaytest
+	install -m 644 relaytest.1 $(DESTDIR)$(MANDIR)/relaytest.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/relaytest $(DESTDIR)$(MANDIR)/relaytest.1
+
+# The release tarball: every tracked file, under relaytest-VERSION/.
+dist:
+	@git ls-files >/dev/null 2>&1 || { echo "make dist: needs a git checkout"; exit 1; }
+	git ls-files | tar -czf relaytest-$(VERSION).tar.gz \
+		--transform 's,^,relaytest-$(VERSION)/,' -T -
+	@echo "relaytest-$(VERSION).tar.gz"
+
+demo: $(BIN) $(BUILD)/fakesmtpd
+	@RELAYTEST=./$(BIN) FAKESMTPD=$(BUILD)/fakesmtpd bash tests/demo.sh
+
 bench: $(BIN)
 	bash bench/relay-vs-nmap.sh 5
 
 clean:
-	rm -rf build build-* relaytest
+	rm -rf build build-* relaytest relaytest-*.tar.gz
 
-.PHONY: all check sanitized fuzzers fuzz bench clean
+.PHONY: all check sanitized fuzzers fuzz install uninstall dist demo bench clean

@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats faults fuzz valgrind postfix sanitizers}
+SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats docs faults fuzz valgrind postfix sanitizers}
 
 passed=0
 failed=0
@@ -397,6 +397,55 @@ section_formats() {
 		ok "formats: NO_COLOR turns colour off" || not_ok "formats: NO_COLOR ignored"
 	! grep -q $'\033' "$dir/pipe" && grep -q 'ACCEPTED' "$dir/pipe" &&
 		ok "formats: no colour in a pipe" || not_ok "formats: colour in a pipe"
+}
+
+# ---------------------------------------------------------------- docs
+# The man page lints clean and names exactly the options --help names;
+# install, uninstall, dist and demo do what the README says.
+section_docs() {
+	local dir=$WORK/docs out help_opts man_opts
+	mkdir -p "$dir"
+	if ! command -v mandoc >/dev/null; then
+		not_ok "docs: mandoc is not installed (apt-get install mandoc)"
+	elif out=$(mandoc -Tlint -W warning relaytest.1 2>&1); then
+		ok "docs: relaytest.1 is clean under mandoc -Tlint"
+	else
+		not_ok "docs: mandoc -Tlint" "$out"
+	fi
+	help_opts=$("$RELAYTEST" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u | tr '\n' ' ')
+	man_opts=$(grep -oE 'Fl Fl [a-z][a-z0-9-]+' relaytest.1 | sed 's/Fl Fl /--/' | sort -u | tr '\n' ' ')
+	[ "$help_opts" = "$man_opts" ] && ok "docs: man page and --help name the same options" ||
+		not_ok "docs: options differ" "help: $help_opts" "man:  $man_opts"
+
+	make -s install DESTDIR="$dir/root" PREFIX=/usr/local >/dev/null 2>&1
+	out=$(cd "$dir/root" && find . -type f | sort | tr '\n' ' ')
+	[ "$out" = "./usr/local/bin/relaytest ./usr/local/share/man/man1/relaytest.1 " ] &&
+		[ -x "$dir/root/usr/local/bin/relaytest" ] &&
+		ok "docs: make install DESTDIR=... installs exactly the binary and the page" ||
+		not_ok "docs: make install" "installed: $out"
+	make -s uninstall DESTDIR="$dir/root" PREFIX=/usr/local >/dev/null 2>&1
+	[ -z "$(cd "$dir/root" && find . -type f)" ] && ok "docs: make uninstall removes them" ||
+		not_ok "docs: make uninstall left files"
+
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		local tarball
+		tarball=$(make -s dist 2>/dev/null | tail -n 1)
+		mkdir -p "$dir/dist"
+		if [ -f "$tarball" ] && tar -xzf "$tarball" -C "$dir/dist" &&
+			make -s -C "$dir/dist/${tarball%.tar.gz}" >"$dir/dist.log" 2>&1 &&
+			"$dir/dist/${tarball%.tar.gz}/relaytest" --version >/dev/null; then
+			ok "docs: make dist makes $tarball, which builds with make alone"
+		else
+			not_ok "docs: make dist" "$(tail -n 5 "$dir/dist.log" 2>/dev/null)"
+		fi
+		rm -f "$tarball"
+	fi
+
+	out=$(make -s demo RELAYTEST="$RELAYTEST" 2>&1)
+	grep -q 'Result: OPEN RELAY: 5 of 33 relay tests accepted' <<<"$out" &&
+		grep -q 'Result: not an open relay: all 36 relay tests denied' <<<"$out" &&
+		ok "docs: make demo shows an open and a closed demo server" ||
+		not_ok "docs: make demo" "$(tail -n 5 <<<"$out")"
 }
 
 # ---------------------------------------------------------------- faults

@@ -18,11 +18,7 @@
 #define CLI_DEFAULT_FROM "relaytest@example.org"
 #define CLI_DEFAULT_TO "relaytest@example.net"
 
-enum cli_format {
-	FORMAT_TEXT,
-	FORMAT_JSON,
-	FORMAT_NAGIOS
-};
+enum cli_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS };
 
 /* Exit status for usage errors: 64 (EX_USAGE), or 3 (UNKNOWN) for nagios. */
 #define CLI_EXIT_USAGE 64
@@ -42,8 +38,8 @@ struct config {
 	const char *from;
 	const char *to;
 	int selected[CASES_MAX]; /* indexed like cases_table */
-	int to_given; /* --to was named: --send may use it */
-	int send;     /* --send: complete accepted relays with DATA */
+	int to_given;		 /* --to was named: --send may use it */
+	int send;		 /* --send: complete accepted relays with DATA */
 	enum cli_format format;
 	int quiet;
 	int verbose;

@@ -37,7 +37,7 @@ struct capabilities {
 	int auth_login;
 	long size;			/* SIZE value, 0 when not given */
 	char auth_mechs[CAPS_AUTH_MAX]; /* "PLAIN LOGIN", sanitised */
-	char list[CAPS_LIST_MAX];       /* every keyword line, joined by '\n' */
+	char list[CAPS_LIST_MAX];	/* every keyword line, joined by '\n' */
 };
 
 /* Parse one raw reply line (CRLF already removed). On success stores the

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	}
 	colour = cfg.format == FORMAT_TEXT && report_use_colour(stdout);
 	if (cfg.format == FORMAT_NAGIOS) {
-		kept = calloc((size_t)cfg.ntargets, sizeof(*kept));
+		kept = calloc((size_t)cfg.ntargets, sizeof(struct target_result *));
 		if (kept == NULL) {
 			printf("RELAYTEST UNKNOWN - out of memory\n");
 			return CLI_EXIT_USAGE_NAGIOS;
@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 
 		if (res == NULL) {
 			fprintf(stderr, "relaytest: out of memory\n");
+			free(kept); /* the process ends here; this keeps the analyser exact */
 			return RUN_UNTESTED;
 		}
 		run_target(&cfg, cfg.targets[i], res);

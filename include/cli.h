@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cases.h"
+#include "targets.h"
 
 #define CLI_DEFAULT_PORT 25
 #define CLI_DEFAULT_TIMEOUT_MS 30000
@@ -17,6 +18,9 @@
 #define CLI_DEFAULT_ERROR_BUDGET 8
 #define CLI_DEFAULT_FROM "relaytest@example.org"
 #define CLI_DEFAULT_TO "relaytest@example.net"
+#define CLI_DEFAULT_JOBS 16 /* several targets: network-bound, not CPU-bound */
+#define CLI_JOBS_MAX 256
+#define CLI_LIST_MAX 64 /* --input files or --mx domains */
 
 enum cli_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS };
 
@@ -43,7 +47,14 @@ struct config {
 	enum cli_format format;
 	int quiet;
 	int verbose;
-	char **targets;
+	int ports[TARGETS_PORTS_MAX]; /* --port: each target without its own port, on each */
+	size_t nports;
+	int jobs; /* --jobs; 0: 1 for one target, CLI_DEFAULT_JOBS for more */
+	const char *inputs[CLI_LIST_MAX]; /* --input files, "-" for stdin */
+	size_t ninputs;
+	const char *mx_domains[CLI_LIST_MAX]; /* --mx domains */
+	size_t nmx;
+	char **targets; /* the operands */
 	int ntargets;
 };
 

@@ -80,10 +80,11 @@ struct target_result {
 	enum run_status status;
 };
 
-/* Run the selected cases of cfg against the target named arg. res is
- * filled in full (also when nothing could be tested); free it with
- * run_free. Returns res->status. */
-enum run_status run_target(const struct config *cfg, const char *arg, struct target_result *res);
+/* Run the selected cases of cfg against target t (a target with an error
+ * set is reported untested with it). res is filled in full, also when
+ * nothing could be tested; free it with run_free. Returns res->status. */
+enum run_status run_target(const struct config *cfg, const struct target *t,
+			   struct target_result *res);
 
 /* Free what res owns. */
 void run_free(struct target_result *res);

@@ -7,11 +7,16 @@
 
 #include "text.h"
 
+#define TARGET_ERROR_MAX 320
+
 struct target {
-	char name[TEXT_ARG_MAX + 8]; /* as given, for the report */
-	char host[TEXT_ARG_MAX + 1]; /* name or address, without brackets */
-	char port[8];		     /* decimal */
-	int literal;		     /* host is an IPv4 or IPv6 address */
+	char name[TEXT_ARG_MAX + 8];   /* as given (with the port when one was added) */
+	char host[TEXT_ARG_MAX + 1];   /* name or address, without brackets */
+	char port[8];		       /* decimal */
+	int literal;		       /* host is an IPv4 or IPv6 address */
+	int explicit_port;	       /* the name gave a port */
+	char domain[TEXT_ARG_MAX + 1]; /* mail domain to use (--mx), or "" */
+	char error[TARGET_ERROR_MAX];  /* set: cannot be tested, this says why */
 };
 
 /* Parse arg; default_port applies when arg names none. Returns 0, or -1 with

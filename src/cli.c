@@ -21,6 +21,10 @@ enum long_only {
 
 static const struct option long_options[] = {
 	{ "port", required_argument, NULL, 'p' },
+	{ "ports", required_argument, NULL, 'p' },
+	{ "input", required_argument, NULL, 'i' },
+	{ "mx", required_argument, NULL, 'M' },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "ipv4", no_argument, NULL, '4' },
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "timeout", required_argument, NULL, 't' },
@@ -43,11 +47,14 @@ static const struct option long_options[] = {
 
 void cli_usage(FILE *out)
 {
-	fputs("usage: relaytest [options] host[:port] ...\n"
+	fputs("usage: relaytest [options] [host[:port] ...] [-i FILE] [-M DOMAIN]\n"
 	      "Test whether SMTP servers relay mail for strangers (an open relay).\n"
 	      "Tests at the RCPT level: sends no mail unless --send asks it to.\n"
 	      "\n"
-	      "  -p, --port PORT        port when a target names none (default 25)\n"
+	      "  -p, --port PORT[,...]  port(s) for targets that name none (default 25)\n"
+	      "  -i, --input FILE       read targets from FILE, one a line ('-': stdin)\n"
+	      "  -M, --mx DOMAIN        test each MX host of DOMAIN, in preference order\n"
+	      "  -j, --jobs N           test up to N targets at once (default 16 for several)\n"
 	      "  -4, --ipv4 / -6, --ipv6  connect over IPv4 / IPv6 only\n"
 	      "  -t, --timeout SECONDS  wait for each reply at most this long (default 30)\n"
 	      "  -m, --max-time SECONDS time for each target in all (default 300)\n"
@@ -165,6 +172,40 @@ static int check_address(const char *opt, const char *arg, char *err, size_t cap
 	return 0;
 }
 
+/* "25" or "25,587": each must be 1-65535, at most TARGETS_PORTS_MAX. */
+static int parse_ports(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	char buf[128], shown[48], *save = NULL;
+
+	text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
+	if (strlen(arg) >= sizeof(buf)) {
+		snprintf(err, cap, "--port '%s': list too long", shown);
+		return -1;
+	}
+	memcpy(buf, arg, strlen(arg) + 1);
+	cfg->nports = 0;
+	for (char *p = strtok_r(buf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		int port = target_parse_port(p);
+
+		if (port < 0) {
+			snprintf(err, cap, "--port '%s': port must be a number from 1 to 65535",
+				 shown);
+			return -1;
+		}
+		if (cfg->nports >= TARGETS_PORTS_MAX) {
+			snprintf(err, cap, "--port: at most %d ports", TARGETS_PORTS_MAX);
+			return -1;
+		}
+		cfg->ports[cfg->nports++] = port;
+	}
+	if (cfg->nports == 0) {
+		snprintf(err, cap, "--port '%s': port must be a number from 1 to 65535", shown);
+		return -1;
+	}
+	cfg->port = cfg->ports[0];
+	return 0;
+}
+
 static int select_tests(struct config *cfg, const char *list, char *err, size_t cap)
 {
 	char buf[1024];
@@ -201,6 +242,8 @@ static void set_defaults(struct config *cfg)
 	cfg->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
 	cfg->max_time_ms = CLI_DEFAULT_MAX_TIME_MS;
 	cfg->error_budget = CLI_DEFAULT_ERROR_BUDGET;
+	cfg->ports[0] = CLI_DEFAULT_PORT;
+	cfg->nports = 1;
 	cfg->from = CLI_DEFAULT_FROM;
 	cfg->to = CLI_DEFAULT_TO;
 	for (size_t i = 0; i < cases_count; i++)
@@ -211,16 +254,34 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 {
 	switch (c) {
 	case 'p':
-		cfg->port = target_parse_port(arg);
-		if (cfg->port < 0) {
-			char shown[48];
+		return parse_ports(cfg, arg, err, cap);
+	case 'i':
+	case 'M': {
+		const char **list = c == 'i' ? cfg->inputs : cfg->mx_domains;
+		size_t *n = c == 'i' ? &cfg->ninputs : &cfg->nmx;
 
-			text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
-			snprintf(err, cap, "--port '%s': port must be a number from 1 to 65535",
-				 shown);
+		if (c == 'M' && check_text("--mx", arg, "<>@,;\\\"[]:", err, cap) < 0)
+			return -1;
+		if (*n >= CLI_LIST_MAX) {
+			snprintf(err, cap, "%s: at most %d", c == 'i' ? "--input" : "--mx",
+				 CLI_LIST_MAX);
 			return -1;
 		}
+		list[(*n)++] = arg;
 		return 0;
+	}
+	case 'j': {
+		char *end = NULL;
+		long v = strtol(arg, &end, 10);
+
+		if (end == arg || *end != '\0' || v < 1 || v > CLI_JOBS_MAX) {
+			snprintf(err, cap, "--jobs: must be a whole number from 1 to %d",
+				 CLI_JOBS_MAX);
+			return -1;
+		}
+		cfg->jobs = (int)v;
+		return 0;
+	}
 	case '4':
 	case '6':
 		if (cfg->family != AF_UNSPEC && cfg->family != (c == '4' ? AF_INET : AF_INET6)) {
@@ -307,8 +368,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 	set_defaults(cfg);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:lqvVh", long_options, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:i:M:j:lqvVh", long_options,
+				NULL)) != -1) {
 		if (c == '?') {
 			if (optopt != 0)
 				snprintf(err, cap, "unknown option '-%c'", optopt);
@@ -331,7 +392,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 		snprintf(err, cap, "--quiet and --verbose exclude each other; give one");
 		return -1;
 	}
-	if (cfg->ntargets == 0) {
+	if (cfg->ntargets == 0 && cfg->ninputs == 0 && cfg->nmx == 0) {
 		snprintf(err, cap,
 			 "no target given: name a mail server, e.g. relaytest mail.example.com");
 		return -1;

@@ -3,13 +3,29 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "mx.h"
 #include "report.h"
 #include "run.h"
+#include "targets.h"
 #include "version.h"
+#include "workers.h"
 
-/* Reports go out as each target finishes; nagios needs them all first. */
-static int report(const struct config *cfg, struct target_result *res, int first, int colour)
+struct output {
+	const struct config *cfg;
+	int colour;
+	int printed;
+	int status;
+	struct target_result **kept; /* nagios: every result, printed at the end */
+	size_t nkept;
+};
+
+/* Reports go out as each target finishes, in order; nagios needs them all. */
+static void emit(struct target_result *res, void *ctx)
 {
+	struct output *out = ctx;
+	const struct config *cfg = out->cfg;
+
+	out->status = run_worse_status(out->status, (int)res->status);
 	if (res->status == RUN_UNTESTED && cfg->format == FORMAT_TEXT)
 		fprintf(stderr, "relaytest: %s: %s\n", res->target.name, res->error.msg);
 	switch (cfg->format) {
@@ -19,33 +35,91 @@ static int report(const struct config *cfg, struct target_result *res, int first
 	case FORMAT_TEXT:
 		if (cfg->quiet && res->status == RUN_CLOSED)
 			break;
-		if (!first)
+		if (out->printed++ > 0)
 			fputs("\n", stdout);
-		report_text(stdout, res, colour);
+		report_text(stdout, res, out->colour);
 		break;
 	case FORMAT_NAGIOS:
-		return 0; /* kept, printed at the end */
+		out->kept[out->nkept++] = res;
+		return;
 	}
 	fflush(stdout);
-	return 1;
+	run_free(res);
+	free(res);
+}
+
+/* Each MX host of domain, in preference order; the domain itself when it
+ * has no MX (RFC 5321 5.1); an untestable entry for a null MX, a missing
+ * domain or a failed lookup. */
+static int add_mx(struct target_list *list, const struct config *cfg, const char *domain, char *err,
+		  size_t cap)
+{
+	struct mx_answer mx;
+	char why[512];
+
+	if (mx_lookup(domain, &mx, why, sizeof(why)) < 0)
+		return targets_add_failed(list, domain, why);
+	if (mx.no_such_name) {
+		snprintf(why, sizeof(why), "--mx %s: no such domain (NXDOMAIN)", domain);
+		return targets_add_failed(list, domain, why);
+	}
+	if (mx.null_mx && mx.n == 0) {
+		snprintf(why, sizeof(why),
+			 "--mx %s: the domain publishes a null MX (RFC 7505): it accepts no mail, "
+			 "so "
+			 "no server of it can relay",
+			 domain);
+		return targets_add_failed(list, domain, why);
+	}
+	if (mx.n == 0)
+		return targets_add(list, domain, cfg->ports, cfg->nports, domain, err, cap);
+	for (size_t i = 0; i < mx.n; i++)
+		if (targets_add(list, mx.hosts[i].name, cfg->ports, cfg->nports, domain, err, cap) <
+		    0)
+			return -1;
+	return 0;
+}
+
+/* The whole list, built before any connection: a bad line in an --input
+ * file is a usage error like a bad operand. */
+static int build_targets(const struct config *cfg, struct target_list *list, char *err, size_t cap)
+{
+	for (int i = 0; i < cfg->ntargets; i++)
+		if (targets_add(list, cfg->targets[i], cfg->ports, cfg->nports, NULL, err, cap) < 0)
+			return -1;
+	for (size_t i = 0; i < cfg->ninputs; i++)
+		if (targets_read(list, cfg->inputs[i], cfg->ports, cfg->nports, err, cap) < 0)
+			return -1;
+	for (size_t i = 0; i < cfg->nmx; i++)
+		if (add_mx(list, cfg, cfg->mx_domains[i], err, cap) < 0)
+			return -1;
+	if (list->n == 0) {
+		snprintf(err, cap, "no target given: the --input files hold none");
+		return -1;
+	}
+	return 0;
+}
+
+static int usage_error(int argc, char **argv, const char *err)
+{
+	if (cli_wants_nagios(argc, argv)) {
+		printf("RELAYTEST UNKNOWN - %s\n", err);
+		return CLI_EXIT_USAGE_NAGIOS;
+	}
+	fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n", err);
+	return CLI_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
 	struct config cfg;
+	struct target_list list = { 0 };
+	struct output out = { 0 };
 	char err[512];
-	int status = RUN_CLOSED, printed = 0, colour;
-	struct target_result **kept = NULL;
+	int jobs;
 
-	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
-		if (cli_wants_nagios(argc, argv)) {
-			printf("RELAYTEST UNKNOWN - %s\n", err);
-			return CLI_EXIT_USAGE_NAGIOS;
-		}
-		fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n",
-			err);
-		return CLI_EXIT_USAGE;
-	}
+	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) < 0)
+		return usage_error(argc, argv, err);
 	switch (cfg.action) {
 	case CLI_HELP:
 		cli_usage(stdout);
@@ -59,39 +133,34 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
-	colour = cfg.format == FORMAT_TEXT && report_use_colour(stdout);
+	if (build_targets(&cfg, &list, err, sizeof(err)) < 0) {
+		targets_free(&list);
+		return usage_error(argc, argv, err);
+	}
+	out.cfg = &cfg;
+	out.status = RUN_CLOSED;
+	out.colour = cfg.format == FORMAT_TEXT && report_use_colour(stdout);
 	if (cfg.format == FORMAT_NAGIOS) {
-		kept = calloc((size_t)cfg.ntargets, sizeof(struct target_result *));
-		if (kept == NULL) {
-			printf("RELAYTEST UNKNOWN - out of memory\n");
-			return CLI_EXIT_USAGE_NAGIOS;
+		out.kept = calloc(list.n, sizeof(struct target_result *));
+		if (out.kept == NULL) {
+			targets_free(&list);
+			return usage_error(argc, argv, "out of memory");
 		}
 	}
-	for (int i = 0; i < cfg.ntargets; i++) {
-		struct target_result *res = malloc(sizeof(*res));
-
-		if (res == NULL) {
-			fprintf(stderr, "relaytest: out of memory\n");
-			free(kept); /* the process ends here; this keeps the analyser exact */
-			return RUN_UNTESTED;
-		}
-		run_target(&cfg, cfg.targets[i], res);
-		status = run_worse_status(status, (int)res->status);
-		printed += report(&cfg, res, printed == 0, colour);
-		if (kept != NULL) {
-			kept[i] = res;
-			continue;
-		}
-		run_free(res);
-		free(res);
+	jobs = cfg.jobs > 0 ? cfg.jobs : list.n > 1 ? CLI_DEFAULT_JOBS : 1;
+	if (workers_run(&cfg, &list, jobs, emit, &out) < 0) {
+		fprintf(stderr,
+			"relaytest: out of memory or processes; some targets were not tested\n");
+		out.status = run_worse_status(out.status, RUN_UNTESTED);
 	}
-	if (kept != NULL) {
-		status = report_nagios(stdout, kept, (size_t)cfg.ntargets);
-		for (int i = 0; i < cfg.ntargets; i++) {
-			run_free(kept[i]);
-			free(kept[i]);
+	if (cfg.format == FORMAT_NAGIOS) {
+		out.status = report_nagios(stdout, out.kept, out.nkept);
+		for (size_t i = 0; i < out.nkept; i++) {
+			run_free(out.kept[i]);
+			free(out.kept[i]);
 		}
-		free(kept);
+		free(out.kept);
 	}
-	return status;
+	targets_free(&list);
+	return out.status;
 }

@@ -511,6 +511,10 @@ static void choose_domain(const struct config *cfg, struct target_result *res)
 	if (cfg->domain != NULL) {
 		text_copy(res->domain, sizeof(res->domain), cfg->domain);
 		text_copy(res->domain_source, sizeof(res->domain_source), "from --domain");
+	} else if (res->target.domain[0] != '\0') {
+		text_copy(res->domain, sizeof(res->domain), res->target.domain);
+		text_copy(res->domain_source, sizeof(res->domain_source),
+			  "the domain given to --mx");
 	} else if (host[0] != '\0' && host[0] != '[' && labels >= 3) {
 		text_copy(res->domain, sizeof(res->domain), dot + 1);
 		text_format(res->domain_source, sizeof(res->domain_source),
@@ -612,11 +616,11 @@ static int first_failure_is_transient(const struct session *s, const struct rt_e
 	return err->kind == ERR_CLOSED || (err->kind == ERR_REFUSED && s->last_code == 421);
 }
 
-enum run_status run_target(const struct config *cfg, const char *arg, struct target_result *res)
+enum run_status run_target(const struct config *cfg, const struct target *t,
+			   struct target_result *res)
 {
 	struct runner r;
 	struct rt_error err;
-	char parse_err[256];
 	int64_t started = net_now_ms();
 
 	memset(res, 0, sizeof(*res));
@@ -626,8 +630,9 @@ enum run_status run_target(const struct config *cfg, const char *arg, struct tar
 	r.res = res;
 	session_init(&r.s, &res->log, cfg->timeout_ms, started + cfg->max_time_ms);
 	res->status = RUN_UNTESTED;
-	if (target_parse(arg, cfg->port, &res->target, parse_err, sizeof(parse_err)) < 0) {
-		error_set(&res->error, ERR_INTERNAL, "%s", parse_err);
+	res->target = *t;
+	if (t->error[0] != '\0') {
+		error_set(&res->error, ERR_RESOLVE, "%s", t->error);
 		return res->status;
 	}
 	choose_helo(cfg, res->helo, sizeof(res->helo));

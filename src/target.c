@@ -71,6 +71,7 @@ int target_parse(const char *arg, int default_port, struct target *t, char *err,
 		}
 	}
 	if (port != NULL) {
+		t->explicit_port = 1;
 		portnum = target_parse_port(port);
 		if (portnum < 0) {
 			snprintf(err, cap, "target '%s': port must be a number from 1 to 65535",

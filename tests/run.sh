@@ -124,6 +124,14 @@ section_cli() {
 	expect_usage "no target is refused" --quiet
 	expect_usage "--send without an explicit --to is refused" --send "$t"
 	expect_usage "--format xml is refused" --format xml "$t"
+	expect_usage "--jobs 0 is refused" --jobs 0 "$t"
+	expect_usage "a port list with 0 in it is refused" --port 25,0 127.0.0.1
+	expect_usage "--mx with a bracket is refused" --mx 'example.com]' "$t"
+	printf '# targets\n127.0.0.1:2525\n\nbad host name\n' >"$WORK/bad-input.txt"
+	expect_usage "--input with a bad line is refused, naming file and line" --input "$WORK/bad-input.txt"
+	grep -q "bad-input.txt:4: one target per line" "$WORK"/cli.*/err &&
+		ok "cli: the --input error names file and line" || not_ok "cli: --input error message"
+	expect_usage "--input that does not exist is refused" --input "$WORK/no-such-file"
 
 	local out rc
 	out=$("$RELAYTEST" --help) && echo "$out" | grep -q -- '--max-time' && echo "$out" | grep -q '^Examples:' &&
@@ -344,6 +352,37 @@ section_multi() {
 	why=$(grep '^relaytest .* report for ' "$dir/out" | sed 's/.* report for //' | tr '\n' ' ')
 	[ "$why" = "127.0.0.1:$closed 127.0.0.1:$open 127.0.0.1:1 127.0.0.1:$grey " ] &&
 		ok "multi: reports come in the order given" || not_ok "multi: report order" "got: $why"
+	local all="127.0.0.1:$closed 127.0.0.1:$open 127.0.0.1:1 127.0.0.1:$grey"
+	# --jobs 1 (one after another) and --jobs 4 (worker processes) agree.
+	# shellcheck disable=SC2086
+	"$RELAYTEST" --timeout 3 --jobs 1 $all 2>/dev/null | grep -E '^[a-z]+-[a-z-]+ |^Result|report for' >"$dir/serial"
+	# shellcheck disable=SC2086
+	"$RELAYTEST" --timeout 3 --jobs 4 $all 2>/dev/null | grep -E '^[a-z]+-[a-z-]+ |^Result|report for' >"$dir/parallel"
+	sed -i 's/ ([0-9.]* s)$//' "$dir/serial" "$dir/parallel"
+	cmp -s "$dir/serial" "$dir/parallel" && [ -s "$dir/serial" ] &&
+		ok "multi: --jobs 4 reports exactly what --jobs 1 reports, in the same order" ||
+		not_ok "multi: --jobs 1 and --jobs 4 differ" "$(diff "$dir/serial" "$dir/parallel" | head -5)"
+	# Targets from a file (comments, blank lines) and from standard input.
+	printf '# mail servers\n127.0.0.1:%s   # closed\n\n127.0.0.1:%s\n' "$closed" "$open" >"$dir/list"
+	multi_case "--input FILE (comments, blank lines)" 1 --input "$dir/list"
+	why=$(grep '^relaytest .* report for ' "$dir/out" | sed 's/.* report for //' | tr '\n' ' ')
+	[ "$why" = "127.0.0.1:$closed 127.0.0.1:$open " ] && ok "multi: --input targets in file order" ||
+		not_ok "multi: --input order" "got: $why"
+	"$RELAYTEST" --timeout 3 --input - <"$dir/list" >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(grep -c 'report for' "$dir/out")" = 2 ] && ok "multi: --input - reads standard input" ||
+		not_ok "multi: --input -" "exit $rc"
+	# One host on several ports: each port is a target of its own.
+	multi_case "--port $closed,$open on one host" 1 --port "$closed,$open" 127.0.0.1
+	why=$(grep '^relaytest .* report for ' "$dir/out" | sed 's/.* report for //' | tr '\n' ' ')
+	[ "$why" = "127.0.0.1:$closed 127.0.0.1:$open " ] && ok "multi: --port list tests the host on each port" ||
+		not_ok "multi: --port list" "got: $why"
+	# A progress line on a terminal's stderr only.
+	script -qec "$RELAYTEST --timeout 3 --jobs 2 -F json 127.0.0.1:$closed 127.0.0.1:$grey" /dev/null >"$dir/tty" 2>&1
+	"$RELAYTEST" --timeout 3 --jobs 2 -F json "127.0.0.1:$closed" "127.0.0.1:$grey" >/dev/null 2>"$dir/err"
+	grep -q 'targets done' "$dir/tty" && [ ! -s "$dir/err" ] &&
+		ok "multi: progress on a terminal's stderr, nothing when it is not one" ||
+		not_ok "multi: progress line" "tty: $(head -c 200 "$dir/tty" | cat -v)" "pipe: $(cat "$dir/err")"
 	multi_case "--quiet, closed and open" 1 --quiet "127.0.0.1:$closed" "127.0.0.1:$open"
 	why=$(grep -c '^relaytest .* report for ' "$dir/out")
 	grep -q "report for 127.0.0.1:$open" "$dir/out" && [ "$why" = 1 ] &&

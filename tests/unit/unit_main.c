@@ -19,6 +19,7 @@ void test_auth_base64(void);
 void test_auth_dialogues(void);
 void test_remedy_identify(void);
 void test_remedy_advice(void);
+void test_mx_parse(void);
 
 static const struct {
 	const char *name;
@@ -40,6 +41,7 @@ static const struct {
 	{ "auth: dialogues", test_auth_dialogues },
 	{ "remedy: server software from greeting and EHLO", test_remedy_identify },
 	{ "remedy: advice fits what was accepted", test_remedy_advice },
+	{ "mx: parsing canned DNS answers, hostile ones too", test_mx_parse },
 };
 
 int main(void)

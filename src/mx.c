@@ -1,0 +1,154 @@
+/* mx.c - MX lookup and a bounded parser for the answer. */
+#include "mx.h"
+
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DNS_HEADER_LEN 12
+#define DNS_TYPE_MX 15
+#define DNS_CLASS_IN 1
+#define DNS_RCODE_NXDOMAIN 3
+
+static unsigned get16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+/* A host name we are willing to connect to and print. */
+static int plausible_host(const char *name)
+{
+	if (name[0] == '\0' || strlen(name) > 253)
+		return 0;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_')
+			return 0;
+	return 1;
+}
+
+/* Skip a (possibly compressed) name at p; returns the next position or NULL. */
+static const unsigned char *skip_name(const unsigned char *msg, const unsigned char *eom,
+				      const unsigned char *p)
+{
+	char name[MX_NAME_MAX];
+	int n = dn_expand(msg, eom, p, name, sizeof(name));
+
+	return n < 0 ? NULL : p + n;
+}
+
+static void insert_sorted(struct mx_answer *out, unsigned preference, const char *name)
+{
+	size_t at = out->n;
+
+	if (out->n >= MX_HOSTS_MAX)
+		return;
+	while (at > 0 && out->hosts[at - 1].preference > preference)
+		at--;
+	memmove(&out->hosts[at + 1], &out->hosts[at], (out->n - at) * sizeof(out->hosts[0]));
+	out->hosts[at].preference = preference;
+	snprintf(out->hosts[at].name, sizeof(out->hosts[at].name), "%s", name);
+	out->n++;
+}
+
+int mx_parse(const unsigned char *msg, size_t len, struct mx_answer *out, char *err, size_t cap)
+{
+	const unsigned char *eom = msg + len, *p = msg + DNS_HEADER_LEN;
+	unsigned questions, answers;
+
+	memset(out, 0, sizeof(*out));
+	if (len < DNS_HEADER_LEN || len > 65535) {
+		snprintf(err, cap, "DNS answer of %zu bytes is not a DNS message", len);
+		return -1;
+	}
+	if ((msg[3] & 0x0f) == DNS_RCODE_NXDOMAIN) {
+		out->no_such_name = 1;
+		return 0;
+	}
+	if ((msg[3] & 0x0f) != 0) {
+		snprintf(err, cap, "DNS server answered with error code %d", msg[3] & 0x0f);
+		return -1;
+	}
+	questions = get16(msg + 4);
+	answers = get16(msg + 6);
+	for (unsigned i = 0; i < questions; i++) {
+		p = skip_name(msg, eom, p);
+		if (p == NULL || eom - p < 4) {
+			snprintf(err, cap, "DNS answer is malformed (question %u)", i + 1);
+			return -1;
+		}
+		p += 4;
+	}
+	for (unsigned i = 0; i < answers; i++) {
+		unsigned type, class, rdlen;
+		char name[MX_NAME_MAX];
+		int n;
+
+		p = skip_name(msg, eom, p);
+		if (p == NULL || eom - p < 10) {
+			snprintf(err, cap, "DNS answer is malformed (record %u)", i + 1);
+			return -1;
+		}
+		type = get16(p);
+		class = get16(p + 2);
+		rdlen = get16(p + 8);
+		p += 10;
+		if ((size_t)(eom - p) < rdlen) {
+			snprintf(err, cap, "DNS answer is truncated (record %u)", i + 1);
+			return -1;
+		}
+		if (type == DNS_TYPE_MX && class == DNS_CLASS_IN) {
+			if (rdlen < 3)
+				goto bad_mx;
+			n = dn_expand(msg, eom, p + 2, name, sizeof(name));
+			if (n < 0 || (unsigned)n > rdlen - 2)
+				goto bad_mx;
+			if (name[0] == '\0' || strcmp(name, ".") == 0) {
+				out->null_mx = 1;
+			} else if (!plausible_host(name)) {
+				snprintf(err, cap,
+					 "DNS answer names an MX host that is not a host name");
+				return -1;
+			} else {
+				insert_sorted(out, get16(p), name);
+			}
+		}
+		p += rdlen;
+	}
+	return 0;
+bad_mx:
+	snprintf(err, cap, "DNS answer holds a malformed MX record");
+	return -1;
+}
+
+int mx_lookup(const char *domain, struct mx_answer *out, char *err, size_t cap)
+{
+	unsigned char answer[65535];
+	int len;
+
+	memset(out, 0, sizeof(*out));
+	len = res_query(domain, DNS_CLASS_IN, DNS_TYPE_MX, answer, sizeof(answer));
+	if (len < 0) {
+		switch (h_errno) {
+		case HOST_NOT_FOUND:
+			out->no_such_name = 1;
+			return 0;
+		case NO_DATA:
+			return 0; /* the name exists, with no MX: RFC 5321 5.1 fallback */
+		case TRY_AGAIN:
+			snprintf(err, cap,
+				 "MX lookup for %s failed for now (DNS timeout or server failure); "
+				 "try again",
+				 domain);
+			return -1;
+		default:
+			snprintf(err, cap, "MX lookup for %s failed: %s", domain,
+				 hstrerror(h_errno));
+			return -1;
+		}
+	}
+	return mx_parse(answer, (size_t)len, out, err, cap);
+}

@@ -242,6 +242,8 @@ int workers_run(const struct config *cfg, const struct target_list *list, int jo
 {
 	int show = isatty(STDERR_FILENO) && list->n > 1;
 
+	if (list->n == 0)
+		return 0;
 	if (jobs > (int)list->n)
 		jobs = (int)list->n;
 	if (jobs > 1)

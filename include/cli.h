@@ -44,6 +44,7 @@ struct config {
 	int selected[CASES_MAX]; /* indexed like cases_table */
 	int to_given;		 /* --to was named: --send may use it */
 	int send;		 /* --send: complete accepted relays with DATA */
+	int no_pipelining;	 /* --no-pipelining: one command at a time */
 	enum cli_format format;
 	int quiet;
 	int verbose;

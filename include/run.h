@@ -44,11 +44,13 @@ struct test_result {
 	char rcpt_to[RUN_ADDR_MAX];   /* RCPT TO argument (template expanded) */
 	int code;		      /* deciding reply code; 0 if none */
 	char enhanced[REPLY_ENHANCED_MAX];
-	char text[REPLY_TEXT_MAX];	/* deciding reply's text, sanitised, or an error */
-	char note[RUN_NOTE_MAX];	/* what else the reader must know */
-	int null_sender_retry;		/* sender refused, retried with <> */
-	unsigned connection;		/* which connection finished it */
-	int sent;			/* --send: 1 message accepted, -1 refused or failed */
+	char text[REPLY_TEXT_MAX]; /* deciding reply's text, sanitised, or an error */
+	char note[RUN_NOTE_MAX];   /* what else the reader must know */
+	int null_sender_retry;	   /* sender refused, retried with <> */
+	unsigned connection;	   /* which connection finished it */
+	int done;		   /* has its verdict (a pipelined group may finish it early) */
+	int lock_step;		   /* must run alone: its sender was refused in a group */
+	int sent;		   /* --send: 1 message accepted, -1 refused or failed */
 	char send_result[RUN_NOTE_MAX]; /* --send: the final reply or the failure */
 	char token[40];			/* --send: the token in Subject and body */
 	int attempts;
@@ -75,6 +77,7 @@ struct target_result {
 	char warnings[RUN_WARNINGS_MAX][RUN_WARNING_MAX];
 	size_t nwarnings;
 	unsigned connections;
+	int pipelining_off; /* the server broke a pipelined group */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */
 	enum run_status status;

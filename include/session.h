@@ -16,6 +16,7 @@
 
 #define SESSION_COMMAND_MAX 1024 /* one command line we send, CRLF excluded */
 #define SESSION_MESSAGE_MAX 4096 /* the --send confirmation message */
+#define SESSION_GROUP_MAX 65536	 /* one pipelined group of commands */
 
 struct session {
 	struct net_conn conn;
@@ -56,6 +57,15 @@ int session_hello(struct session *s, const char *name, struct reply *r, struct r
  * Returns 0 when a reply was read (any code; after a 421 the session is
  * closed), -1 with err when none could be read; the session is then closed. */
 int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err);
+
+/* PIPELINING (RFC 2920): send the n command lines (without CRLF) in one
+ * write; read their replies with session_read, in order. Returns 0, or -1
+ * with err (the session is then closed). */
+int session_send_group(struct session *s, const char *const *cmds, size_t n, struct rt_error *err);
+
+/* Read the next reply of a group sent with session_send_group. Returns as
+ * session_command. */
+int session_read(struct session *s, struct reply *r, struct rt_error *err);
 
 /* After a 354 to DATA: send body (CRLF lines, dot-stuffed here) and the
  * final ".", and read the reply to it into r. Returns as session_command. */

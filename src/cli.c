@@ -17,6 +17,7 @@
 enum long_only {
 	OPT_ERROR_BUDGET = 256,
 	OPT_SEND,
+	OPT_NO_PIPELINING,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
 	{ "error-budget", required_argument, NULL, OPT_ERROR_BUDGET },
 	{ "format", required_argument, NULL, 'F' },
 	{ "send", no_argument, NULL, OPT_SEND },
+	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -65,6 +67,7 @@ void cli_usage(FILE *out)
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
 	      "  -l, --list-tests       list the tests and exit\n"
 	      "      --error-budget N   rejections per connection before reconnecting (default 8)\n"
+	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
 	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
 	      "                         message to --to (which must then be given)\n"
@@ -309,6 +312,9 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		return check_address("--to", arg, err, cap);
 	case OPT_SEND:
 		cfg->send = 1;
+		return 0;
+	case OPT_NO_PIPELINING:
+		cfg->no_pipelining = 1;
 		return 0;
 	case 'F':
 		if (strcmp(arg, "text") == 0)

@@ -26,9 +26,12 @@ struct runner {
 	struct target_result *res;
 	struct session s;
 	struct case_vars vars;
-	int fresh; /* no test has run on this connection yet */
-	int idle;  /* no transaction open: RSET would change nothing */
-	int dirty; /* this connection may not carry another test (after AUTH) */
+	int fresh;	   /* no test has run on this connection yet */
+	int idle;	   /* no transaction open: RSET would change nothing */
+	int dirty;	   /* this connection may not carry another test (after AUTH) */
+	int from_ok;	   /* MAIL FROM:<{from}> has been accepted */
+	int mail_refused;  /* some MAIL has been refused: groups must be smaller */
+	int no_pipelining; /* the server broke a pipelined group: lock-step from then on */
 };
 
 static const char *const stage_names[] = {
@@ -113,13 +116,12 @@ static void set_verdict(struct test_result *tr, const struct reply *rp, enum run
 	tr->verdict = classify_reply(rp, &tr->reason);
 }
 
-/* A reply that ends the connection (421) is an interruption, not a verdict. */
-static enum step command(struct runner *r, const char *cmd, struct reply *rp, struct rt_error *err)
+/* The next reply; one that ends the connection (421) is an interruption,
+ * not a verdict. */
+static enum step command_reply(struct runner *r, struct reply *rp, struct rt_error *err)
 {
-	if (session_command(&r->s, cmd, rp, err) < 0)
+	if (session_read(&r->s, rp, err) < 0)
 		return STEP_INTERRUPTED;
-	r->fresh = 0;
-	r->idle = 0;
 	if (rp->code == 421) {
 		char line[REPLY_TEXT_MAX];
 
@@ -128,6 +130,22 @@ static enum step command(struct runner *r, const char *cmd, struct reply *rp, st
 		return STEP_INTERRUPTED;
 	}
 	return STEP_DONE;
+}
+
+static enum step command(struct runner *r, const char *cmd, struct reply *rp, struct rt_error *err)
+{
+	reply_init(rp);
+	if (session_send_group(&r->s, &cmd, 1, err) < 0)
+		return STEP_INTERRUPTED;
+	r->fresh = 0;
+	r->idle = 0;
+	return command_reply(r, rp, err);
+}
+
+/* Whether commands may go out in groups (RFC 2920) on this connection. */
+static int pipelining_ok(const struct runner *r)
+{
+	return r->s.caps.pipelining && !r->cfg->no_pipelining && !r->no_pipelining && !r->cfg->send;
 }
 
 /* The --send message: plain ASCII, labelled, with the token in Subject and body. */
@@ -198,6 +216,25 @@ static void confirm_relay(struct runner *r, struct test_result *tr)
 		    tr->sent == 1 ? "accepted for delivery" : "refused", rp.code, line);
 }
 
+/* Remember that the external sender passes MAIL: groups can then be larger. */
+static void note_sender(struct runner *r, const struct relay_case *tc, int code)
+{
+	if (code / 100 == 2 && strcmp(tc->mail_from, "<{from}>") == 0)
+		r->from_ok = 1;
+	if (code / 100 != 2)
+		r->mail_refused = 1;
+}
+
+/* A test refused at MAIL takes MAIL's verdict (1xx/3xx there is not SMTP). */
+static void finish_at_mail(struct test_result *tr, const struct reply *rp)
+{
+	set_verdict(tr, rp, STAGE_MAIL);
+	if (tr->verdict == VERDICT_ACCEPTED || tr->verdict == VERDICT_ERROR) {
+		tr->verdict = VERDICT_ERROR;
+		tr->reason = REASON_PROTOCOL;
+	}
+}
+
 /* MAIL then RCPT; a recipient trick whose sender is refused retries with <>.
  * With confirm and --send, an accepted RCPT is completed with a message. */
 static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char *from,
@@ -211,6 +248,7 @@ static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char 
 	snprintf(cmd, sizeof(cmd), "MAIL FROM:%s", from);
 	if (command(r, cmd, &rp, err) != STEP_DONE)
 		return STEP_INTERRUPTED;
+	note_sender(r, tr->tc, rp.code);
 	if (rp.code / 100 != 2 && retry_null) {
 		char refused[REPLY_TEXT_MAX];
 
@@ -224,12 +262,7 @@ static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char 
 			return STEP_INTERRUPTED;
 	}
 	if (rp.code / 100 != 2) {
-		set_verdict(tr, &rp, STAGE_MAIL);
-		if (tr->verdict == VERDICT_ACCEPTED || tr->verdict == VERDICT_ERROR) {
-			/* 1xx/3xx to MAIL is not SMTP. */
-			tr->verdict = VERDICT_ERROR;
-			tr->reason = REASON_PROTOCOL;
-		}
+		finish_at_mail(tr, &rp);
 		return STEP_DONE;
 	}
 	snprintf(cmd, sizeof(cmd), "RCPT TO:%s", to);
@@ -278,7 +311,9 @@ static enum step run_plain(struct runner *r, struct test_result *tr, struct rt_e
 
 static enum step run_helo(struct runner *r, struct test_result *tr, struct rt_error *err)
 {
-	char name[RUN_ADDR_MAX], cmd[SESSION_COMMAND_MAX];
+	char name[RUN_ADDR_MAX], cmd[SESSION_COMMAND_MAX], back[SESSION_COMMAND_MAX];
+	char mail[SESSION_COMMAND_MAX], rcpt[SESSION_COMMAND_MAX];
+	int mail_ok;
 	char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
 	struct reply rp;
 
@@ -291,17 +326,41 @@ static enum step run_helo(struct runner *r, struct test_result *tr, struct rt_er
 	snprintf(cmd, sizeof(cmd), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", name);
 	if (command(r, cmd, &rp, err) != STEP_DONE)
 		return STEP_INTERRUPTED;
+	snprintf(back, sizeof(back), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", r->res->helo);
 	if (rp.code != 250) {
 		set_verdict(tr, &rp, STAGE_HELO);
 		if (tr->verdict == VERDICT_ACCEPTED)
 			tr->verdict = VERDICT_ERROR, tr->reason = REASON_PROTOCOL;
+	} else if (pipelining_ok(r)) {
+		/* MAIL, RCPT and the EHLO that ends the group, in one round trip. */
+		const char *cmds[3] = { mail, rcpt, back };
+
+		snprintf(mail, sizeof(mail), "MAIL FROM:%s", from);
+		snprintf(rcpt, sizeof(rcpt), "RCPT TO:%s", to);
+		text_copy(tr->mail_from, sizeof(tr->mail_from), from);
+		text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
+		if (session_send_group(&r->s, cmds, 3, err) < 0 ||
+		    command_reply(r, &rp, err) != STEP_DONE)
+			return STEP_INTERRUPTED;
+		note_sender(r, tr->tc, rp.code);
+		mail_ok = rp.code / 100 == 2;
+		if (!mail_ok)
+			finish_at_mail(tr, &rp);
+		if (command_reply(r, &rp, err) != STEP_DONE)
+			return STEP_INTERRUPTED;
+		if (mail_ok)
+			set_verdict(tr, &rp, STAGE_RCPT);
+		if (command_reply(r, &rp, err) != STEP_DONE || rp.code != 250)
+			r->dirty = 1;
+		else
+			r->idle = 1;
+		return STEP_DONE;
 	} else if (mail_rcpt(r, tr, from, to, 0, 1, err) != STEP_DONE) {
 		return STEP_INTERRUPTED;
 	}
 	/* Greet as ourselves again (which also ends the transaction, RFC 5321
 	 * 4.1.4) so later tests are not run under the borrowed name. */
-	snprintf(cmd, sizeof(cmd), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", r->res->helo);
-	if (command(r, cmd, &rp, err) != STEP_DONE || rp.code != 250)
+	if (command(r, back, &rp, err) != STEP_DONE || rp.code != 250)
 		r->dirty = 1;
 	else
 		r->idle = 1; /* EHLO reset the session: no RSET needed */
@@ -362,8 +421,8 @@ static enum step run_case(struct runner *r, struct test_result *tr, struct rt_er
 {
 	struct reply rp;
 
-	if (r->idle) {
-		rp.code = 250;
+	if (r->idle || tr->tc->group == CASE_HELO) {
+		rp.code = 250; /* nothing to reset, or EHLO will (RFC 5321 4.1.4) */
 	} else if (command(r, "RSET", &rp, err) != STEP_DONE) {
 		return STEP_INTERRUPTED;
 	}
@@ -426,6 +485,181 @@ static int skip_reason(const struct target_result *res, const struct relay_case 
 	return 0;
 }
 
+/* --- PIPELINING (RFC 2920) ---------------------------------------------
+ * Consecutive plain tests (control, sender forms, recipient tricks) go out
+ * as one group of RSET, MAIL, RCPT lines, sized so that the rejections it can
+ * draw stay within the error budget; replies are read in order. A recipient
+ * trick whose sender is refused runs again alone, to retry with <>. EHLO and
+ * AUTH tests stay lock-step, as does --send (DATA must follow its RCPT). */
+
+#define RUN_GROUP_TESTS_MAX 32
+
+static int plain_case(const struct relay_case *tc)
+{
+	return tc->group == CASE_CONTROL || tc->group == CASE_SENDER || tc->group == CASE_RECIPIENT;
+}
+
+static int can_group(const struct runner *r, const struct test_result *tr)
+{
+	return pipelining_ok(r) && plain_case(tr->tc) && !tr->lock_step && !tr->done;
+}
+
+/* Rejections a test may draw: two (MAIL refused, then RCPT refused for want
+ * of MAIL) until this server has shown that it takes our MAIL commands, one
+ * after that. A server that starts refusing MAIL later still gets correct
+ * verdicts; at worst it meets its error limit and the run resumes. */
+static unsigned group_cost(const struct runner *r)
+{
+	return r->from_ok && !r->mail_refused ? 1 : 2;
+}
+
+static size_t group_end(const struct runner *r, size_t first)
+{
+	const struct target_result *res = r->res;
+	unsigned budget = (unsigned)r->cfg->error_budget, used = r->s.rejections, cost = 0;
+	char note[RUN_NOTE_MAX];
+	size_t end = first + 1;
+
+	cost = group_cost(r);
+	while (end < res->ntests && end - first < RUN_GROUP_TESTS_MAX) {
+		const struct test_result *tr = &res->tests[end];
+		unsigned c = group_cost(r);
+
+		if (!can_group(r, tr) || skip_reason(res, tr->tc, note, sizeof(note)) ||
+		    used + cost + c > budget)
+			break;
+		cost += c;
+		end++;
+	}
+	return end;
+}
+
+enum group_step { GROUP_RSET, GROUP_MAIL, GROUP_RCPT };
+
+/* Undo a group's verdicts and run its tests again one at a time. */
+static void distrust_group(struct runner *r, size_t first, size_t end)
+{
+	r->no_pipelining = 1;
+	r->res->pipelining_off = 1;
+	for (size_t k = first; k < end; k++) {
+		struct test_result *tr = &r->res->tests[k];
+
+		tr->done = 0;
+		tr->lock_step = 1;
+		tr->verdict = VERDICT_ERROR;
+		tr->reason = REASON_NOT_REACHED;
+		tr->code = 0;
+		tr->note[0] = '\0';
+		if (k != first)
+			tr->attempts = 0;
+	}
+}
+
+/* Run tests [first, end) as one pipelined group. Returns STEP_DONE when the
+ * first test is finished (later ones may be too: their done flag says), or
+ * STEP_INTERRUPTED with err when the first test's replies did not all come. */
+static enum step run_group(struct runner *r, size_t first, size_t end, struct rt_error *err)
+{
+	struct target_result *res = r->res;
+	char lines[RUN_GROUP_TESTS_MAX * 3][SESSION_COMMAND_MAX];
+	const char *cmds[RUN_GROUP_TESTS_MAX * 3];
+	size_t owner[RUN_GROUP_TESTS_MAX * 3];
+	enum group_step kind[RUN_GROUP_TESTS_MAX * 3];
+	int mail_ok[RUN_GROUP_TESTS_MAX] = { 0 };
+	size_t n = 0;
+	int64_t sent_at = net_now_ms();
+
+	for (size_t k = first; k < end; k++) {
+		struct test_result *tr = &res->tests[k];
+		char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
+
+		if (expand_addresses(tr, &r->vars, from, to) < 0) {
+			tr->done = 1; /* expand_addresses gave it its verdict */
+			continue;
+		}
+		text_copy(tr->mail_from, sizeof(tr->mail_from), from);
+		text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
+		if (!(k == first && r->idle)) {
+			owner[n] = k, kind[n] = GROUP_RSET;
+			cmds[n] = "RSET";
+			n++;
+		}
+		owner[n] = k, kind[n] = GROUP_MAIL;
+		snprintf(lines[n], sizeof(lines[n]), "MAIL FROM:%s", from);
+		cmds[n] = lines[n];
+		n++;
+		owner[n] = k, kind[n] = GROUP_RCPT;
+		snprintf(lines[n], sizeof(lines[n]), "RCPT TO:%s", to);
+		cmds[n] = lines[n];
+		n++;
+	}
+	if (n == 0)
+		return STEP_DONE;
+	if (session_send_group(&r->s, cmds, n, err) < 0)
+		return STEP_INTERRUPTED;
+	r->fresh = 0;
+	r->idle = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct test_result *tr = &res->tests[owner[i]];
+		struct reply rp;
+
+		if (owner[i] != first && (i == 0 || owner[i - 1] != owner[i]))
+			tr->attempts++;
+		tr->connection = r->s.number;
+		if (command_reply(r, &rp, err) != STEP_DONE) {
+			if (owner[i] == first)
+				return STEP_INTERRUPTED;
+			transcript_note(&res->log, "test %s interrupted: %s", tr->tc->id, err->msg);
+			if (tr->attempts >= 2 || err->kind == ERR_TIMEOUT) {
+				fail_test(tr, reason_of(err), err->msg);
+				tr->done = 1;
+			}
+			return STEP_DONE;
+		}
+		switch (kind[i]) {
+		case GROUP_RSET:
+			if (rp.code != 250) {
+				error_set(err, ERR_PROTOCOL, "RSET was answered %d", rp.code);
+				session_close(&r->s, "RSET refused");
+				return owner[i] == first ? STEP_INTERRUPTED : STEP_DONE;
+			}
+			break;
+		case GROUP_MAIL:
+			mail_ok[owner[i] - first] = rp.code / 100 == 2;
+			note_sender(r, tr->tc, rp.code);
+			if (!mail_ok[owner[i] - first]) {
+				if (tr->tc->group == CASE_RECIPIENT) {
+					tr->lock_step = 1; /* retried alone, with <> */
+				} else {
+					finish_at_mail(tr, &rp);
+					tr->done = 1;
+				}
+			}
+			break;
+		case GROUP_RCPT:
+			if (mail_ok[owner[i] - first]) {
+				set_verdict(tr, &rp, STAGE_RCPT);
+				if (tr->tc->group == CASE_CONTROL &&
+				    tr->verdict == VERDICT_ACCEPTED)
+					tr->reason = REASON_CONTROL_OK;
+				tr->done = 1;
+			}
+			tr->ms = (long)(net_now_ms() - sent_at);
+			break;
+		}
+	}
+	if (net_has_unread(&r->s.conn)) {
+		/* More replies than commands: some reply above may belong to
+		 * another command. Trust none of the group; lock-step from here. */
+		distrust_group(r, first, end);
+		error_set(err, ERR_PROTOCOL,
+			  "the server sent more replies than commands; PIPELINING turned off");
+		session_close(&r->s, err->msg);
+		return STEP_INTERRUPTED;
+	}
+	return res->tests[first].done || res->tests[first].lock_step ? STEP_DONE : STEP_INTERRUPTED;
+}
+
 /* Whether the next test must start on a new connection. */
 static int needs_fresh_connection(const struct runner *r, const struct relay_case *tc)
 {
@@ -447,6 +681,8 @@ static void run_table(struct runner *r)
 		struct test_result *tr = &res->tests[i];
 		int64_t started = net_now_ms();
 
+		if (tr->done)
+			continue; /* finished inside an earlier pipelined group */
 		if (stop == NULL && skip_reason(res, tr->tc, tr->note, sizeof(tr->note))) {
 			tr->verdict = VERDICT_SKIPPED;
 			tr->reason = REASON_NOT_OFFERED;
@@ -477,8 +713,16 @@ static void run_table(struct runner *r)
 			}
 			tr->attempts++;
 			tr->connection = r->s.number;
-			if (run_case(r, tr, &err) == STEP_DONE)
+			if (can_group(r, tr)) {
+				if (run_group(r, i, group_end(r, i), &err) == STEP_DONE) {
+					if (tr->done)
+						break;
+					tr->attempts--; /* refused sender: run it alone now */
+					continue;
+				}
+			} else if (run_case(r, tr, &err) == STEP_DONE) {
 				break;
+			}
 			transcript_note(&res->log, "test %s interrupted: %s", tr->tc->id, err.msg);
 			if (tr->attempts >= 2 || err.kind == ERR_TIMEOUT) {
 				/* A timeout already cost a full wait; another would double it. */
@@ -489,9 +733,9 @@ static void run_table(struct runner *r)
 			tr->null_sender_retry = 0;
 			tr->sent = 0;
 		}
-		if (stop != NULL) {
+		if (stop != NULL)
 			fail_test(tr, REASON_NOT_REACHED, stop);
-		}
+		tr->done = 1;
 		tr->ms = (long)(net_now_ms() - started);
 	}
 	session_quit(&r->s);
@@ -601,6 +845,11 @@ static void summarise(struct target_result *res)
 			"server refuses this client or sender outright, so the recipient tricks "
 			"were never tried. Try another --from.",
 			first_mail->code, first_mail->text);
+	if (res->pipelining_off)
+		add_warning(res, "The server sent more replies than commands in a pipelined group, "
+				 "so relaytest stopped pipelining and ran those tests again one at "
+				 "a time. A server that does this is broken; its PIPELINING cannot "
+				 "be trusted.");
 	if (is_private_address(res->local_address))
 		add_warning(res,
 			    "This test ran from %s, a loopback or private address. Servers often "

@@ -79,47 +79,73 @@ static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
 	return 0;
 }
 
-int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err)
+/* Bytes before our command are replies to nothing we sent (or a close):
+ * reading on would pair every later reply with the wrong command. */
+static int check_nothing_pending(struct session *s, struct rt_error *err)
 {
-	char line[SESSION_COMMAND_MAX + 3];
-	int64_t deadline;
-	int n;
+	char junk[REPLY_LINE_MAX + 1];
+	size_t len = 0;
+	struct rt_error why;
 
-	reply_init(r);
+	if (!net_has_unread(&s->conn))
+		return 0;
+	if (net_read_line(&s->conn, junk, sizeof(junk), &len, net_now_ms(), &why) == 0) {
+		log_line(s, "<- ", junk, len);
+		error_set(err, ERR_PROTOCOL, "the server sent a reply to a command we never sent");
+	} else {
+		*err = why;
+	}
+	session_close(s, err->msg);
+	return -1;
+}
+
+int session_send_group(struct session *s, const char *const *cmds, size_t n, struct rt_error *err)
+{
+	char wire[SESSION_GROUP_MAX];
+	size_t used = 0;
+
 	if (!s->open) {
 		error_set(err, ERR_CLOSED, "the connection is closed");
 		return -1;
 	}
-	if (net_has_unread(&s->conn)) {
-		/* Bytes before our command are replies to nothing we sent (or a
-		 * close): reading on would pair every later reply with the wrong
-		 * command. */
-		char junk[REPLY_LINE_MAX + 1];
-		size_t len = 0;
-		struct rt_error why;
+	if (check_nothing_pending(s, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(cmds[i]);
 
-		if (net_read_line(&s->conn, junk, sizeof(junk), &len, net_now_ms(), &why) == 0) {
-			log_line(s, "<- ", junk, len);
-			error_set(err, ERR_PROTOCOL,
-				  "the server sent a reply to a command we never sent");
-		} else {
-			*err = why;
+		if (len > SESSION_COMMAND_MAX || used + len + 2 > sizeof(wire)) {
+			error_set(err, ERR_INTERNAL, "command group longer than %d bytes",
+				  SESSION_GROUP_MAX);
+			return -1;
 		}
+		memcpy(wire + used, cmds[i], len);
+		memcpy(wire + used + len, "\r\n", 2);
+		used += len + 2;
+		log_line(s, "-> ", cmds[i], len);
+		s->commands++;
+	}
+	if (net_write_all(&s->conn, wire, used, net_deadline(s->timeout_ms, s->end_ms), err) < 0) {
 		session_close(s, err->msg);
 		return -1;
 	}
-	n = snprintf(line, sizeof(line), "%s\r\n", cmd);
-	if (n < 0 || (size_t)n >= sizeof(line)) {
-		error_set(err, ERR_INTERNAL, "command longer than %d bytes", SESSION_COMMAND_MAX);
+	return 0;
+}
+
+int session_read(struct session *s, struct reply *r, struct rt_error *err)
+{
+	if (!s->open) {
+		reply_init(r);
+		error_set(err, ERR_CLOSED, "the connection is closed");
 		return -1;
 	}
-	log_line(s, "-> ", cmd, strlen(cmd));
-	s->commands++;
-	deadline = net_deadline(s->timeout_ms, s->end_ms);
-	if (net_write_all(&s->conn, line, (size_t)n, deadline, err) < 0) {
-		session_close(s, err->msg);
+	return read_reply(s, r, err);
+}
+
+int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err)
+{
+	reply_init(r);
+	if (session_send_group(s, &cmd, 1, err) < 0)
 		return -1;
-	}
 	return read_reply(s, r, err);
 }
 

@@ -167,6 +167,7 @@ section_cli() {
 #   test.max-seconds N        relaytest ended within N seconds
 #   test.watchdog N           fake server lifetime (default 60)
 #   test.allow-data           --send scenarios: DATA may be sent
+#   test.no-lockstep-twin     skip the --no-pipelining comparison (say why)
 # An expected server line is literal, or ends in '*' to match a prefix
 # (random AUTH credentials), or is '*' alone to match any line.
 line_matches() {
@@ -278,12 +279,31 @@ run_scenario() {
 		why+=("took $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }') s, limit $max s")
 	fi
 	check_json_twin "$scn" "$dir" "$rc" "$template"
+	grep -q '^test\.no-lockstep-twin' "$scn" || check_lockstep_twin "$scn" "$dir" "$rc" "$template"
 	if [ ${#why[@]} -eq 0 ]; then
 		ok "scenario $name"
 	else
 		not_ok "scenario $name" "${why[@]}" "report: $dir/out"
 		[ -n "${VERBOSE_FAIL:-}" ] && sed 's/^/#     /' "$dir/out" "$dir/err"
 	fi
+}
+
+# The same scenario again with --no-pipelining: one command at a time must
+# give the same exit status and the same result for every test as the
+# default run (which pipelines when the server offers PIPELINING).
+check_lockstep_twin() {
+	local scn=$1 dir=$2 text_rc=$3 template=$4 rc args
+	mkdir -p "$dir/lockstep"
+	start_fake "$scn" "$dir/lockstep" 60 || { why+=("lock-step twin: fake server did not start"); return; }
+	eval "args=(${template//\{port\}/$FAKE_PORT})"
+	timeout 120 "$RELAYTEST" --no-pipelining "${args[@]}" >"$dir/lockstep/out" 2>"$dir/lockstep/err"
+	rc=$?
+	stop_fake
+	[ "$rc" = "$text_rc" ] || why+=("lock-step twin: exit $rc, pipelined run exited $text_rc")
+	cut -c1-64 "$dir/out" | grep -E '^[a-z]+-[a-z-]+ ' >"$dir/lockstep/rows.default"
+	cut -c1-64 "$dir/lockstep/out" | grep -E '^[a-z]+-[a-z-]+ ' >"$dir/lockstep/rows"
+	cmp -s "$dir/lockstep/rows.default" "$dir/lockstep/rows" ||
+		why+=("lock-step twin differs: $(diff "$dir/lockstep/rows.default" "$dir/lockstep/rows" | grep '^[<>]' | head -2 | tr '\n' ' ')")
 }
 
 # The same scenario again with --format json: every line is valid JSON (jq),
@@ -494,11 +514,20 @@ section_docs() {
 # happens once, so relaytest must recover every time: the run ends by itself,
 # exit 0, every test reported once, with the same verdict as a clean run.
 section_faults() {
-	local base=tests/scenarios/all-denied.scn dir=$WORK/faults n k variant action rc
+	fault_matrix pipelined
+	fault_matrix lock-step --no-pipelining
+}
+
+# fault_matrix MODE [relaytest options]
+fault_matrix() {
+	local mode=$1 base=tests/scenarios/all-denied.scn dir=$WORK/faults-$1 n k variant action rc
+	shift
+	local mode_args=("$@")
 	mkdir -p "$dir"
 	run_faulty() { # SCENARIO OUT
 		start_fake "$1" "$dir" 30 || return 1
-		timeout 60 "$RELAYTEST" --helo client.example.org --timeout 5 "127.0.0.1:$FAKE_PORT" >"$2" 2>&1
+		timeout 60 "$RELAYTEST" "${mode_args[@]}" --helo client.example.org --timeout 5 \
+			"127.0.0.1:$FAKE_PORT" >"$2" 2>&1
 		rc=$?
 		stop_fake
 	}
@@ -507,7 +536,7 @@ section_faults() {
 	rows "$dir/clean.out" >"$dir/clean.rows"
 	n=$(grep -vc '^== connect' "$FAKE_LOG")
 	if [ "$rc" != 0 ] || [ "$(wc -l <"$dir/clean.rows")" -lt 37 ] || [ "$n" -lt 50 ]; then
-		not_ok "faults: clean baseline run" "exit $rc, $n commands"
+		not_ok "faults ($mode): clean baseline run" "exit $rc, $n commands"
 		return
 	fi
 	for variant in drop 421 reset; do
@@ -529,9 +558,9 @@ section_faults() {
 			[ ${#bad[@]} -ge 5 ] && break
 		done
 		if [ ${#bad[@]} -eq 0 ]; then
-			ok "faults: $variant after each of the $n commands of a full run: all recovered, same verdicts"
+			ok "faults ($mode): $variant after each of the $n commands of a full run: all recovered, same verdicts"
 		else
-			not_ok "faults: $variant after command k" "${bad[@]}"
+			not_ok "faults ($mode): $variant after command k" "${bad[@]}"
 		fi
 	done
 }

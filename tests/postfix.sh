@@ -178,6 +178,12 @@ postfix_tests() {
 			not_ok "postfix: error budget" "connections: ${conns:-?}" "$(tail -n 1 "$PF_OUT")"
 		# The verdicts do not depend on how many connections carried them.
 		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed.rows"
+		postfix_run closed-lockstep --no-pipelining "127.0.0.1:$closed_port"
+		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed-lockstep.rows"
+		cmp -s "$WORK/postfix/closed.rows" "$WORK/postfix/closed-lockstep.rows" &&
+			ok "postfix: closed server: pipelined and lock-step runs give the same verdicts" ||
+			not_ok "postfix: pipelined and lock-step differ (closed)" \
+				"$(diff "$WORK/postfix/closed.rows" "$WORK/postfix/closed-lockstep.rows" | head -5)"
 		postfix_run closed-budget3 --error-budget 3 "127.0.0.1:$closed_port"
 		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed3.rows"
 		cmp -s "$WORK/postfix/closed.rows" "$WORK/postfix/closed3.rows" &&
@@ -210,6 +216,15 @@ postfix_tests() {
 			"ext-to-ext ACCEPTED" "null-sender ACCEPTED" "domain-sender ACCEPTED" \
 			"no-brackets ACCEPTED" "percent-hack-domain ACCEPTED" "quoted-at ACCEPTED" \
 			"source-route-domain ACCEPTED" "bang-path ACCEPTED" "helo-localhost ACCEPTED"
+		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/open.rows"
+		local open_out=$PF_OUT
+		postfix_run open-lockstep --no-pipelining "127.0.0.1:$PF_PORT"
+		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/open-lockstep.rows"
+		cmp -s "$WORK/postfix/open.rows" "$WORK/postfix/open-lockstep.rows" &&
+			ok "postfix: open server: pipelined and lock-step runs give the same verdicts" ||
+			not_ok "postfix: pipelined and lock-step differ (open)" \
+				"$(diff "$WORK/postfix/open.rows" "$WORK/postfix/open-lockstep.rows" | head -5)"
+		PF_OUT=$open_out
 		grep -q 'Result: OPEN RELAY: ' "$PF_OUT" &&
 			ok "postfix: open server summary: $(sed -n 's/^Result: OPEN RELAY: \([0-9]* of [0-9]*\).*/\1/p' "$PF_OUT") accepted" ||
 			not_ok "postfix: open server summary" "$(tail -n 1 "$PF_OUT")"

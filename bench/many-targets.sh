@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# bench/many-targets.sh - 200 closed servers on loopback, tested with
+# --jobs 1, --jobs 32, and by nmap's smtp-open-relay script over the same set.
+#
+# usage: bench/many-targets.sh [N [DELAY_MS]]   (default 200 and 0; needs nmap)
+#
+# Each target is one bundled fake server (a closed server that offers
+# PIPELINING) on its own port of 127.0.0.1, answering after DELAY_MS per
+# round trip (0: at once; 10 is a server about a city away). Every tool must
+# report every target; the times and ratios are printed.
+set -u
+cd "$(dirname "$0")/.."
+N=${1:-200}
+DELAY=${2:-0}
+RELAYTEST=${RELAYTEST:-./relaytest}
+FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
+work=$(mktemp -d "${TMPDIR:-/tmp}/relaytest-many.XXXXXX")
+pids=()
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+command -v nmap >/dev/null || { echo "bench: nmap is not installed (apt-get install nmap)" >&2; exit 1; }
+[ -x "$RELAYTEST" ] && [ -x "$FAKESMTPD" ] || make -s relaytest build/fakesmtpd
+
+echo "delay-all $DELAY" >"$work/closed.scn"
+cat >>"$work/closed.scn" <<'SCN'
+greeting 220 mx.relaytest.test ESMTP Postfix
+on EHLO * => 250-mx.relaytest.test\n250-PIPELINING\n250-SIZE 10240000\n250 8BITMIME
+on MAIL FROM:* => 250 2.1.0 Ok
+on RCPT TO:<postmaster@relaytest.test> => 250 2.1.5 Ok
+on RCPT TO:* => 554 5.7.1 Relay access denied
+SCN
+mkdir -p "$work/nd"
+: >"$work/targets"
+ports=()
+for i in $(seq 1 "$N"); do
+	"$FAKESMTPD" -s "$work/closed.scn" -l /dev/null -p "$work/port.$i" -w 900 &
+	pids+=($!)
+done
+for i in $(seq 1 "$N"); do
+	while [ ! -s "$work/port.$i" ]; do sleep 0.01; done
+	port=$(cat "$work/port.$i")
+	ports+=("$port")
+	echo "127.0.0.1:$port" >>"$work/targets"
+	printf 'smtp\t%s/tcp\t0.5\n' "$port" >>"$work/nd/nmap-services"
+done
+
+time_it() { # NAME CHECK-COMMAND COMMAND...
+	local name=$1 start end
+	shift
+	start=$(date +%s.%N)
+	"$@" >"$work/out" 2>&1
+	end=$(date +%s.%N)
+	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }'
+}
+
+t1=$(time_it jobs1 "$RELAYTEST" --jobs 1 -F json --input "$work/targets")
+n1=$(grep -c '"verdict":"closed"' "$work/out")
+t32=$(time_it jobs32 "$RELAYTEST" --jobs 32 -F json --input "$work/targets")
+n32=$(grep -c '"verdict":"closed"' "$work/out")
+tn=$(time_it nmap nmap -n -Pn -sT -p "$(IFS=,; echo "${ports[*]}")" --datadir "$work/nd" \
+	--script smtp-open-relay 127.0.0.1)
+nn=$(grep -c "doesn't seem to be an open relay" "$work/out")
+
+echo "$N closed servers on 127.0.0.1, $DELAY ms per round trip ($(nproc) cores):"
+printf '  %-32s %7s s  %3d of %d targets reported closed\n' "relaytest --jobs 1" "$t1" "$n1" "$N"
+printf '  %-32s %7s s  %3d of %d targets reported closed\n' "relaytest --jobs 32" "$t32" "$n32" "$N"
+printf '  %-32s %7s s  %3d of %d targets reported closed\n' "nmap --script smtp-open-relay" "$tn" "$nn" "$N"
+awk -v a="$t1" -v b="$t32" -v n="$tn" 'BEGIN {
+	printf "  --jobs 32 is %.1fx faster than --jobs 1, %.1fx faster than nmap\n", a / b, n / b
+}'

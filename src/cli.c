@@ -53,7 +53,7 @@ void cli_usage(FILE *out)
 	      "Test whether SMTP servers relay mail for strangers (an open relay).\n"
 	      "Tests at the RCPT level: sends no mail unless --send asks it to.\n"
 	      "\n"
-	      "  -p, --port PORT[,...]  port(s) for targets that name none (default 25)\n"
+	      "  -p, --port PORT[,...]  port(s) for targets that name none (default 25; --ports)\n"
 	      "  -i, --input FILE       read targets from FILE, one a line ('-': stdin)\n"
 	      "  -M, --mx DOMAIN        test each MX host of DOMAIN, in preference order\n"
 	      "  -j, --jobs N           test up to N targets at once (default 16 for several)\n"

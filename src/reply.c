@@ -132,24 +132,15 @@ int reply_line(const struct reply *r, size_t n, char *buf, size_t cap)
 	return 0;
 }
 
-static void append_word(char *dst, size_t cap, const char *word)
+/* Append text to dst, after sep when dst is not empty; cut at cap. */
+static void append_item(char *dst, size_t cap, char sep, const char *text)
 {
 	size_t used = strlen(dst);
 
 	if (used > 0 && used + 1 < cap)
-		dst[used++] = ' ';
+		dst[used++] = sep;
 	dst[used] = '\0';
-	text_copy(dst + used, cap - used, word);
-}
-
-static void append_line(char *dst, size_t cap, const char *line)
-{
-	size_t used = strlen(dst);
-
-	if (used > 0 && used + 1 < cap)
-		dst[used++] = '\n';
-	dst[used] = '\0';
-	text_copy(dst + used, cap - used, line);
+	text_copy(dst + used, cap - used, text);
 }
 
 static void parse_auth_mechs(struct capabilities *caps, const char *args)
@@ -172,7 +163,7 @@ static void parse_auth_mechs(struct capabilities *caps, const char *args)
 			else if (strcasecmp(word, "LOGIN") == 0)
 				caps->auth_login = 1;
 			if (!text_contains_ci(caps->auth_mechs, word))
-				append_word(caps->auth_mechs, sizeof(caps->auth_mechs), word);
+				append_item(caps->auth_mechs, sizeof(caps->auth_mechs), ' ', word);
 		}
 		args += n;
 	}
@@ -189,7 +180,7 @@ void reply_capabilities(const struct reply *ehlo, struct capabilities *caps)
 		size_t kwlen = strcspn(line, " =");
 		const char *args = line + kwlen;
 
-		append_line(caps->list, sizeof(caps->list), line);
+		append_item(caps->list, sizeof(caps->list), '\n', line);
 		if (kwlen == 10 && strncasecmp(line, "PIPELINING", 10) == 0)
 			caps->pipelining = 1;
 		else if (kwlen == 8 && strncasecmp(line, "STARTTLS", 8) == 0)

@@ -39,88 +39,110 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* A string, or null when it is empty. */
-static void json_text(FILE *out, const char *s)
+/* An object being written: fields are separated by commas as they come. */
+struct jw {
+	FILE *out;
+	int fields;
+};
+
+static void jw_key(struct jw *w, const char *key)
 {
-	if (s[0] == '\0')
-		fputs("null", out);
+	if (w->fields++ > 0)
+		fputc(',', w->out);
+	json_string(w->out, key);
+	fputc(':', w->out);
+}
+
+/* A string field; empty text is written as null. */
+static void jw_text(struct jw *w, const char *key, const char *value)
+{
+	jw_key(w, key);
+	if (value[0] == '\0')
+		fputs("null", w->out);
 	else
-		json_string(out, s);
+		json_string(w->out, value);
 }
 
-static void json_key(FILE *out, const char *key, int first)
+static void jw_number(struct jw *w, const char *key, long value)
 {
-	if (!first)
-		fputc(',', out);
-	json_string(out, key);
-	fputc(':', out);
+	jw_key(w, key);
+	fprintf(w->out, "%ld", value);
 }
 
-/* An array of the '\n'-separated lines of text. */
-static void json_lines(FILE *out, const char *text)
+/* A literal: true, false, null or a number already formatted. */
+static void jw_raw(struct jw *w, const char *key, const char *value)
+{
+	jw_key(w, key);
+	fputs(value, w->out);
+}
+
+/* An array field of the '\n'-separated lines of text. */
+static void jw_lines(struct jw *w, const char *key, const char *text)
 {
 	char line[REPLY_TEXT_MAX];
 
-	fputc('[', out);
+	jw_key(w, key);
+	fputc('[', w->out);
 	for (int first = 1; *text != '\0'; first = 0) {
 		size_t n = strcspn(text, "\n");
 
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, text, n);
-		line[n] = '\0';
+		memcpy(line, text, n < sizeof(line) ? n : sizeof(line) - 1);
+		line[n < sizeof(line) ? n : sizeof(line) - 1] = '\0';
 		if (!first)
-			fputc(',', out);
-		json_string(out, line);
-		text += strcspn(text, "\n");
+			fputc(',', w->out);
+		json_string(w->out, line);
+		text += n;
 		if (*text == '\n')
 			text++;
 	}
-	fputc(']', out);
+	fputc(']', w->out);
+}
+
+/* An array field of strings. */
+static void jw_strings(struct jw *w, const char *key, const char *const *items, size_t n)
+{
+	jw_key(w, key);
+	fputc('[', w->out);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			fputc(',', w->out);
+		json_string(w->out, items[i]);
+	}
+	fputc(']', w->out);
 }
 
 static void json_test(FILE *out, const struct test_result *tr)
 {
+	struct jw w = { out, 0 };
+
 	fputc('{', out);
-	json_key(out, "id", 1);
-	json_string(out, tr->tc->id);
-	json_key(out, "group", 0);
-	json_string(out, cases_group_name(tr->tc->group));
-	json_key(out, "helo", 0);
-	json_text(out, tr->helo);
-	json_key(out, "mail_from", 0);
-	json_text(out, tr->mail_from);
-	json_key(out, "rcpt_to", 0);
-	json_text(out, tr->rcpt_to);
-	json_key(out, "code", 0);
+	jw_text(&w, "id", tr->tc->id);
+	jw_text(&w, "group", cases_group_name(tr->tc->group));
+	jw_text(&w, "helo", tr->helo);
+	jw_text(&w, "mail_from", tr->mail_from);
+	jw_text(&w, "rcpt_to", tr->rcpt_to);
 	if (tr->code != 0)
-		fprintf(out, "%d", tr->code);
+		jw_number(&w, "code", tr->code);
 	else
-		fputs("null", out);
-	json_key(out, "enhanced", 0);
-	json_text(out, tr->enhanced);
-	json_key(out, "text", 0);
-	json_text(out, tr->text);
-	json_key(out, "stage", 0);
-	json_text(out, run_stage_name(tr->stage));
-	json_key(out, "verdict", 0);
-	json_string(out, json_verdicts[tr->verdict]);
-	json_key(out, "reason", 0);
-	json_text(out, classify_reason_name(tr->reason));
-	json_key(out, "note", 0);
-	json_text(out, tr->note);
-	json_key(out, "ms", 0);
-	fprintf(out, "%ld", tr->ms);
-	json_key(out, "connection", 0);
-	fprintf(out, "%u", tr->connection);
-	json_key(out, "sent", 0);
+		jw_raw(&w, "code", "null");
+	jw_text(&w, "enhanced", tr->enhanced);
+	jw_text(&w, "text", tr->text);
+	jw_text(&w, "stage", run_stage_name(tr->stage));
+	jw_text(&w, "verdict", json_verdicts[tr->verdict]);
+	jw_text(&w, "reason", classify_reason_name(tr->reason));
+	jw_text(&w, "note", tr->note);
+	jw_number(&w, "ms", tr->ms);
+	jw_number(&w, "connection", (long)tr->connection);
 	if (tr->sent == 0) {
-		fputs("null", out);
+		jw_raw(&w, "sent", "null");
 	} else {
-		fprintf(out, "{\"accepted\":%s,\"token\":", tr->sent == 1 ? "true" : "false");
-		json_string(out, tr->token);
-		fputs(",\"result\":", out);
-		json_string(out, tr->send_result);
+		struct jw sent = { out, 0 };
+
+		jw_key(&w, "sent");
+		fputc('{', out);
+		jw_raw(&sent, "accepted", tr->sent == 1 ? "true" : "false");
+		jw_text(&sent, "token", tr->token);
+		jw_text(&sent, "result", tr->send_result);
 		fputc('}', out);
 	}
 	fputc('}', out);
@@ -129,38 +151,30 @@ static void json_test(FILE *out, const struct test_result *tr)
 void report_json(FILE *out, const struct target_result *res)
 {
 	const char *advice[REMEDY_MAX];
+	const char *warnings[RUN_WARNINGS_MAX];
 	size_t nadvice = remedy_advice(res, advice);
 	char greeting[REPLY_TEXT_MAX + 8] = "";
+	struct jw w = { out, 0 }, counts = { out, 0 };
 
+	for (size_t i = 0; i < res->nwarnings; i++)
+		warnings[i] = res->warnings[i];
 	if (res->tested)
 		snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code,
 			 res->greeting.text);
 	fputc('{', out);
-	json_key(out, "target", 1);
-	json_string(out, res->target.name);
-	json_key(out, "host", 0);
-	json_string(out, res->target.host);
-	json_key(out, "address", 0);
-	json_text(out, res->address);
-	json_key(out, "port", 0);
-	fprintf(out, "%s", res->target.port[0] != '\0' ? res->target.port : "null");
-	json_key(out, "tested", 0);
-	fputs(res->tested ? "true" : "false", out);
-	json_key(out, "error", 0);
-	json_text(out, res->tested ? "" : res->error.msg);
-	json_key(out, "greeting", 0);
-	json_text(out, greeting);
-	json_key(out, "helo", 0);
-	json_text(out, res->helo);
-	json_key(out, "domain", 0);
-	json_text(out, res->domain);
-	json_key(out, "domain_source", 0);
-	json_text(out, res->domain_source);
-	json_key(out, "software", 0);
-	json_string(out, remedy_software_name(remedy_identify(res)));
-	json_key(out, "capabilities", 0);
-	json_lines(out, res->caps.list);
-	json_key(out, "tests", 0);
+	jw_text(&w, "target", res->target.name);
+	jw_text(&w, "host", res->target.host);
+	jw_text(&w, "address", res->address);
+	jw_raw(&w, "port", res->target.port[0] != '\0' ? res->target.port : "null");
+	jw_raw(&w, "tested", res->tested ? "true" : "false");
+	jw_text(&w, "error", res->tested ? "" : res->error.msg);
+	jw_text(&w, "greeting", greeting);
+	jw_text(&w, "helo", res->helo);
+	jw_text(&w, "domain", res->domain);
+	jw_text(&w, "domain_source", res->domain_source);
+	jw_text(&w, "software", remedy_software_name(remedy_identify(res)));
+	jw_lines(&w, "capabilities", res->caps.list);
+	jw_key(&w, "tests");
 	fputc('[', out);
 	for (size_t i = 0; res->tested && i < res->ntests; i++) {
 		if (i > 0)
@@ -168,38 +182,17 @@ void report_json(FILE *out, const struct target_result *res)
 		json_test(out, &res->tests[i]);
 	}
 	fputc(']', out);
-	json_key(out, "counts", 0);
+	jw_key(&w, "counts");
 	fputc('{', out);
-	for (int v = 0; v < VERDICT_COUNT; v++) {
-		json_key(out, json_verdicts[v], v == 0);
-		fprintf(out, "%zu", res->counts[v]);
-	}
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		jw_number(&counts, json_verdicts[v], (long)res->counts[v]);
 	fputc('}', out);
-	json_key(out, "warnings", 0);
-	fputc('[', out);
-	for (size_t i = 0; i < res->nwarnings; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_string(out, res->warnings[i]);
-	}
-	fputc(']', out);
-	json_key(out, "remediation", 0);
-	fputc('[', out);
-	for (size_t i = 0; i < nadvice; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_string(out, advice[i]);
-	}
-	fputc(']', out);
-	json_key(out, "connections", 0);
-	fprintf(out, "%u", res->connections);
-	json_key(out, "elapsed_ms", 0);
-	fprintf(out, "%ld", res->elapsed_ms);
-	json_key(out, "transcript", 0);
-	json_text(out, res->log.len > 0 ? res->log.buf : "");
-	json_key(out, "verdict", 0);
-	json_string(out, json_status[res->status]);
-	json_key(out, "exit_status", 0);
-	fprintf(out, "%d", (int)res->status);
+	jw_strings(&w, "warnings", warnings, res->nwarnings);
+	jw_strings(&w, "remediation", advice, nadvice);
+	jw_number(&w, "connections", (long)res->connections);
+	jw_number(&w, "elapsed_ms", res->elapsed_ms);
+	jw_text(&w, "transcript", res->log.len > 0 ? res->log.buf : "");
+	jw_text(&w, "verdict", json_status[res->status]);
+	jw_number(&w, "exit_status", (long)res->status);
 	fputs("}\n", out);
 }

@@ -321,6 +321,20 @@ static const char *choose(const char *cmd)
 	return "500 5.5.2 unrecognised command";
 }
 
+/* Perform action; returns -1 when the connection is to be closed. */
+static int respond(int fd, const char *action, int *hanging)
+{
+	switch (perform(fd, action)) {
+	case CLOSE:
+		return -1;
+	case HANG:
+		*hanging = 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static void serve(int fd, unsigned conn)
 {
 	static char in[LINE_MAX_IN];
@@ -333,15 +347,8 @@ static void serve(int fd, unsigned conn)
 	fflush(log_file);
 	if (delay_all_ms > 0)
 		sleep_ms(delay_all_ms);
-	switch (perform(fd, greeting)) {
-	case CLOSE:
+	if (respond(fd, greeting, &hanging) < 0)
 		return;
-	case HANG:
-		hanging = 1;
-		break;
-	case KEEP:
-		break;
-	}
 	for (;;) {
 		ssize_t n = recv(fd, in + used, sizeof(in) - used - 1, 0);
 		char *lf;
@@ -390,17 +397,8 @@ static void serve(int fd, unsigned conn)
 			in_data = strncmp(action, "354", 3) == 0;
 			memmove(in, lf + 1, used - len - 1);
 			used -= len + 1;
-			if (hanging)
-				continue;
-			switch (perform(fd, action)) {
-			case CLOSE:
+			if (!hanging && respond(fd, action, &hanging) < 0)
 				return;
-			case HANG:
-				hanging = 1;
-				break;
-			case KEEP:
-				break;
-			}
 		}
 		if (used >= sizeof(in) - 1)
 			used = 0; /* an over-long line: drop it */

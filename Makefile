@@ -17,7 +17,7 @@ LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
-HEADERS  = $(wildcard include/*.h) tests/unit/check.h
+HEADERS  = $(wildcard include/*.h src/*.h) tests/unit/check.h
 FUZZERS  = fuzz_reply fuzz_session
 
 # The sanitizer build of the whole suite (clang or gcc).

@@ -653,7 +653,7 @@ section_valgrind() {
 # checks and why some are left out): all must be clean.
 section_lint() {
 	local files tool out
-	files=$(ls src/*.c include/*.h tests/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c)
+	files=$(ls src/*.c src/*.h include/*.h tests/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c)
 	for tool in clang-format cppcheck clang-tidy; do
 		command -v "$tool" >/dev/null || { not_ok "lint: $tool is not installed"; return; }
 	done

@@ -1,0 +1,178 @@
+/* group.c - PIPELINING (RFC 2920) for the plain tests. */
+#include <string.h>
+
+#include "runner.h"
+
+/* Consecutive plain tests (control, sender forms, recipient tricks) go out
+ * as one group of RSET, MAIL, RCPT lines, sized so that the rejections it can
+ * draw stay within the error budget; replies are read in order. A recipient
+ * trick whose sender is refused runs again alone, to retry with <>. EHLO and
+ * AUTH tests stay lock-step, as does --send (DATA must follow its RCPT). */
+
+#define GROUP_TESTS_MAX 32
+
+static int plain_case(const struct relay_case *tc)
+{
+	return tc->group == CASE_CONTROL || tc->group == CASE_SENDER || tc->group == CASE_RECIPIENT;
+}
+
+int group_can(const struct runner *r, const struct test_result *tr)
+{
+	return step_pipelining_ok(r) && plain_case(tr->tc) && !tr->lock_step && !tr->done;
+}
+
+/* Rejections a test may draw: two (MAIL refused, then RCPT refused for want
+ * of MAIL) until this server has shown that it takes our MAIL commands, one
+ * after that. A server that starts refusing MAIL later still gets correct
+ * verdicts; at worst it meets its error limit and the run resumes. */
+static unsigned group_cost(const struct runner *r)
+{
+	return r->from_ok && !r->mail_refused ? 1 : 2;
+}
+
+size_t group_end(const struct runner *r, size_t first)
+{
+	const struct target_result *res = r->res;
+	unsigned budget = (unsigned)r->cfg->error_budget, used = r->s.rejections, cost = 0;
+	char note[RUN_NOTE_MAX];
+	size_t end = first + 1;
+
+	cost = group_cost(r);
+	while (end < res->ntests && end - first < GROUP_TESTS_MAX) {
+		const struct test_result *tr = &res->tests[end];
+		unsigned c = group_cost(r);
+
+		if (!group_can(r, tr) || run_skip_reason(res, tr->tc, note, sizeof(note)) ||
+		    used + cost + c > budget)
+			break;
+		cost += c;
+		end++;
+	}
+	return end;
+}
+
+enum group_step { GROUP_RSET, GROUP_MAIL, GROUP_RCPT };
+
+/* Undo a group's verdicts and run its tests again one at a time. */
+static void distrust_group(struct runner *r, size_t first, size_t end)
+{
+	r->no_pipelining = 1;
+	r->res->pipelining_off = 1;
+	for (size_t k = first; k < end; k++) {
+		struct test_result *tr = &r->res->tests[k];
+
+		tr->done = 0;
+		tr->lock_step = 1;
+		tr->verdict = VERDICT_ERROR;
+		tr->reason = REASON_NOT_REACHED;
+		tr->code = 0;
+		tr->note[0] = '\0';
+		if (k != first)
+			tr->attempts = 0;
+	}
+}
+
+/* Run tests [first, end) as one pipelined group. Returns STEP_DONE when the
+ * first test is finished (later ones may be too: their done flag says), or
+ * STEP_INTERRUPTED with err when the first test's replies did not all come. */
+enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error *err)
+{
+	struct target_result *res = r->res;
+	char lines[GROUP_TESTS_MAX * 3][SESSION_COMMAND_MAX];
+	const char *cmds[GROUP_TESTS_MAX * 3];
+	size_t owner[GROUP_TESTS_MAX * 3];
+	enum group_step kind[GROUP_TESTS_MAX * 3];
+	int mail_ok[GROUP_TESTS_MAX] = { 0 };
+	size_t n = 0;
+	int64_t sent_at = net_now_ms();
+
+	for (size_t k = first; k < end; k++) {
+		struct test_result *tr = &res->tests[k];
+		char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
+
+		if (step_expand(tr, &r->vars, from, to) < 0) {
+			tr->done = 1; /* step_expand gave it its verdict */
+			continue;
+		}
+		text_copy(tr->mail_from, sizeof(tr->mail_from), from);
+		text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
+		if (!(k == first && r->idle)) {
+			owner[n] = k, kind[n] = GROUP_RSET;
+			cmds[n] = "RSET";
+			n++;
+		}
+		owner[n] = k, kind[n] = GROUP_MAIL;
+		snprintf(lines[n], sizeof(lines[n]), "MAIL FROM:%s", from);
+		cmds[n] = lines[n];
+		n++;
+		owner[n] = k, kind[n] = GROUP_RCPT;
+		snprintf(lines[n], sizeof(lines[n]), "RCPT TO:%s", to);
+		cmds[n] = lines[n];
+		n++;
+	}
+	if (n == 0)
+		return STEP_DONE;
+	if (session_send_group(&r->s, cmds, n, err) < 0)
+		return STEP_INTERRUPTED;
+	r->fresh = 0;
+	r->idle = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct test_result *tr = &res->tests[owner[i]];
+		struct reply rp;
+
+		if (owner[i] != first && (i == 0 || owner[i - 1] != owner[i]))
+			tr->attempts++;
+		tr->connection = r->s.number;
+		if (step_command_reply(r, &rp, err) != STEP_DONE) {
+			if (owner[i] == first)
+				return STEP_INTERRUPTED;
+			transcript_note(&res->log, "test %s interrupted: %s", tr->tc->id, err->msg);
+			if (tr->attempts >= 2 || err->kind == ERR_TIMEOUT) {
+				step_fail(tr, step_reason_of(err), err->msg);
+				tr->done = 1;
+			}
+			return STEP_DONE;
+		}
+		switch (kind[i]) {
+		case GROUP_RSET:
+			if (rp.code != 250) {
+				error_set(err, ERR_PROTOCOL, "RSET was answered %d", rp.code);
+				session_close(&r->s, "RSET refused");
+				return owner[i] == first ? STEP_INTERRUPTED : STEP_DONE;
+			}
+			break;
+		case GROUP_MAIL:
+			mail_ok[owner[i] - first] = rp.code / 100 == 2;
+			step_note_sender(r, tr->tc, rp.code);
+			if (!mail_ok[owner[i] - first]) {
+				if (tr->tc->group == CASE_RECIPIENT) {
+					tr->lock_step = 1; /* retried alone, with <> */
+				} else {
+					step_finish_at_mail(tr, &rp);
+					tr->done = 1;
+				}
+			}
+			break;
+		case GROUP_RCPT:
+			if (mail_ok[owner[i] - first]) {
+				step_set_verdict(tr, &rp, STAGE_RCPT);
+				if (tr->tc->group == CASE_CONTROL &&
+				    tr->verdict == VERDICT_ACCEPTED)
+					tr->reason = REASON_CONTROL_OK;
+				tr->done = 1;
+			}
+			tr->ms = (long)(net_now_ms() - sent_at);
+			break;
+		}
+	}
+	if (net_has_unread(&r->s.conn)) {
+		/* More replies than commands: some reply above may belong to
+		 * another command. Trust none of the group; lock-step from here. */
+		distrust_group(r, first, end);
+		error_set(err, ERR_PROTOCOL,
+			  "the server sent more replies than commands; PIPELINING turned off");
+		session_close(&r->s, err->msg);
+		return STEP_INTERRUPTED;
+	}
+	return res->tests[first].done || res->tests[first].lock_step ? STEP_DONE : STEP_INTERRUPTED;
+}

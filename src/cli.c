@@ -71,7 +71,7 @@ void cli_usage(FILE *out)
 	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
 	      "                         message to --to (which must then be given)\n"
-	      "  -q, --quiet            print nothing when no relaying was found\n"
+	      "  -q, --quiet            print nothing for targets found closed (exit 0)\n"
 	      "  -v, --verbose          add the full SMTP transcript to the report\n"
 	      "  -V, --version / -h, --help\n"
 	      "\n"

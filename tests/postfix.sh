@@ -146,6 +146,20 @@ postfix_check() {
 	fi
 }
 
+# postfix_rows NAME: the result rows of the last report into $WORK/postfix/NAME.rows
+postfix_rows() {
+	cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/$1.rows"
+}
+
+# postfix_same NAME-A NAME-B WHAT: ok when both runs gave the same verdicts.
+postfix_same() {
+	if cmp -s "$WORK/postfix/$1.rows" "$WORK/postfix/$2.rows"; then
+		ok "postfix: $3"
+	else
+		not_ok "postfix: not $3" "$(diff "$WORK/postfix/$1.rows" "$WORK/postfix/$2.rows" | head -5)"
+	fi
+}
+
 postfix_tests() {
 	if ! command -v postfix >/dev/null 2>&1; then
 		if [ -n "${RELAYTEST_SKIP_POSTFIX:-}" ]; then
@@ -177,19 +191,14 @@ postfix_tests() {
 			ok "postfix: error budget spreads the table over $conns connections" ||
 			not_ok "postfix: error budget" "connections: ${conns:-?}" "$(tail -n 1 "$PF_OUT")"
 		# The verdicts do not depend on how many connections carried them.
-		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed.rows"
+		postfix_rows closed
 		postfix_run closed-lockstep --no-pipelining "127.0.0.1:$closed_port"
-		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed-lockstep.rows"
-		cmp -s "$WORK/postfix/closed.rows" "$WORK/postfix/closed-lockstep.rows" &&
-			ok "postfix: closed server: pipelined and lock-step runs give the same verdicts" ||
-			not_ok "postfix: pipelined and lock-step differ (closed)" \
-				"$(diff "$WORK/postfix/closed.rows" "$WORK/postfix/closed-lockstep.rows" | head -5)"
+		postfix_rows closed-lockstep
+		postfix_same closed closed-lockstep \
+			"closed server: pipelined and lock-step runs give the same verdicts"
 		postfix_run closed-budget3 --error-budget 3 "127.0.0.1:$closed_port"
-		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/closed3.rows"
-		cmp -s "$WORK/postfix/closed.rows" "$WORK/postfix/closed3.rows" &&
-			ok "postfix: same verdicts with --error-budget 3 (more connections)" ||
-			not_ok "postfix: verdicts differ with --error-budget 3" \
-				"$(diff "$WORK/postfix/closed.rows" "$WORK/postfix/closed3.rows" | head -5)"
+		postfix_rows closed3
+		postfix_same closed closed3 "same verdicts with --error-budget 3 (more connections)"
 	fi
 
 	# 1b. Closed, no tarpit delay, hard limit 20: one connection until Postfix
@@ -201,11 +210,8 @@ postfix_tests() {
 		grep -q '== connection 2 to ' "$PF_OUT" &&
 			ok "postfix: the disconnect was met and survived (transcript shows connection 2)" ||
 			not_ok "postfix: no second connection in the transcript"
-		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/droppy.rows"
-		cmp -s "$WORK/postfix/closed.rows" "$WORK/postfix/droppy.rows" &&
-			ok "postfix: same verdicts on one connection with a drop as on five" ||
-			not_ok "postfix: verdicts differ after a drop" \
-				"$(diff "$WORK/postfix/closed.rows" "$WORK/postfix/droppy.rows" | head -5)"
+		postfix_rows droppy
+		postfix_same closed droppy "same verdicts on one connection with a drop as on five"
 	fi
 
 	# 2. Open: everyone is in mynetworks.
@@ -216,14 +222,12 @@ postfix_tests() {
 			"ext-to-ext ACCEPTED" "null-sender ACCEPTED" "domain-sender ACCEPTED" \
 			"no-brackets ACCEPTED" "percent-hack-domain ACCEPTED" "quoted-at ACCEPTED" \
 			"source-route-domain ACCEPTED" "bang-path ACCEPTED" "helo-localhost ACCEPTED"
-		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/open.rows"
+		postfix_rows open
 		local open_out=$PF_OUT
 		postfix_run open-lockstep --no-pipelining "127.0.0.1:$PF_PORT"
-		cut -c1-64 "$PF_OUT" | grep -E '^[a-z]+-' >"$WORK/postfix/open-lockstep.rows"
-		cmp -s "$WORK/postfix/open.rows" "$WORK/postfix/open-lockstep.rows" &&
-			ok "postfix: open server: pipelined and lock-step runs give the same verdicts" ||
-			not_ok "postfix: pipelined and lock-step differ (open)" \
-				"$(diff "$WORK/postfix/open.rows" "$WORK/postfix/open-lockstep.rows" | head -5)"
+		postfix_rows open-lockstep
+		postfix_same open open-lockstep \
+			"open server: pipelined and lock-step runs give the same verdicts"
 		PF_OUT=$open_out
 		grep -q 'Result: OPEN RELAY: ' "$PF_OUT" &&
 			ok "postfix: open server summary: $(sed -n 's/^Result: OPEN RELAY: \([0-9]* of [0-9]*\).*/\1/p' "$PF_OUT") accepted" ||

@@ -5,7 +5,10 @@
 
 /* Consecutive plain tests (control, sender forms, recipient tricks) go out
  * as one group of RSET, MAIL, RCPT lines, sized so that the rejections it can
- * draw stay within the error budget; replies are read in order. A recipient
+ * draw stay within the error budget; replies are read in order. A relay
+ * accepted inside a group is run again alone before it is reported: a broken
+ * server's extra reply can shift a group's replies onto the wrong commands,
+ * and an open-relay verdict must not rest on that. A recipient
  * trick whose sender is refused runs again alone, to retry with <>. EHLO and
  * AUTH tests stay lock-step, as does --send (DATA must follow its RCPT). */
 
@@ -159,12 +162,19 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 				if (tr->tc->group == CASE_CONTROL &&
 				    tr->verdict == VERDICT_ACCEPTED)
 					tr->reason = REASON_CONTROL_OK;
-				tr->done = 1;
+				else if (tr->verdict == VERDICT_ACCEPTED)
+					tr->lock_step =
+						1; /* confirmed alone before it is reported */
+				tr->done = !tr->lock_step;
 			}
 			tr->ms = (long)(net_now_ms() - sent_at);
 			break;
 		}
 	}
+	/* Tests sent back to run alone keep their full two attempts. */
+	for (size_t k = first + 1; k < end; k++)
+		if (res->tests[k].lock_step && !res->tests[k].done && res->tests[k].attempts > 0)
+			res->tests[k].attempts--;
 	if (net_has_unread(&r->s.conn)) {
 		/* More replies than commands: some reply above may belong to
 		 * another command. Trust none of the group; lock-step from here. */

@@ -31,7 +31,4 @@ void error_set(struct rt_error *err, enum err_kind kind, const char *fmt, ...)
 /* Reset err to ERR_NONE with an empty message. */
 void error_clear(struct rt_error *err);
 
-/* A short lower-case name for kind ("timeout", "protocol error", ...). */
-const char *error_kind_name(enum err_kind kind);
-
 #endif

@@ -27,7 +27,7 @@ enum run_status {
 	RUN_UNTESTED = 3      /* could not test at all */
 };
 
-enum run_stage { STAGE_NONE, STAGE_CONNECT, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT };
+enum run_stage { STAGE_NONE, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT };
 
 #define RUN_ADDR_MAX 600 /* an expanded MAIL/RCPT argument */
 #define RUN_NOTE_MAX 400
@@ -46,7 +46,6 @@ struct test_result {
 	char enhanced[REPLY_ENHANCED_MAX];
 	char text[REPLY_TEXT_MAX]; /* deciding reply's text, sanitised, or an error */
 	char note[RUN_NOTE_MAX];   /* what else the reader must know */
-	int null_sender_retry;	   /* sender refused, retried with <> */
 	unsigned connection;	   /* which connection finished it */
 	int done;		   /* has its verdict (a pipelined group may finish it early) */
 	int lock_step;		   /* must run alone: its sender was refused in a group */
@@ -95,7 +94,7 @@ void run_free(struct target_result *res);
 /* The more severe of two statuses (1, then 3, then 2, then 0). */
 int run_worse_status(int a, int b);
 
-/* "connect", "EHLO", "AUTH", "MAIL", "RCPT". */
+/* "", "EHLO", "AUTH", "MAIL", "RCPT". */
 const char *run_stage_name(enum run_stage stage);
 
 #endif

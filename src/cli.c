@@ -124,6 +124,21 @@ int cli_wants_nagios(int argc, char **argv)
 	return 0;
 }
 
+/* A whole number from min to max for option opt. */
+static int parse_count(const char *opt, const char *arg, long min, long max, int *out, char *err,
+		       size_t cap)
+{
+	char *end = NULL;
+	long v = strtol(arg, &end, 10);
+
+	if (end == arg || *end != '\0' || v < min || v > max) {
+		snprintf(err, cap, "%s: must be a whole number from %ld to %ld", opt, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 /* A positive number of seconds, at most a day, as milliseconds. */
 static int parse_seconds(const char *opt, const char *arg, int *ms, char *err, size_t cap)
 {
@@ -273,18 +288,8 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		list[(*n)++] = arg;
 		return 0;
 	}
-	case 'j': {
-		char *end = NULL;
-		long v = strtol(arg, &end, 10);
-
-		if (end == arg || *end != '\0' || v < 1 || v > CLI_JOBS_MAX) {
-			snprintf(err, cap, "--jobs: must be a whole number from 1 to %d",
-				 CLI_JOBS_MAX);
-			return -1;
-		}
-		cfg->jobs = (int)v;
-		return 0;
-	}
+	case 'j':
+		return parse_count("--jobs", arg, 1, CLI_JOBS_MAX, &cfg->jobs, err, cap);
 	case '4':
 	case '6':
 		if (cfg->family != AF_UNSPEC && cfg->family != (c == '4' ? AF_INET : AF_INET6)) {
@@ -333,18 +338,9 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		return 0;
 	case 'T':
 		return select_tests(cfg, arg, err, cap);
-	case OPT_ERROR_BUDGET: {
-		char *end = NULL;
-		long v = strtol(arg, &end, 10);
-
-		if (end == arg || *end != '\0' || v < 3 || v > CLI_ERROR_BUDGET_MAX) {
-			snprintf(err, cap, "--error-budget: must be a whole number from 3 to %d",
-				 CLI_ERROR_BUDGET_MAX);
-			return -1;
-		}
-		cfg->error_budget = (int)v;
-		return 0;
-	}
+	case OPT_ERROR_BUDGET:
+		return parse_count("--error-budget", arg, 3, CLI_ERROR_BUDGET_MAX,
+				   &cfg->error_budget, err, cap);
 	case 'l':
 		cfg->action = CLI_LIST_TESTS;
 		return 0;

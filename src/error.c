@@ -4,17 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static const char *const error_kind_names[] = {
-	[ERR_NONE] = "no error",
-	[ERR_RESOLVE] = "name resolution failed",
-	[ERR_CONNECT] = "connection failed",
-	[ERR_TIMEOUT] = "timeout",
-	[ERR_CLOSED] = "connection closed",
-	[ERR_PROTOCOL] = "protocol error",
-	[ERR_REFUSED] = "service refused",
-	[ERR_INTERNAL] = "internal error",
-};
-
 void error_set(struct rt_error *err, enum err_kind kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -33,11 +22,4 @@ void error_clear(struct rt_error *err)
 		return;
 	err->kind = ERR_NONE;
 	err->msg[0] = '\0';
-}
-
-const char *error_kind_name(enum err_kind kind)
-{
-	if ((unsigned)kind >= sizeof(error_kind_names) / sizeof(error_kind_names[0]))
-		return "unknown error";
-	return error_kind_names[kind];
 }

@@ -11,8 +11,8 @@
 #include "runner.h"
 
 static const char *const stage_names[] = {
-	[STAGE_NONE] = "",     [STAGE_CONNECT] = "connect", [STAGE_HELO] = "EHLO",
-	[STAGE_AUTH] = "AUTH", [STAGE_MAIL] = "MAIL",	    [STAGE_RCPT] = "RCPT",
+	[STAGE_NONE] = "",     [STAGE_HELO] = "EHLO", [STAGE_AUTH] = "AUTH",
+	[STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT",
 };
 
 const char *run_stage_name(enum run_stage stage)
@@ -176,7 +176,6 @@ static void run_table(struct runner *r)
 				break;
 			}
 			tr->note[0] = '\0';
-			tr->null_sender_retry = 0;
 			tr->sent = 0;
 		}
 		if (stop != NULL)

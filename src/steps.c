@@ -161,7 +161,6 @@ static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char 
 		text_format(tr->note, sizeof(tr->note),
 			    "sender %s refused at MAIL (%d %s); retried with <>", from, rp.code,
 			    refused);
-		tr->null_sender_retry = 1;
 		text_copy(tr->mail_from, sizeof(tr->mail_from), "<>");
 		if (command(r, "MAIL FROM:<>", &rp, err) != STEP_DONE)
 			return STEP_INTERRUPTED;

@@ -117,28 +117,10 @@ postfix_run() {
 
 # postfix_check NAME WANT-EXIT "ID TEXT" ... ["*" TEXT for every other test]
 postfix_check() {
-	local name=$1 want=$2 spec id text got default="" named=" " why=()
+	local name=$1 want=$2 why=()
 	shift 2
 	[ "$PF_RC" = "$want" ] || why+=("exit status $PF_RC, want $want")
-	for spec in "$@"; do
-		id=${spec%% *}
-		text=${spec#* }
-		if [ "$id" = "*" ]; then
-			default=$text
-			continue
-		fi
-		named+="$id "
-		got=$(result_of "$id" "$PF_OUT")
-		[[ $got == "$text"* ]] || why+=("$id: '$got', want '$text'")
-	done
-	if [ -n "$default" ]; then
-		for id in $TEST_IDS; do
-			[ "$id" = control-postmaster ] && continue
-			[[ $named == *" $id "* ]] && continue
-			got=$(result_of "$id" "$PF_OUT")
-			[[ $got == "$default"* ]] || why+=("$id: '$got', want '$default'")
-		done
-	fi
+	check_verdicts "$PF_OUT" "$@"
 	if [ ${#why[@]} -eq 0 ]; then
 		ok "postfix: $name"
 	else

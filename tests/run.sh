@@ -56,6 +56,32 @@ stop_fake() {
 	wait "$FAKE_PID" 2>/dev/null
 }
 
+# check_verdicts REPORT "ID TEXT" ... ["* TEXT"]: the RESULT column of each
+# named test starts with TEXT; "* TEXT" stands for every other test but the
+# control. Appends what differs to the caller's why array.
+check_verdicts() {
+	local report=$1 spec id text got default="" named=" "
+	shift
+	for spec in "$@"; do
+		id=${spec%% *}
+		text=${spec#* }
+		if [ "$id" = "*" ]; then
+			default=$text
+			continue
+		fi
+		named+="$id "
+		got=$(result_of "$id" "$report")
+		[[ $got == "$text"* ]] || why+=("$id: result '$got', want '$text'")
+	done
+	[ -n "$default" ] || return 0
+	for id in $TEST_IDS; do
+		[ "$id" = control-postmaster ] && continue
+		[[ $named == *" $id "* ]] && continue
+		got=$(result_of "$id" "$report")
+		[[ $got == "$default"* ]] || why+=("$id: result '$got', want '$default' (default)")
+	done
+}
+
 # The RESULT column of the report row for test id $1 in file $2.
 result_of() {
 	awk -v id="$1" 'substr($0, 1, 21) == sprintf("%-20s ", id) { print substr($0, 22, 32); exit }' "$2" |
@@ -207,23 +233,11 @@ run_scenario() {
 	want=$(sed -n 's/^test\.exit //p' "$scn")
 	[ -z "$want" ] || [ "$rc" = "$want" ] || why+=("exit status $rc, want $want")
 
-	local named=" "
-	while IFS= read -r line; do
-		id=${line%% *}
-		text=${line#* }
-		named+="$id "
-		got=$(result_of "$id" "$dir/out")
-		[[ $got == "$text"* ]] || why+=("$id: result '$got', want '$text'")
-	done < <(sed -n 's/^test\.verdict //p' "$scn")
+	local specs=()
+	mapfile -t specs < <(sed -n 's/^test\.verdict //p' "$scn")
 	text=$(sed -n 's/^test\.verdict-default //p' "$scn")
-	if [ -n "$text" ]; then
-		for id in $TEST_IDS; do
-			[ "$id" = control-postmaster ] && continue
-			[[ $named == *" $id "* ]] && continue
-			got=$(result_of "$id" "$dir/out")
-			[[ $got == "$text"* ]] || why+=("$id: result '$got', want '$text' (default)")
-		done
-	fi
+	[ -z "$text" ] || specs+=("* $text")
+	check_verdicts "$dir/out" "${specs[@]}"
 	while IFS= read -r text; do
 		grep -qF -- "$text" "$dir/out" || why+=("stdout lacks: $text")
 	done < <(sed -n 's/^test\.output //p' "$scn")

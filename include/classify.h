@@ -1,23 +1,32 @@
-/* classify.h - from a server's reply to a verdict and a reason.
+/* classify.h - from a server's reply to a verdict, a reason and what to do next.
  *
- * Pure and table-tested. The rules (RFC 5321 reply codes, RFC 3463 enhanced
- * codes, and the wording real servers use):
- *   2xx to RCPT                      accepted (the server would relay)
- *   421                              error (the server is closing)
- *   4xx naming relay (not a retry)   denied: relay policy (Postfix
- *                                    defer_unauth_destination, 454 4.7.1)
- *   other 4xx                        temporary failure (greylisting, limits)
- *   530 with STARTTLS/TLS            denied: TLS required
- *   530                              denied: authentication required
- *   501                              denied: syntax
- *   5.7.x, "relay", qmail's
- *   "rcpthosts" or "(#5.7.x)"         denied: relay policy
- *   5.1.x                            denied: address
- *   5.5.x, 500                       denied: syntax
- *   other 5xx                        denied: policy
- *   1xx, 3xx                         error (not a valid answer here) */
+ * Pure and table-tested: every decision is one row of the rule table in
+ * classify.c, {step, code range, enhanced code, phrase} -> {verdict, reason,
+ * action}, and the first matching row wins. Phrases are matched in the reply
+ * text with the addresses and names we sent taken out, so that our own
+ * envelope ("<probe@relay.example>") can never read as the server's words.
+ *
+ * In words (RFC 5321 reply codes, RFC 3463 enhanced codes, real servers'
+ * wording):
+ *   2xx to RCPT (or 235 to AUTH)      accepted
+ *   421, 503, "too many ..."          not a verdict: the test could not run
+ *                                     here; rerun on a fresh connection, then
+ *                                     "not tested"
+ *   530/538 naming TLS, 5.7.0 + TLS   not tested: the server requires STARTTLS
+ *   4xx greylisting, "try again later" temporary failure, no quick rerun
+ *   4xx refusing relaying (no retry)  denied: relay policy (Postfix
+ *                                     defer_unauth_destination, 454 4.7.1)
+ *   other 4xx                         temporary failure; rerun once on a fresh
+ *                                     connection (postscreen's first visit)
+ *   5xx refusing relaying, 5.7.54,    denied: relay policy
+ *   5.7.64, qmail's rcpthosts
+ *   530                               denied: authentication required
+ *   5.1.x, 5.5.x, 500, 501, 5.7.x ... denied (address, syntax, policy)
+ *   1xx, 3xx                          error (not an answer here) */
 #ifndef RELAYTEST_CLASSIFY_H
 #define RELAYTEST_CLASSIFY_H
+
+#include <stddef.h>
 
 #include "reply.h"
 
@@ -27,6 +36,7 @@ enum verdict {
 	VERDICT_TEMPFAIL,
 	VERDICT_ERROR,
 	VERDICT_SKIPPED,
+	VERDICT_UNTESTED, /* the server would not let the test run: inconclusive */
 	VERDICT_COUNT
 };
 
@@ -50,18 +60,49 @@ enum reason {
 	REASON_PROTOCOL,
 	REASON_NOT_REACHED, /* the target's time or connections ran out first */
 	REASON_NOT_OFFERED, /* skipped: the server does not offer what the test needs */
+	REASON_SEQUENCE,    /* 503: the server's session state refused the command */
+	REASON_LIMIT,	    /* "too many ...": a per-session limit was reached */
+	REASON_HELO_REFUSED, /* the test's EHLO name itself was refused */
+	REASON_NO_TLS,	     /* TLS needed and this system cannot speak it */
 	REASON_COUNT
 };
 
-/* Verdict for a reply to MAIL, RCPT, EHLO or AUTH that is not a success
- * the caller handles itself; a 2xx gives VERDICT_ACCEPTED, REASON_RELAYED.
- * Stores the reason in *why. */
-enum verdict classify_reply(const struct reply *r, enum reason *why);
+/* The command whose reply is judged. */
+enum classify_step { CLASSIFY_EHLO, CLASSIFY_AUTH, CLASSIFY_MAIL, CLASSIFY_RCPT };
 
-/* "accepted", "denied", "temporary failure", "error", "skipped". */
+/* What the engine does after the verdict. */
+enum classify_action {
+	CLASSIFY_FINAL,	    /* the verdict stands */
+	CLASSIFY_RERUN,	    /* run the test again on a fresh connection, once */
+	CLASSIFY_NEEDS_TLS  /* run it again over STARTTLS when this system can */
+};
+
+struct classification {
+	enum verdict verdict;
+	enum reason reason;
+	enum classify_action action;
+	int rule; /* index of the deciding row, for tests and --verbose */
+};
+
+/* Judge reply r to the command of step. sent lists the n addresses and names
+ * we sent in this test (MAIL and RCPT arguments, EHLO name; NULL entries are
+ * skipped); they are removed from the text before phrases are matched. A
+ * 2xx gives VERDICT_ACCEPTED: the caller decides what a success means at
+ * MAIL or EHLO. Never fails. */
+struct classification classify(enum classify_step step, const struct reply *r,
+			       const char *const *sent, size_t n);
+
+/* The number of rows in the rule table (tests check each is reachable). */
+size_t classify_rule_count(void);
+
+/* "accepted", "denied", "temporary failure", "error", "skipped", "not tested". */
 const char *classify_verdict_name(enum verdict v);
 
 /* A short phrase for the reason ("relay policy", "greylisting", ...). */
 const char *classify_reason_name(enum reason why);
+
+/* Whether a verdict leaves the question open (temporary failure, error, not
+ * tested): such a test makes a run inconclusive unless a relay was accepted. */
+int classify_undecided(enum verdict v);
 
 #endif

@@ -1,10 +1,14 @@
 /* run.h - the whole relay test table against one target.
  *
- * run_target connects, greets, and walks the selected cases, RSET before
- * each, reconnecting when the server drops the connection, says 421, or when
- * this connection's rejections near the error budget (servers slow down or
- * disconnect past ~10 errors). A test interrupted twice is an error, never
- * dropped. Results do not depend on how many connections were used. */
+ * run_target connects once to learn the server (greeting, EHLO), then plans
+ * the selected cases into lanes (src/runner.h) and walks them on up to
+ * --connections connections at once, pipelined when the server offers
+ * PIPELINING. A lane reconnects when the server drops it, says 421, or when
+ * its rejections near the error budget (servers slow down or disconnect
+ * past ~10 errors). A test interrupted twice is not tested, never dropped;
+ * one the server would not let run (503, "too many", a temporary failure)
+ * runs once more on a fresh connection. Results do not depend on how many
+ * connections were used. */
 #ifndef RELAYTEST_RUN_H
 #define RELAYTEST_RUN_H
 
@@ -27,6 +31,8 @@ enum run_status {
 	RUN_UNTESTED = 3      /* could not test at all */
 };
 
+/* The command whose reply decided a test (the order of enum classify_step,
+ * one later). */
 enum run_stage { STAGE_NONE, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT };
 
 #define RUN_ADDR_MAX 600 /* an expanded MAIL/RCPT argument */
@@ -53,6 +59,10 @@ struct test_result {
 	char send_result[RUN_NOTE_MAX]; /* --send: the final reply or the failure */
 	char token[40];			/* --send: the token in Subject and body */
 	int attempts;
+	int rerun;	/* the classifier asked for one more try on a fresh connection */
+	int reruns;	/* reruns made (at most one) */
+	int needs_tls;	/* refused for want of STARTTLS */
+	size_t twin_of; /* 1 + index of the test with the same commands; 0: none */
 	long ms;
 };
 
@@ -73,9 +83,13 @@ struct target_result {
 	struct test_result tests[CASES_MAX];
 	size_t ntests;
 	size_t counts[VERDICT_COUNT]; /* over the relay tests, control excluded */
+	size_t relay_tests;	      /* relay tests selected (control excluded) */
+	char why[RUN_WARNING_MAX];    /* one line: why the status is what it is */
 	char warnings[RUN_WARNINGS_MAX][RUN_WARNING_MAX];
 	size_t nwarnings;
-	unsigned connections;
+	unsigned connections;	  /* connections opened in all */
+	unsigned max_connections; /* the most open at once */
+	int concurrency_refused;  /* the server refused extra connections */
 	int pipelining_off; /* the server broke a pipelined group */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */

@@ -24,12 +24,16 @@ struct session {
 	int timeout_ms;		/* per reply */
 	int64_t end_ms;		/* end of the whole target's budget */
 	int open;		/* connected and not closed by either side */
-	unsigned number;	/* 1 for the first connection to a target, 2 ... */
+	unsigned number;	/* set by the caller: 1 for a target's first connection */
 	unsigned rejections;	/* 4xx/5xx replies on this connection */
 	unsigned commands;	/* commands sent on this connection */
 	int last_code;		/* code of the last reply read, 0 if none */
+	int64_t sent_ms;	/* when the last command (group) went out */
+	char last_cmd[16];	/* its verb */
+	int64_t slowest_ms;	/* the slowest reply on this session so far */
+	char slowest_cmd[16];	/* the verb it answered */
 	struct reply greeting;
-	struct reply hello; /* the EHLO (or HELO) reply */
+	struct reply hello; /* the EHLO (or HELO) reply, also when it refused */
 	struct capabilities caps;
 	char helo[TEXT_ARG_MAX + 1]; /* the name we greet with */
 };
@@ -71,7 +75,7 @@ int session_read(struct session *s, struct reply *r, struct rt_error *err);
  * final ".", and read the reply to it into r. Returns as session_command. */
 int session_data(struct session *s, const char *body, struct reply *r, struct rt_error *err);
 
-/* Send QUIT, wait briefly for its reply, close. Safe on a closed session. */
+/* Send QUIT and close without waiting for the reply. Safe on a closed session. */
 void session_quit(struct session *s);
 
 /* Close without QUIT. */

@@ -2,12 +2,17 @@
  *
  * A bounded, growing text buffer: "-> " marks what we sent, "<- " what the
  * server sent, "== " where connections begin and end. Server text is
- * sanitised on the way in. Past TRANSCRIPT_MAX bytes the rest is dropped and
- * a single line says so. */
+ * sanitised on the way in. Every line starts with the seconds since the
+ * target's run began and the connection it belongs to ("  0.012 c2 -> RSET"),
+ * so a reader sees where a server slowed the run. Several connections may
+ * write at once: each line is added whole, under a lock. Past TRANSCRIPT_MAX
+ * bytes the rest is dropped and a single line says so. */
 #ifndef RELAYTEST_TRANSCRIPT_H
 #define RELAYTEST_TRANSCRIPT_H
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TRANSCRIPT_MAX ((size_t)512 * 1024)
 
@@ -16,18 +21,26 @@ struct transcript {
 	size_t len, cap;
 	int enabled;
 	int truncated;
+	int64_t start_ms; /* the monotonic time lines are stamped from */
+	pthread_mutex_t lock;
 };
 
 /* Start an empty transcript; records only when enabled is nonzero. */
 void transcript_init(struct transcript *t, int enabled);
 
-/* Append marker ("-> ", "<- ", "== ") and the raw bytes of one line,
- * sanitised. Silently stops at TRANSCRIPT_MAX or when memory runs out. */
-void transcript_add(struct transcript *t, const char *marker, const char *data, size_t len);
+/* Append marker ("-> ", "<- ", "== ") and the raw bytes of one line of
+ * connection conn (0: none), sanitised. Silently stops at TRANSCRIPT_MAX or
+ * when memory runs out. */
+void transcript_add(struct transcript *t, unsigned conn, const char *marker, const char *data,
+		    size_t len);
 
-/* Append a printf-style note after "== ". */
+/* Append a printf-style note after "== " (no connection). */
 void transcript_note(struct transcript *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* The same, for connection conn. */
+void transcript_conn_note(struct transcript *t, unsigned conn, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Free the buffer. */
 void transcript_free(struct transcript *t);

@@ -1,4 +1,4 @@
-/* classify.c - reply to verdict. The rules are listed in classify.h. */
+/* classify.c - reply to verdict: one table of rules, first match wins. */
 #include "classify.h"
 
 #include <string.h>
@@ -6,11 +6,9 @@
 #include "text.h"
 
 static const char *const verdict_names[] = {
-	[VERDICT_ACCEPTED] = "accepted",
-	[VERDICT_DENIED] = "denied",
-	[VERDICT_TEMPFAIL] = "temporary failure",
-	[VERDICT_ERROR] = "error",
-	[VERDICT_SKIPPED] = "skipped",
+	[VERDICT_ACCEPTED] = "accepted",	  [VERDICT_DENIED] = "denied",
+	[VERDICT_TEMPFAIL] = "temporary failure", [VERDICT_ERROR] = "error",
+	[VERDICT_SKIPPED] = "skipped",		  [VERDICT_UNTESTED] = "not tested",
 };
 
 static const char *const reason_names[] = {
@@ -22,7 +20,7 @@ static const char *const reason_names[] = {
 	[REASON_ADDRESS] = "address",
 	[REASON_SYNTAX] = "syntax",
 	[REASON_AUTH_REQUIRED] = "auth required",
-	[REASON_TLS_REQUIRED] = "TLS required",
+	[REASON_TLS_REQUIRED] = "STARTTLS required",
 	[REASON_AUTH_FAILED] = "credentials refused",
 	[REASON_POLICY] = "policy",
 	[REASON_GREYLIST] = "greylisting",
@@ -33,6 +31,10 @@ static const char *const reason_names[] = {
 	[REASON_PROTOCOL] = "protocol error",
 	[REASON_NOT_REACHED] = "not reached",
 	[REASON_NOT_OFFERED] = "not offered",
+	[REASON_SEQUENCE] = "bad sequence (503)",
+	[REASON_LIMIT] = "session limit",
+	[REASON_HELO_REFUSED] = "EHLO name refused",
+	[REASON_NO_TLS] = "no TLS here",
 };
 
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON_COUNT,
@@ -40,74 +42,194 @@ _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON_COUNT,
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == VERDICT_COUNT,
 	       "every verdict needs a name");
 
-/* Phrases that mark a 4xx as "come back later" even when it names relaying. */
-static int says_retry(const char *text)
-{
-	static const char *const phrases[] = { "greylist", "graylist", "try again", "later",
-					       "retry" };
+/* Steps a rule applies to, as a bit mask of 1 << enum classify_step. */
+#define AT_EHLO (1u << CLASSIFY_EHLO)
+#define AT_AUTH (1u << CLASSIFY_AUTH)
+#define AT_MAIL (1u << CLASSIFY_MAIL)
+#define AT_RCPT (1u << CLASSIFY_RCPT)
+#define AT_ENVELOPE (AT_MAIL | AT_RCPT)
+#define AT_ANY (AT_EHLO | AT_AUTH | AT_MAIL | AT_RCPT)
 
-	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		if (text_contains_ci(text, phrases[i]))
+/* A named list of phrases; a rule with one matches when any phrase is in
+ * the text (case-insensitive, our own addresses taken out). */
+enum phrases { ANY_TEXT, GREYLIST, RELAY_REFUSAL, TLS_WORDS, LIMIT_WORDS, PHRASES_COUNT };
+
+static const char *const *const phrase_lists[PHRASES_COUNT] = {
+	[ANY_TEXT] = NULL,
+	/* Greylisters and "come back later" (postgrey, Exim, sqlgrey, rspamd). */
+	[GREYLIST] = (const char *const[]){ "greylist", "graylist", "grey-list", "try again",
+					    "try later", "retry", "later", NULL },
+	/* Postfix, Sendmail, Exim, Exchange, qmail, Courier, Domino and others. */
+	[RELAY_REFUSAL] =
+		(const char *const[]){ "relay access denied",
+				       "relaying denied",
+				       "relay denied",
+				       "relay not permitted",
+				       "relay is not permitted",
+				       "relaying not permitted",
+				       "not permitted to relay",
+				       "unable to relay",
+				       "cannot relay",
+				       "can't relay",
+				       "relaying not allowed",
+				       "relaying is not allowed",
+				       "relay not allowed",
+				       "not allowed to relay",
+				       "relaying disallowed",
+				       "relaying prohibited",
+				       "relaying is prohibited",
+				       "relay prohibited",
+				       "relaying to",
+				       "relay rejected",
+				       "we do not relay",
+				       "no relaying",
+				       "not authorized to relay",
+				       "rcpthosts",
+				       NULL },
+	[TLS_WORDS] = (const char *const[]){ "starttls", "tls", "encryption required", NULL },
+	[LIMIT_WORDS] = (const char *const[]){ "too many", "limit exceeded", "rate limit", NULL },
+};
+
+struct rule {
+	unsigned steps;	      /* AT_* mask */
+	int lo, hi;	      /* reply code range, inclusive */
+	const char *enhanced; /* prefix of the enhanced code ("5.7."), or NULL */
+	enum phrases phrases;
+	enum verdict verdict;
+	enum reason reason;
+	enum classify_action action;
+};
+
+/* clang-format off */
+static const struct rule rules[] = {
+	/* Success; the caller says what it means at MAIL, EHLO or AUTH. */
+	{ AT_ANY, 200, 299, NULL, ANY_TEXT, VERDICT_ACCEPTED, REASON_RELAYED, CLASSIFY_FINAL },
+	/* Not an answer to these commands at all. */
+	{ AT_ANY, 100, 399, NULL, ANY_TEXT, VERDICT_ERROR, REASON_PROTOCOL, CLASSIFY_FINAL },
+	/* The server is closing: the test did not run. */
+	{ AT_ANY, 421, 421, NULL, ANY_TEXT, VERDICT_UNTESTED, REASON_CLOSING, CLASSIFY_RERUN },
+	/* TLS first (RFC 3207 530 5.7.0; 538 needs encryption for AUTH). */
+	{ AT_ANY, 530, 530, NULL, TLS_WORDS, VERDICT_UNTESTED, REASON_TLS_REQUIRED, CLASSIFY_NEEDS_TLS },
+	{ AT_ANY, 538, 538, NULL, ANY_TEXT, VERDICT_UNTESTED, REASON_TLS_REQUIRED, CLASSIFY_NEEDS_TLS },
+	{ AT_ANY, 400, 599, "5.7.0", TLS_WORDS, VERDICT_UNTESTED, REASON_TLS_REQUIRED, CLASSIFY_NEEDS_TLS },
+	{ AT_ANY, 400, 599, "4.7.0", TLS_WORDS, VERDICT_UNTESTED, REASON_TLS_REQUIRED, CLASSIFY_NEEDS_TLS },
+	/* Bogus credentials: any refusal is the right answer. */
+	{ AT_AUTH, 503, 503, NULL, ANY_TEXT, VERDICT_UNTESTED, REASON_SEQUENCE, CLASSIFY_RERUN },
+	{ AT_AUTH, 400, 499, NULL, ANY_TEXT, VERDICT_TEMPFAIL, REASON_TEMPORARY, CLASSIFY_RERUN },
+	{ AT_AUTH, 500, 599, NULL, ANY_TEXT, VERDICT_DENIED, REASON_AUTH_FAILED, CLASSIFY_FINAL },
+	/* Come back later: greylisting gets no quick rerun, it would fail again. */
+	{ AT_ANY, 400, 499, NULL, GREYLIST, VERDICT_TEMPFAIL, REASON_GREYLIST, CLASSIFY_FINAL },
+	/* Words that refuse relaying, and Exchange's relay codes. */
+	{ AT_ENVELOPE, 400, 599, NULL, RELAY_REFUSAL, VERDICT_DENIED, REASON_RELAY_POLICY, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 599, "5.7.54", ANY_TEXT, VERDICT_DENIED, REASON_RELAY_POLICY, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 599, "5.7.64", ANY_TEXT, VERDICT_DENIED, REASON_RELAY_POLICY, CLASSIFY_FINAL },
+	/* Per-session limits and state (Exim's nonmail and syntax limits, a
+	 * second EHLO on OpenSMTPD): the test never ran here. */
+	{ AT_ANY, 400, 599, NULL, LIMIT_WORDS, VERDICT_UNTESTED, REASON_LIMIT, CLASSIFY_RERUN },
+	{ AT_ANY, 503, 503, NULL, ANY_TEXT, VERDICT_UNTESTED, REASON_SEQUENCE, CLASSIFY_RERUN },
+	/* The test's own EHLO name refused: that is the server's answer. */
+	{ AT_EHLO, 500, 599, NULL, ANY_TEXT, VERDICT_DENIED, REASON_HELO_REFUSED, CLASSIFY_FINAL },
+	/* Any other 4xx may clear on a new connection (postscreen, lookups). */
+	{ AT_ANY, 400, 499, NULL, ANY_TEXT, VERDICT_TEMPFAIL, REASON_TEMPORARY, CLASSIFY_RERUN },
+	/* Permanent refusals of the test's envelope. */
+	{ AT_ENVELOPE, 530, 530, NULL, ANY_TEXT, VERDICT_DENIED, REASON_AUTH_REQUIRED, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 501, NULL, ANY_TEXT, VERDICT_DENIED, REASON_SYNTAX, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 599, "5.1.", ANY_TEXT, VERDICT_DENIED, REASON_ADDRESS, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 599, "5.5.", ANY_TEXT, VERDICT_DENIED, REASON_SYNTAX, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 599, NULL, ANY_TEXT, VERDICT_DENIED, REASON_POLICY, CLASSIFY_FINAL },
+};
+/* clang-format on */
+
+#define RULES_COUNT (sizeof(rules) / sizeof(rules[0]))
+
+size_t classify_rule_count(void)
+{
+	return RULES_COUNT;
+}
+
+/* Blank every case-insensitive occurrence of word in text. */
+static void blank_out(char *text, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (n == 0)
+		return;
+	for (char *p = text; *p != '\0'; p++)
+		if (strncasecmp(p, word, n) == 0)
+			memset(p, ' ', n);
+}
+
+/* The reply text with what we sent taken out: each sent string as given and
+ * without its angle brackets, and anything else in angle brackets (servers
+ * echo addresses, sometimes rewritten). */
+static void our_words_out(char *text, const char *const *sent, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char bare[TEXT_ARG_MAX + 1];
+		size_t len;
+
+		if (sent[i] == NULL)
+			continue;
+		blank_out(text, sent[i]);
+		len = strlen(sent[i]);
+		if (len >= 2 && sent[i][0] == '<' && sent[i][len - 1] == '>' &&
+		    len - 2 < sizeof(bare)) {
+			memcpy(bare, sent[i] + 1, len - 2);
+			bare[len - 2] = '\0';
+			blank_out(text, bare);
+		}
+	}
+	for (char *open = strchr(text, '<'); open != NULL; open = strchr(open, '<')) {
+		char *close = strchr(open, '>');
+
+		if (close == NULL)
+			break;
+		memset(open, ' ', (size_t)(close - open) + 1);
+	}
+}
+
+static int has_phrase(const char *text, enum phrases which)
+{
+	const char *const *list = phrase_lists[which];
+
+	if (list == NULL)
+		return 1;
+	for (; *list != NULL; list++)
+		if (text_contains_ci(text, *list))
 			return 1;
 	return 0;
 }
 
-static int enhanced_subject(const struct reply *r, char subject)
+struct classification classify(enum classify_step step, const struct reply *r,
+			       const char *const *sent, size_t n)
 {
-	return r->enhanced[0] != '\0' && r->enhanced[1] == '.' && r->enhanced[2] == subject &&
-	       r->enhanced[3] == '.';
+	struct classification c = { VERDICT_ERROR, REASON_PROTOCOL, CLASSIFY_FINAL, -1 };
+	char text[REPLY_TEXT_MAX];
+
+	text_copy(text, sizeof(text), r->text);
+	our_words_out(text, sent, n);
+	for (size_t i = 0; i < RULES_COUNT; i++) {
+		const struct rule *rule = &rules[i];
+
+		if (!(rule->steps & (1u << step)) || r->code < rule->lo || r->code > rule->hi)
+			continue;
+		if (rule->enhanced != NULL &&
+		    strncmp(r->enhanced, rule->enhanced, strlen(rule->enhanced)) != 0)
+			continue;
+		if (!has_phrase(text, rule->phrases))
+			continue;
+		c.verdict = rule->verdict;
+		c.reason = rule->reason;
+		c.action = rule->action;
+		c.rule = (int)i;
+		break;
+	}
+	return c;
 }
 
-static enum verdict classify_temporary(const struct reply *r, enum reason *why)
+int classify_undecided(enum verdict v)
 {
-	if (r->code == 421) {
-		*why = REASON_CLOSING;
-		return VERDICT_ERROR;
-	}
-	if (says_retry(r->text)) {
-		*why = REASON_GREYLIST;
-		return VERDICT_TEMPFAIL;
-	}
-	if (text_contains_ci(r->text, "relay")) {
-		*why = REASON_RELAY_POLICY;
-		return VERDICT_DENIED;
-	}
-	*why = REASON_TEMPORARY;
-	return VERDICT_TEMPFAIL;
-}
-
-static enum verdict classify_permanent(const struct reply *r, enum reason *why)
-{
-	if (r->code == 530 || r->code == 538)
-		*why = text_contains_ci(r->text, "TLS") || r->code == 538 ? REASON_TLS_REQUIRED
-									  : REASON_AUTH_REQUIRED;
-	else if (r->code != 501 &&
-		 (enhanced_subject(r, '7') || text_contains_ci(r->text, "relay") ||
-		  text_contains_ci(r->text, "rcpthosts") || text_contains_ci(r->text, "(#5.7.")))
-		*why = REASON_RELAY_POLICY;
-	else if (r->code != 501 && enhanced_subject(r, '1'))
-		*why = REASON_ADDRESS;
-	else if (r->code == 501 || r->code == 500 || enhanced_subject(r, '5'))
-		*why = REASON_SYNTAX;
-	else
-		*why = REASON_POLICY;
-	return VERDICT_DENIED;
-}
-
-enum verdict classify_reply(const struct reply *r, enum reason *why)
-{
-	switch (r->code / 100) {
-	case 2:
-		*why = REASON_RELAYED;
-		return VERDICT_ACCEPTED;
-	case 4:
-		return classify_temporary(r, why);
-	case 5:
-		return classify_permanent(r, why);
-	default:
-		*why = REASON_PROTOCOL;
-		return VERDICT_ERROR;
-	}
+	return v == VERDICT_TEMPFAIL || v == VERDICT_ERROR || v == VERDICT_UNTESTED;
 }
 
 const char *classify_verdict_name(enum verdict v)

@@ -16,6 +16,7 @@
 
 enum long_only {
 	OPT_ERROR_BUDGET = 256,
+	OPT_CONNECTIONS,
 	OPT_SEND,
 	OPT_NO_PIPELINING,
 };
@@ -37,6 +38,7 @@ static const struct option long_options[] = {
 	{ "tests", required_argument, NULL, 'T' },
 	{ "list-tests", no_argument, NULL, 'l' },
 	{ "error-budget", required_argument, NULL, OPT_ERROR_BUDGET },
+	{ "connections", required_argument, NULL, OPT_CONNECTIONS },
 	{ "format", required_argument, NULL, 'F' },
 	{ "send", no_argument, NULL, OPT_SEND },
 	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
@@ -67,6 +69,7 @@ void cli_usage(FILE *out)
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
 	      "  -l, --list-tests       list the tests and exit\n"
 	      "      --error-budget N   rejections per connection before reconnecting (default 8)\n"
+	      "      --connections N    connections to one target at once (default 8, max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
 	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
@@ -260,6 +263,7 @@ static void set_defaults(struct config *cfg)
 	cfg->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
 	cfg->max_time_ms = CLI_DEFAULT_MAX_TIME_MS;
 	cfg->error_budget = CLI_DEFAULT_ERROR_BUDGET;
+	cfg->connections = CLI_DEFAULT_CONNECTIONS;
 	cfg->ports[0] = CLI_DEFAULT_PORT;
 	cfg->nports = 1;
 	cfg->from = CLI_DEFAULT_FROM;
@@ -341,6 +345,9 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 	case OPT_ERROR_BUDGET:
 		return parse_count("--error-budget", arg, 3, CLI_ERROR_BUDGET_MAX,
 				   &cfg->error_budget, err, cap);
+	case OPT_CONNECTIONS:
+		return parse_count("--connections", arg, 1, CLI_CONNECTIONS_MAX,
+				   &cfg->connections, err, cap);
 	case 'l':
 		cfg->action = CLI_LIST_TESTS;
 		return 0;

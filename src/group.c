@@ -3,20 +3,28 @@
 
 #include "runner.h"
 
-/* Consecutive plain tests (control, sender forms, recipient tricks) go out
+/* Consecutive tests of a lane (control, sender forms, recipient tricks, and
+ * a HELO-trust test on the connection that greeted with its name) go out
  * as one group of RSET, MAIL, RCPT lines, sized so that the rejections it can
  * draw stay within the error budget; replies are read in order. A relay
  * accepted inside a group is run again alone before it is reported: a broken
  * server's extra reply can shift a group's replies onto the wrong commands,
  * and an open-relay verdict must not rest on that. A recipient
- * trick whose sender is refused runs again alone, to retry with <>. EHLO and
- * AUTH tests stay lock-step, as does --send (DATA must follow its RCPT). */
+ * trick whose sender is refused runs again alone, to retry with <>. AUTH
+ * tests stay lock-step, as does --send (DATA must follow its RCPT). */
 
 #define GROUP_TESTS_MAX 32
 
+/* Every test but bogus AUTH is MAIL and RCPT on its connection (a HELO-trust
+ * test's connection greeted with its name). */
 static int plain_case(const struct relay_case *tc)
 {
-	return tc->group == CASE_CONTROL || tc->group == CASE_SENDER || tc->group == CASE_RECIPIENT;
+	return tc->group != CASE_AUTH;
+}
+
+static struct test_result *at(const struct runner *r, size_t pos)
+{
+	return &r->res->tests[r->lane->tests[pos]];
 }
 
 int group_can(const struct runner *r, const struct test_result *tr)
@@ -41,8 +49,8 @@ size_t group_end(const struct runner *r, size_t first)
 	size_t end = first + 1;
 
 	cost = group_cost(r);
-	while (end < res->ntests && end - first < GROUP_TESTS_MAX) {
-		const struct test_result *tr = &res->tests[end];
+	while (end < r->lane->ntests && end - first < GROUP_TESTS_MAX) {
+		const struct test_result *tr = at(r, end);
 		unsigned c = group_cost(r);
 
 		if (!group_can(r, tr) || run_skip_reason(res, tr->tc, note, sizeof(note)) ||
@@ -60,9 +68,11 @@ enum group_step { GROUP_RSET, GROUP_MAIL, GROUP_RCPT };
 static void distrust_group(struct runner *r, size_t first, size_t end)
 {
 	r->no_pipelining = 1;
+	pthread_mutex_lock(&r->eng->lock);
 	r->res->pipelining_off = 1;
+	pthread_mutex_unlock(&r->eng->lock);
 	for (size_t k = first; k < end; k++) {
-		struct test_result *tr = &r->res->tests[k];
+		struct test_result *tr = at(r, k);
 
 		tr->done = 0;
 		tr->lock_step = 1;
@@ -75,12 +85,11 @@ static void distrust_group(struct runner *r, size_t first, size_t end)
 	}
 }
 
-/* Run tests [first, end) as one pipelined group. Returns STEP_DONE when the
+/* Run the tests at lane positions [first, end) as one pipelined group. Returns STEP_DONE when the
  * first test is finished (later ones may be too: their done flag says), or
  * STEP_INTERRUPTED with err when the first test's replies did not all come. */
 enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error *err)
 {
-	struct target_result *res = r->res;
 	char lines[GROUP_TESTS_MAX * 3][SESSION_COMMAND_MAX];
 	const char *cmds[GROUP_TESTS_MAX * 3];
 	size_t owner[GROUP_TESTS_MAX * 3];
@@ -90,7 +99,7 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 	int64_t sent_at = net_now_ms();
 
 	for (size_t k = first; k < end; k++) {
-		struct test_result *tr = &res->tests[k];
+		struct test_result *tr = at(r, k);
 		char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
 
 		if (step_expand(tr, &r->vars, from, to) < 0) {
@@ -120,7 +129,7 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 	r->fresh = 0;
 	r->idle = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct test_result *tr = &res->tests[owner[i]];
+		struct test_result *tr = at(r, owner[i]);
 		struct reply rp;
 
 		if (owner[i] != first && (i == 0 || owner[i - 1] != owner[i]))
@@ -129,7 +138,7 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 		if (step_command_reply(r, &rp, err) != STEP_DONE) {
 			if (owner[i] == first)
 				return STEP_INTERRUPTED;
-			transcript_note(&res->log, "test %s interrupted: %s", tr->tc->id, err->msg);
+			transcript_note(&r->res->log, "test %s interrupted: %s", tr->tc->id, err->msg);
 			if (tr->attempts >= 2 || err->kind == ERR_TIMEOUT) {
 				step_fail(tr, step_reason_of(err), err->msg);
 				tr->done = 1;
@@ -173,8 +182,8 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 	}
 	/* Tests sent back to run alone keep their full two attempts. */
 	for (size_t k = first + 1; k < end; k++)
-		if (res->tests[k].lock_step && !res->tests[k].done && res->tests[k].attempts > 0)
-			res->tests[k].attempts--;
+		if (at(r, k)->lock_step && !at(r, k)->done && at(r, k)->attempts > 0)
+			at(r, k)->attempts--;
 	if (net_has_unread(&r->s.conn)) {
 		/* More replies than commands: some reply above may belong to
 		 * another command. Trust none of the group; lock-step from here. */
@@ -184,5 +193,5 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 		session_close(&r->s, err->msg);
 		return STEP_INTERRUPTED;
 	}
-	return res->tests[first].done || res->tests[first].lock_step ? STEP_DONE : STEP_INTERRUPTED;
+	return at(r, first)->done || at(r, first)->lock_step ? STEP_DONE : STEP_INTERRUPTED;
 }

@@ -12,6 +12,7 @@ static const char *const json_verdicts[] = {
 	[VERDICT_TEMPFAIL] = "temporary_failure",
 	[VERDICT_ERROR] = "error",
 	[VERDICT_SKIPPED] = "skipped",
+	[VERDICT_UNTESTED] = "not_tested",
 };
 
 static const char *const json_status[] = {

@@ -77,6 +77,9 @@ static void result_words(const struct test_result *tr, char *buf, size_t cap)
 	case VERDICT_ERROR:
 		snprintf(buf, cap, "ERROR: %s", reason);
 		break;
+	case VERDICT_UNTESTED:
+		snprintf(buf, cap, "NOT TESTED: %s", reason);
+		break;
 	default:
 		snprintf(buf, cap, "skipped");
 		break;
@@ -111,6 +114,7 @@ static const char *verdict_colour(enum verdict v)
 		return COLOUR_GOOD;
 	case VERDICT_TEMPFAIL:
 	case VERDICT_ERROR:
+	case VERDICT_UNTESTED:
 		return COLOUR_UNSURE;
 	default:
 		return "";
@@ -145,7 +149,7 @@ static void print_test(FILE *out, const struct test_result *tr, int colour)
 		return;
 	if (tr->note[0] != '\0' && !(tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
 		fprintf(out, "%-20s note: %s\n", "", tr->note);
-	if (tr->verdict == VERDICT_ERROR)
+	if (tr->verdict == VERDICT_ERROR || tr->verdict == VERDICT_UNTESTED)
 		fprintf(out, "%-20s %s: %s\n", "", tr->code != 0 ? "server" : "why", tr->text);
 	else if (tr->verdict == VERDICT_TEMPFAIL || tr->reason == REASON_AUTH_BOGUS ||
 		 (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED))
@@ -163,8 +167,8 @@ static void print_count(FILE *out, size_t n, const char *what)
 void report_result_line(FILE *out, const struct target_result *res)
 {
 	const size_t *n = res->counts;
-	size_t run =
-		n[VERDICT_ACCEPTED] + n[VERDICT_DENIED] + n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR];
+	size_t run = n[VERDICT_ACCEPTED] + n[VERDICT_DENIED] + n[VERDICT_TEMPFAIL] +
+		     n[VERDICT_ERROR] + n[VERDICT_UNTESTED];
 	double secs = res->elapsed_ms / 1000.0;
 
 	switch (res->status) {
@@ -180,16 +184,14 @@ void report_result_line(FILE *out, const struct target_result *res)
 			fprintf(out, "Result: not an open relay: all %zu relay tests denied", run);
 		break;
 	case RUN_INCONCLUSIVE:
-		fprintf(out,
-			"Result: INCONCLUSIVE: nothing accepted, %zu of %zu relay tests undecided",
-			n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR], run);
-		print_count(out, n[VERDICT_DENIED], "denied");
+		fprintf(out, "Result: INCONCLUSIVE: %s", res->why);
 		break;
 	default:
 		fprintf(out, "Result: COULD NOT TEST: %s (%.2f s)\n", res->error.msg, secs);
 		return;
 	}
 	if (res->status != RUN_CLOSED) {
+		print_count(out, n[VERDICT_UNTESTED], "not tested");
 		print_count(out, n[VERDICT_TEMPFAIL], "temporary failures");
 		print_count(out, n[VERDICT_ERROR], "errors");
 	}

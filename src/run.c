@@ -29,20 +29,6 @@ int run_worse_status(int a, int b)
 	return rank[b] > rank[a] ? b : a;
 }
 
-static void add_warning(struct target_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void add_warning(struct target_result *res, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (res->nwarnings >= RUN_WARNINGS_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(res->warnings[res->nwarnings++], RUN_WARNING_MAX, fmt, ap);
-	va_end(ap);
-}
-
 /* The HELO name: --helo, else this host's name when it is fully qualified,
  * else our own address literal (RFC 5321 4.1.4). No DNS is consulted. */
 static void choose_helo(const struct config *cfg, char *buf, size_t cap)
@@ -62,21 +48,6 @@ static void choose_helo(const struct config *cfg, char *buf, size_t cap)
 	}
 }
 
-static int open_session(struct runner *r, struct rt_error *err)
-{
-	struct target_result *res = r->res;
-	int rc = session_open(&r->s, res->target.host, res->target.port, r->cfg->family,
-			      res->helo[0] != '\0' ? res->helo : NULL, err);
-
-	/* The first connection fixes the name every later one greets with. */
-	if (res->helo[0] == '\0' && r->s.helo[0] != '\0')
-		text_copy(res->helo, sizeof(res->helo), r->s.helo);
-	res->connections = r->s.number;
-	r->fresh = 1;
-	r->idle = 1;
-	r->dirty = 0;
-	return rc;
-}
 /* Whether the case cannot run against this server; if so, the note says why. */
 int run_skip_reason(const struct target_result *res, const struct relay_case *tc, char *note,
 		    size_t cap)
@@ -106,87 +77,6 @@ int run_skip_reason(const struct target_result *res, const struct relay_case *tc
 	}
 	return 0;
 }
-/* Whether the next test must start on a new connection. */
-static int needs_fresh_connection(const struct runner *r, const struct relay_case *tc)
-{
-	if (!r->s.open || r->dirty)
-		return 1;
-	if (tc->group == CASE_AUTH && !r->fresh)
-		return 1;
-	return r->s.rejections + RUN_TEST_REJECTIONS_MAX > (unsigned)r->cfg->error_budget;
-}
-
-static void run_table(struct runner *r)
-{
-	struct target_result *res = r->res;
-	int reconnect_failures = 0;
-	const char *stop = NULL; /* set: every remaining test is not reached */
-	char stop_msg[ERROR_MSG_MAX + 64];
-
-	for (size_t i = 0; i < res->ntests; i++) {
-		struct test_result *tr = &res->tests[i];
-		int64_t started = net_now_ms();
-
-		if (tr->done)
-			continue; /* finished inside an earlier pipelined group */
-		if (stop == NULL && run_skip_reason(res, tr->tc, tr->note, sizeof(tr->note))) {
-			tr->verdict = VERDICT_SKIPPED;
-			tr->reason = REASON_NOT_OFFERED;
-			continue;
-		}
-		while (stop == NULL && tr->attempts < 2) {
-			struct rt_error err;
-
-			error_clear(&err);
-			if (net_now_ms() >= r->s.end_ms) {
-				stop = "the time limit for this target ran out first (--max-time)";
-				break;
-			}
-			if (needs_fresh_connection(r, tr->tc)) {
-				session_quit(&r->s);
-				if (open_session(r, &err) < 0) {
-					tr->attempts++;
-					if (++reconnect_failures >= RUN_RECONNECT_FAILURES_MAX) {
-						snprintf(stop_msg, sizeof(stop_msg),
-							 "could not reconnect: %s", err.msg);
-						stop = stop_msg;
-					} else if (tr->attempts >= 2) {
-						step_fail(tr, step_reason_of(&err), err.msg);
-					}
-					continue;
-				}
-				reconnect_failures = 0;
-			}
-			tr->attempts++;
-			tr->connection = r->s.number;
-			if (group_can(r, tr)) {
-				if (group_run(r, i, group_end(r, i), &err) == STEP_DONE) {
-					if (tr->done)
-						break;
-					tr->attempts--; /* refused sender: run it alone now */
-					continue;
-				}
-			} else if (step_run_case(r, tr, &err) == STEP_DONE) {
-				break;
-			}
-			transcript_note(&res->log, "test %s interrupted: %s", tr->tc->id, err.msg);
-			if (tr->attempts >= 2 || err.kind == ERR_TIMEOUT) {
-				/* A timeout already cost a full wait; another would double it. */
-				step_fail(tr, step_reason_of(&err), err.msg);
-				break;
-			}
-			tr->note[0] = '\0';
-			tr->sent = 0;
-		}
-		if (stop != NULL)
-			step_fail(tr, REASON_NOT_REACHED, stop);
-		tr->done = 1;
-		tr->ms = (long)(net_now_ms() - started);
-	}
-	session_quit(&r->s);
-	res->connections = r->s.number;
-}
-
 /* --domain, else the greeting's host without its first label when it has
  * three or more labels, else that host, else the target's name. */
 static void choose_domain(const struct config *cfg, struct target_result *res)
@@ -224,83 +114,62 @@ static void choose_domain(const struct config *cfg, struct target_result *res)
 	}
 }
 
-static int is_private_address(const char *addr)
+void run_add_warning(struct target_result *res, const char *fmt, ...)
 {
-	static const char *const prefixes[] = {
-		"127.",	 "10.",		"192.168.",   "169.254.",	"::1", "fc", "fd",
-		"fe80:", "::ffff:127.", "::ffff:10.", "::ffff:192.168."
-	};
+	va_list ap;
 
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(addr, prefixes[i], strlen(prefixes[i])) == 0)
-			return 1;
-	/* 172.16.0.0/12 */
-	if (strncmp(addr, "172.", 4) == 0) {
-		long second = strtol(addr + 4, NULL, 10);
-
-		return second >= 16 && second <= 31;
-	}
-	return 0;
+	if (res->nwarnings >= RUN_WARNINGS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->warnings[res->nwarnings++], RUN_WARNING_MAX, fmt, ap);
+	va_end(ap);
 }
 
-static void summarise(struct target_result *res)
+/* Plain tests per lane: as many as the error budget allows when each draws
+ * one rejection, and never more than 8, so that a lane stays under Exim's
+ * 10 non-mail commands (RSET and EHLO count) on one connection. */
+static size_t lane_size(const struct config *cfg)
 {
-	const struct test_result *control = NULL, *first_mail = NULL;
-	size_t relay_tests = 0, identical_mail = 0;
+	size_t n = (size_t)cfg->error_budget;
 
-	memset(res->counts, 0, sizeof(res->counts));
-	for (size_t i = 0; i < res->ntests; i++) {
-		const struct test_result *tr = &res->tests[i];
+	return n < 1 ? 1 : n > 8 ? 8 : n;
+}
 
-		if (tr->tc->group == CASE_CONTROL) {
-			control = tr;
-			/* The control's own trouble still makes the run inconclusive. */
-			if (tr->verdict == VERDICT_TEMPFAIL || tr->verdict == VERDICT_ERROR)
-				res->counts[tr->verdict]++;
-			continue;
-		}
-		res->counts[tr->verdict]++;
-		if (tr->verdict == VERDICT_SKIPPED || tr->tc->group == CASE_AUTH)
-			continue;
-		relay_tests++;
-		if (tr->stage == STAGE_MAIL && tr->verdict != VERDICT_ACCEPTED) {
-			if (first_mail == NULL)
-				first_mail = tr;
-			if (tr->code == first_mail->code && strcmp(tr->text, first_mail->text) == 0)
-				identical_mail++;
-		}
+/* Walk the queued lanes on up to --connections connections at once: this
+ * thread (with r, whose session may already be open) and helpers. */
+static void run_round(struct engine *eng, struct runner *r)
+{
+	pthread_t threads[CLI_CONNECTIONS_MAX];
+	struct runner *helpers = calloc(CLI_CONNECTIONS_MAX, sizeof(*helpers));
+	size_t want = eng->nlanes, started = 0;
+
+	if (want > (size_t)eng->cfg->connections)
+		want = (size_t)eng->cfg->connections;
+	eng->busy = 0;
+	if (r->s.open && eng->nlanes > 0 && eng->lanes[0].helo == NULL) {
+		/* The first connection carries the first lane. */
+		r->lane = &eng->lanes[eng->next_lane++];
+		eng->busy = 1;
+		eng->res->max_connections = 1;
+	} else {
+		session_quit(&r->s);
 	}
-	if (res->counts[VERDICT_ACCEPTED] > 0)
-		res->status = RUN_OPEN;
-	else if (res->counts[VERDICT_TEMPFAIL] + res->counts[VERDICT_ERROR] > 0)
-		res->status = RUN_INCONCLUSIVE;
-	else
-		res->status = RUN_CLOSED;
+	for (size_t i = 1; helpers != NULL && i < want && i < CLI_CONNECTIONS_MAX; i++) {
+		struct runner *h = &helpers[started];
 
-	if (control != NULL && control->verdict != VERDICT_ACCEPTED)
-		add_warning(res,
-			    "The control test (mail to postmaster@%s) was not accepted: the mail "
-			    "domain may be wrong (set it with --domain) or the server refuses this "
-			    "client, so the denials below may not show how it treats others.",
-			    res->domain);
-	if (relay_tests > 1 && identical_mail == relay_tests)
-		add_warning(
-			res,
-			"Every test was refused at MAIL FROM with the same reply (%d %s): the "
-			"server refuses this client or sender outright, so the recipient tricks "
-			"were never tried. Try another --from.",
-			first_mail->code, first_mail->text);
-	if (res->pipelining_off)
-		add_warning(res, "The server sent more replies than commands in a pipelined group, "
-				 "so relaytest stopped pipelining and ran those tests again one at "
-				 "a time. A server that does this is broken; its PIPELINING cannot "
-				 "be trusted.");
-	if (is_private_address(res->local_address))
-		add_warning(res,
-			    "This test ran from %s, a loopback or private address. Servers often "
-			    "trust such addresses (Postfix mynetworks), so an outside client may "
-			    "see different results; test from outside for the attacker's view.",
-			    res->local_address);
+		h->eng = eng;
+		h->cfg = eng->cfg;
+		h->res = eng->res;
+		h->vars = eng->vars;
+		session_init(&h->s, &eng->res->log, r->s.timeout_ms, r->s.end_ms);
+		if (pthread_create(&threads[started], NULL, lane_worker, h) != 0)
+			break; /* fewer connections at once: slower, not wrong */
+		started++;
+	}
+	lane_worker(r);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(helpers);
 }
 
 /* A first connection that was accepted and then dropped, or told 421, is
@@ -310,25 +179,56 @@ static int first_failure_is_transient(const struct session *s, const struct rt_e
 	return err->kind == ERR_CLOSED || (err->kind == ERR_REFUSED && s->last_code == 421);
 }
 
+/* The first connection: greeting and EHLO tell the plan what the server is. */
+static int probe(struct engine *eng, struct runner *r, struct rt_error *err)
+{
+	struct target_result *res = eng->res;
+
+	if (lane_open(r, NULL, err) < 0 && first_failure_is_transient(&r->s, err)) {
+		/* A drop or 421 during the greeting may be a passing overload. */
+		transcript_note(&res->log, "first connection failed (%s); trying once more",
+				err->msg);
+		error_clear(err);
+	}
+	if (!r->s.open && (err->kind != ERR_NONE || lane_open(r, NULL, err) < 0))
+		return -1;
+	/* The first connection fixes the name every later one greets with. */
+	text_copy(res->helo, sizeof(res->helo), r->s.helo);
+	res->tested = 1;
+	text_copy(res->address, sizeof(res->address), r->s.conn.peer_addr);
+	text_copy(res->local_address, sizeof(res->local_address), r->s.conn.local_addr);
+	res->greeting = r->s.greeting;
+	res->caps = r->s.caps;
+	reply_greeting_host(&res->greeting, res->greeting_host, sizeof(res->greeting_host));
+	choose_domain(eng->cfg, res);
+	return 0;
+}
+
 enum run_status run_target(const struct config *cfg, const struct target *t,
 			   struct target_result *res)
 {
+	struct engine eng;
 	struct runner r;
 	struct rt_error err;
 	int64_t started = net_now_ms();
 
 	memset(res, 0, sizeof(*res));
+	memset(&eng, 0, sizeof(eng));
 	memset(&r, 0, sizeof(r));
 	transcript_init(&res->log, cfg->verbose);
-	r.cfg = cfg;
-	r.res = res;
-	session_init(&r.s, &res->log, cfg->timeout_ms, started + cfg->max_time_ms);
 	res->status = RUN_UNTESTED;
 	res->target = *t;
 	if (t->error[0] != '\0') {
 		error_set(&res->error, ERR_RESOLVE, "%s", t->error);
 		return res->status;
 	}
+	eng.cfg = r.cfg = cfg;
+	eng.res = r.res = res;
+	eng.max_busy = (unsigned)cfg->connections;
+	r.eng = &eng;
+	pthread_mutex_init(&eng.lock, NULL);
+	pthread_cond_init(&eng.changed, NULL);
+	session_init(&r.s, &res->log, cfg->timeout_ms, started + cfg->max_time_ms);
 	choose_helo(cfg, res->helo, sizeof(res->helo));
 	text_copy(res->from, sizeof(res->from), cfg->from);
 	text_copy(res->to, sizeof(res->to), cfg->to);
@@ -341,35 +241,30 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 		res->ntests++;
 	}
 	error_clear(&err);
-	if (open_session(&r, &err) < 0 && first_failure_is_transient(&r.s, &err)) {
-		/* A drop or 421 during the greeting may be a passing overload. */
-		transcript_note(&res->log, "first connection failed (%s); trying once more",
-				err.msg);
-		error_clear(&err);
-	}
-	if (!r.s.open && (err.kind != ERR_NONE || open_session(&r, &err) < 0)) {
+	if (probe(&eng, &r, &err) < 0) {
 		res->error = err;
-		res->connections = r.s.number;
 		res->elapsed_ms = (long)(net_now_ms() - started);
-		return res->status;
+		goto out;
 	}
-	res->tested = 1;
-	text_copy(res->address, sizeof(res->address), r.s.conn.peer_addr);
-	text_copy(res->local_address, sizeof(res->local_address), r.s.conn.local_addr);
-	res->greeting = r.s.greeting;
-	res->caps = r.s.caps;
-	reply_greeting_host(&res->greeting, res->greeting_host, sizeof(res->greeting_host));
-	choose_domain(cfg, res);
-	if (cases_vars_set(&r.vars, cfg->from, cfg->to, res->domain, res->greeting_host,
+	if (cases_vars_set(&eng.vars, cfg->from, cfg->to, res->domain, res->greeting_host,
 			   res->address) < 0) {
 		error_set(&res->error, ERR_INTERNAL, "cannot build the test addresses");
 		res->tested = 0;
 		session_quit(&r.s);
-		return res->status;
+		goto out;
 	}
-	run_table(&r);
-	summarise(res);
+	r.vars = eng.vars;
+	plan_build(&eng, lane_size(cfg));
+	run_round(&eng, &r);
+	/* Tests the server would not let run get one more try on new connections. */
+	if (eng.stop == NULL && plan_reruns(&eng, lane_size(cfg)) > 0)
+		run_round(&eng, &r);
+	plan_copy_twins(res);
+	summary_build(res, &eng);
 	res->elapsed_ms = (long)(net_now_ms() - started);
+out:
+	pthread_cond_destroy(&eng.changed);
+	pthread_mutex_destroy(&eng.lock);
 	return res->status;
 }
 

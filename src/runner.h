@@ -1,23 +1,67 @@
-/* runner.h - what the three parts of a target's run share (private to src/):
- * run.c walks the table and reconnects, steps.c speaks one test's dialogue,
- * group.c sends plain tests as pipelined groups (RFC 2920). */
+/* runner.h - the engine's parts (private to src/).
+ *
+ * run.c     one target: the first connection, the plan, the connections at
+ *           once (threads), the rerun round, the summary's inputs
+ * plan.c    which tests share a connection (lanes), and identical twins
+ * lane.c    one lane walked on its connection(s): reconnects, resume, limits
+ * steps.c   one test's dialogue: MAIL/RCPT, bogus AUTH, --send's message
+ * group.c   plain tests as pipelined groups (RFC 2920)
+ * summary.c the target's verdict and the warnings a reader needs
+ *
+ * One owner for test state: a test belongs to exactly one lane at a time,
+ * and only the thread walking that lane writes its result. Everything the
+ * connections share (the queue of lanes, counters, warnings, the stop
+ * message) is in struct engine under its lock. */
 #ifndef RELAYTEST_RUNNER_H
 #define RELAYTEST_RUNNER_H
+
+#include <pthread.h>
 
 #include "run.h"
 #include "session.h"
 
 /* The most rejections one test can cause (MAIL refused, then MAIL <> refused). */
 #define RUN_TEST_REJECTIONS_MAX 2
-/* Consecutive failed reconnects after which the rest is "not reached". */
+/* Consecutive failed connects, with no other connection open, after which
+ * the rest is "not reached". */
 #define RUN_RECONNECT_FAILURES_MAX 2
+/* Lanes of one round: every test alone, at most. */
+#define PLAN_LANES_MAX CASES_MAX
 
 enum step {
 	STEP_DONE,	 /* the test has its verdict */
 	STEP_INTERRUPTED /* the connection went away mid-test; err says how */
 };
 
+/* Tests that share one connection, walked in order; a HELO-trust lane greets
+ * with its test's name, every other lane with ours. */
+struct lane {
+	size_t tests[CASES_MAX]; /* indexes into res->tests */
+	size_t ntests;
+	const char *helo; /* NULL: our own name; else the test's EHLO name */
+};
+
+struct engine {
+	const struct config *cfg;
+	struct target_result *res;
+	struct case_vars vars;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct lane lanes[PLAN_LANES_MAX * 2];
+	size_t nlanes, next_lane; /* the queue: lanes[next_lane .. nlanes) wait */
+	unsigned busy;		  /* lanes being walked now */
+	unsigned max_busy;	  /* connections at once; lowered when refused */
+	int reconnect_failures;	  /* consecutive, across all connections */
+	const char *stop;	  /* set: every test not yet run is not reached */
+	char stop_msg[ERROR_MSG_MAX + 64];
+	struct session *first;	  /* the first connection, handed to one lane */
+	int64_t slowest_ms;	  /* the slowest reply seen, and to what */
+	char slowest_cmd[16];
+};
+
+/* One connection's worker: walks lanes on its own session. */
 struct runner {
+	struct engine *eng;
 	const struct config *cfg;
 	struct target_result *res;
 	struct session s;
@@ -28,11 +72,40 @@ struct runner {
 	int from_ok;	   /* MAIL FROM:<{from}> has been accepted */
 	int mail_refused;  /* some MAIL has been refused: groups must be smaller */
 	int no_pipelining; /* the server broke a pipelined group: lock-step from then on */
+	const struct lane *lane; /* the lane being walked */
 };
+
+/* --- plan.c ------------------------------------------------------------- */
+
+/* Expand every selected test's EHLO name, sender and recipient into its
+ * result, mark tests that would send exactly the same commands as an earlier
+ * one as its twin (note "same as ..."), and fill eng's queue with lanes:
+ * plain tests in lanes of at most lane_size, each HELO-trust test and each
+ * AUTH test in a lane of its own. Tests already done are left out. */
+void plan_build(struct engine *eng, size_t lane_size);
+
+/* Queue the tests marked for a rerun (at most once each) as new lanes, the
+ * plain ones together; returns how many were queued. */
+size_t plan_reruns(struct engine *eng, size_t lane_size);
+
+/* Whether test index t of res is a twin (its verdict is copied later). */
+int plan_is_twin(const struct target_result *res, size_t t);
+
+/* Copy each twin's verdict from the test it repeats. */
+void plan_copy_twins(struct target_result *res);
+
+/* --- lane.c ------------------------------------------------------------- */
+
+/* Worker thread body: claim lanes from eng's queue and walk them on one
+ * session at a time until the queue is empty. arg is a struct runner. */
+void *lane_worker(void *arg);
+
+/* Open r's session with name (NULL: ours), counting it in the engine. */
+int lane_open(struct runner *r, const char *name, struct rt_error *err);
 
 /* --- steps.c ------------------------------------------------------------ */
 
-/* Set tr's code, text, stage and verdict from rp. */
+/* Set tr's code, text, stage and verdict from rp (judged with classify). */
 void step_set_verdict(struct test_result *tr, const struct reply *rp, enum run_stage stage);
 
 /* Read the next reply; a 421 is an interruption, not a verdict. */
@@ -47,7 +120,7 @@ void step_note_sender(struct runner *r, const struct relay_case *tc, int code);
 /* A test refused at MAIL takes MAIL's verdict. */
 void step_finish_at_mail(struct test_result *tr, const struct reply *rp);
 
-/* Make tr an error for why, with msg as its text. */
+/* Make tr an error (or "not tested" for a 421) for why, with msg as its text. */
 void step_fail(struct test_result *tr, enum reason why, const char *msg);
 
 /* Expand tr's MAIL and RCPT templates into buffers of RUN_ADDR_MAX; on
@@ -65,17 +138,28 @@ enum reason step_reason_of(const struct rt_error *err);
 /* Whether tr can go out in a pipelined group now. */
 int group_can(const struct runner *r, const struct test_result *tr);
 
-/* One past the last test of the group that starts at first. */
+/* One past the last lane position of the group that starts at lane
+ * position first. */
 size_t group_end(const struct runner *r, size_t first);
 
-/* Run tests [first, end) as one group. STEP_DONE when the first test is
- * finished or must run alone; later tests may be done too (their done flag). */
+/* Run the lane's tests at positions [first, end) as one group. STEP_DONE
+ * when the first test is finished or must run alone; later tests may be
+ * done too (their done flag). */
 enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error *err);
+
+/* --- summary.c ---------------------------------------------------------- */
+
+/* Counts, status, the one-line reason and the warnings of a finished run. */
+void summary_build(struct target_result *res, const struct engine *eng);
 
 /* --- run.c -------------------------------------------------------------- */
 
 /* Whether the case cannot run against this server; the note says why. */
 int run_skip_reason(const struct target_result *res, const struct relay_case *tc, char *note,
 		    size_t cap);
+
+/* Add a warning to res (the caller holds the engine lock, or is alone). */
+void run_add_warning(struct target_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

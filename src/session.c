@@ -7,8 +7,8 @@
 
 #include "text.h"
 
-/* QUIT is a courtesy: never wait long for its reply. */
-#define SESSION_QUIT_WAIT_MS 2000
+/* QUIT is a courtesy: it is sent, never waited for. */
+#define SESSION_QUIT_WRITE_MS 200
 /* How long a silent server gets to answer our TLS probe. */
 #define TLS_PROBE_WAIT_MS 3000
 
@@ -24,7 +24,7 @@ void session_init(struct session *s, struct transcript *log, int timeout_ms, int
 void session_close(struct session *s, const char *why)
 {
 	if (s->conn.fd >= 0 && s->log != NULL)
-		transcript_note(s->log, "connection %u closed: %s", s->number, why);
+		transcript_conn_note(s->log, s->number, "closed: %s", why);
 	net_close(&s->conn);
 	s->open = 0;
 }
@@ -32,7 +32,7 @@ void session_close(struct session *s, const char *why)
 static void log_line(struct session *s, const char *marker, const char *line, size_t len)
 {
 	if (s->log != NULL)
-		transcript_add(s->log, marker, line, len);
+		transcript_add(s->log, s->number, marker, line, len);
 }
 
 /* Say which limit ended a wait: the per-reply timeout or the target's budget. */
@@ -72,6 +72,10 @@ static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
 		}
 	}
 	s->last_code = r->code;
+	if (net_now_ms() - s->sent_ms > s->slowest_ms) {
+		s->slowest_ms = net_now_ms() - s->sent_ms;
+		text_copy(s->slowest_cmd, sizeof(s->slowest_cmd), s->last_cmd);
+	}
 	if (r->code >= 400)
 		s->rejections++;
 	if (r->code == 421)
@@ -128,6 +132,9 @@ int session_send_group(struct session *s, const char *const *cmds, size_t n, str
 		session_close(s, err->msg);
 		return -1;
 	}
+	s->sent_ms = net_now_ms();
+	/* The verb of the group's first command names a slow reply. */
+	snprintf(s->last_cmd, sizeof(s->last_cmd), "%.*s", (int)strcspn(cmds[0], " :"), cmds[0]);
 	return 0;
 }
 
@@ -218,7 +225,7 @@ static int answers_tls(struct session *s)
 	if (net_write_all(&s->conn, (const char *)hello, sizeof(hello), deadline, NULL) < 0)
 		return 0;
 	if (s->log != NULL)
-		transcript_note(s->log,
+		transcript_conn_note(s->log, s->number,
 				"no greeting: sent a TLS ClientHello to see whether TLS answers");
 	return net_peek_byte(&s->conn, &first, deadline) && (first == 0x16 || first == 0x15);
 }
@@ -299,8 +306,8 @@ static int session_start(struct session *s, const char *port, const char *helo,
 
 	s->open = 1;
 	if (s->log != NULL)
-		transcript_note(s->log, "connection %u to %s port %s", s->number, s->conn.peer_addr,
-				port);
+		transcript_conn_note(s->log, s->number, "connected to %s port %s", s->conn.peer_addr,
+				     port);
 	if (helo != NULL)
 		text_copy(s->helo, sizeof(s->helo), helo);
 	else
@@ -314,6 +321,7 @@ static int session_start(struct session *s, const char *port, const char *helo,
 	if (r.code != 250) {
 		char first_line[REPLY_TEXT_MAX];
 
+		s->hello = r; /* the refusal, for a caller that tests the name */
 		reply_line(&r, 0, first_line, sizeof(first_line));
 		error_set(err, ERR_REFUSED, "the server refused our HELO/EHLO %s: %d %s", s->helo,
 			  r.code, first_line);
@@ -325,8 +333,8 @@ static int session_start(struct session *s, const char *port, const char *helo,
 
 static void session_reset_counts(struct session *s)
 {
-	s->number++;
 	s->rejections = 0;
+	reply_init(&s->hello);
 	s->commands = 0;
 	s->last_code = 0;
 }
@@ -371,7 +379,8 @@ int session_data(struct session *s, const char *body, struct reply *r, struct rt
 	memcpy(wire + used, ".\r\n", 3);
 	used += 3;
 	if (s->log != NULL)
-		transcript_note(s->log, "message of %zu bytes sent, then \".\"", used);
+		transcript_conn_note(s->log, s->number, "message of %zu bytes sent, then \".\"",
+				     used);
 	s->commands++;
 	if (net_write_all(&s->conn, wire, used, net_deadline(s->timeout_ms, s->end_ms), err) < 0) {
 		session_close(s, err->msg);
@@ -382,15 +391,13 @@ int session_data(struct session *s, const char *body, struct reply *r, struct rt
 
 void session_quit(struct session *s)
 {
-	struct reply r;
 	struct rt_error err;
-	int saved_timeout = s->timeout_ms;
 
 	if (!s->open)
 		return;
-	if (s->timeout_ms > SESSION_QUIT_WAIT_MS)
-		s->timeout_ms = SESSION_QUIT_WAIT_MS;
-	if (session_command(s, "QUIT", &r, &err) == 0)
-		session_close(s, "QUIT");
-	s->timeout_ms = saved_timeout;
+	/* Nothing we need comes after QUIT: say it and go (no wait for 221). */
+	log_line(s, "-> ", "QUIT", 4);
+	net_write_all(&s->conn, "QUIT\r\n", 6, net_deadline(SESSION_QUIT_WRITE_MS, s->end_ms),
+		      &err);
+	session_close(s, "QUIT");
 }

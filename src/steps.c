@@ -15,10 +15,31 @@ static void set_reply(struct test_result *tr, const struct reply *rp, enum run_s
 	reply_line(rp, 0, tr->text, sizeof(tr->text));
 }
 
+static enum classify_step classify_step_of(enum run_stage stage)
+{
+	switch (stage) {
+	case STAGE_HELO:
+		return CLASSIFY_EHLO;
+	case STAGE_AUTH:
+		return CLASSIFY_AUTH;
+	case STAGE_MAIL:
+		return CLASSIFY_MAIL;
+	default:
+		return CLASSIFY_RCPT;
+	}
+}
+
 void step_set_verdict(struct test_result *tr, const struct reply *rp, enum run_stage stage)
 {
+	const char *sent[] = { tr->mail_from, tr->rcpt_to, tr->helo };
+	struct classification c;
+
 	set_reply(tr, rp, stage);
-	tr->verdict = classify_reply(rp, &tr->reason);
+	c = classify(classify_step_of(stage), rp, sent, sizeof(sent) / sizeof(sent[0]));
+	tr->verdict = c.verdict;
+	tr->reason = c.reason;
+	tr->rerun = c.action == CLASSIFY_RERUN;
+	tr->needs_tls = c.action == CLASSIFY_NEEDS_TLS;
 }
 
 /* The next reply; one that ends the connection (421) is an interruption,
@@ -180,7 +201,10 @@ static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char 
 
 void step_fail(struct test_result *tr, enum reason why, const char *msg)
 {
-	tr->verdict = VERDICT_ERROR;
+	/* A server that keeps closing on us never let the test run. */
+	tr->verdict = why == REASON_CLOSING ? VERDICT_UNTESTED : VERDICT_ERROR;
+	/* Dropped twice: one more try on a fresh connection after the rest. */
+	tr->rerun = why == REASON_CLOSING || why == REASON_CONNECTION;
 	tr->reason = why;
 	tr->code = 0;
 	tr->enhanced[0] = '\0';
@@ -210,64 +234,6 @@ static enum step run_plain(struct runner *r, struct test_result *tr, struct rt_e
 		return STEP_INTERRUPTED;
 	if (tc->group == CASE_CONTROL && tr->verdict == VERDICT_ACCEPTED)
 		tr->reason = REASON_CONTROL_OK;
-	return STEP_DONE;
-}
-
-static enum step run_helo(struct runner *r, struct test_result *tr, struct rt_error *err)
-{
-	char name[RUN_ADDR_MAX], cmd[SESSION_COMMAND_MAX], back[SESSION_COMMAND_MAX];
-	char mail[SESSION_COMMAND_MAX], rcpt[SESSION_COMMAND_MAX];
-	int mail_ok;
-	char from[RUN_ADDR_MAX], to[RUN_ADDR_MAX];
-	struct reply rp;
-
-	if (cases_expand(tr->tc->helo, &r->vars, name, sizeof(name)) < 0 ||
-	    step_expand(tr, &r->vars, from, to) < 0) {
-		step_fail(tr, REASON_PROTOCOL, "an expanded address or name is too long");
-		return STEP_DONE;
-	}
-	text_copy(tr->helo, sizeof(tr->helo), name);
-	snprintf(cmd, sizeof(cmd), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", name);
-	if (command(r, cmd, &rp, err) != STEP_DONE)
-		return STEP_INTERRUPTED;
-	snprintf(back, sizeof(back), "%s %s", r->s.caps.esmtp ? "EHLO" : "HELO", r->res->helo);
-	if (rp.code != 250) {
-		step_set_verdict(tr, &rp, STAGE_HELO);
-		if (tr->verdict == VERDICT_ACCEPTED)
-			tr->verdict = VERDICT_ERROR, tr->reason = REASON_PROTOCOL;
-	} else if (step_pipelining_ok(r)) {
-		/* MAIL, RCPT and the EHLO that ends the group, in one round trip. */
-		const char *cmds[3] = { mail, rcpt, back };
-
-		snprintf(mail, sizeof(mail), "MAIL FROM:%s", from);
-		snprintf(rcpt, sizeof(rcpt), "RCPT TO:%s", to);
-		text_copy(tr->mail_from, sizeof(tr->mail_from), from);
-		text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
-		if (session_send_group(&r->s, cmds, 3, err) < 0 ||
-		    step_command_reply(r, &rp, err) != STEP_DONE)
-			return STEP_INTERRUPTED;
-		step_note_sender(r, tr->tc, rp.code);
-		mail_ok = rp.code / 100 == 2;
-		if (!mail_ok)
-			step_finish_at_mail(tr, &rp);
-		if (step_command_reply(r, &rp, err) != STEP_DONE)
-			return STEP_INTERRUPTED;
-		if (mail_ok)
-			step_set_verdict(tr, &rp, STAGE_RCPT);
-		if (step_command_reply(r, &rp, err) != STEP_DONE || rp.code != 250)
-			r->dirty = 1;
-		else
-			r->idle = 1;
-		return STEP_DONE;
-	} else if (mail_rcpt(r, tr, from, to, 0, 1, err) != STEP_DONE) {
-		return STEP_INTERRUPTED;
-	}
-	/* Greet as ourselves again (which also ends the transaction, RFC 5321
-	 * 4.1.4) so later tests are not run under the borrowed name. */
-	if (command(r, back, &rp, err) != STEP_DONE || rp.code != 250)
-		r->dirty = 1;
-	else
-		r->idle = 1; /* EHLO reset the session: no RSET needed */
 	return STEP_DONE;
 }
 
@@ -310,13 +276,11 @@ static enum step run_auth(struct runner *r, struct test_result *tr, struct rt_er
 		text_copy(tr->rcpt_to, sizeof(tr->rcpt_to), to);
 		return STEP_DONE;
 	}
-	tr->verdict = classify_reply(&rp, &tr->reason);
-	if (rp.code == 334 || tr->verdict == VERDICT_ACCEPTED) {
-		/* A 334 after the last answer, or any other 2xx, is off-script. */
+	step_set_verdict(tr, &rp, STAGE_AUTH);
+	if (tr->verdict == VERDICT_ACCEPTED) {
+		/* Any other 2xx than 235 is off-script. */
 		tr->verdict = VERDICT_ERROR;
 		tr->reason = REASON_PROTOCOL;
-	} else if (tr->verdict == VERDICT_DENIED && tr->reason != REASON_TLS_REQUIRED) {
-		tr->reason = REASON_AUTH_FAILED;
 	}
 	return STEP_DONE;
 }
@@ -325,8 +289,8 @@ enum step step_run_case(struct runner *r, struct test_result *tr, struct rt_erro
 {
 	struct reply rp;
 
-	if (r->idle || tr->tc->group == CASE_HELO) {
-		rp.code = 250; /* nothing to reset, or EHLO will (RFC 5321 4.1.4) */
+	if (r->idle) {
+		rp.code = 250; /* nothing to reset */
 	} else if (command(r, "RSET", &rp, err) != STEP_DONE) {
 		return STEP_INTERRUPTED;
 	}
@@ -335,14 +299,10 @@ enum step step_run_case(struct runner *r, struct test_result *tr, struct rt_erro
 		session_close(&r->s, "RSET refused");
 		return STEP_INTERRUPTED;
 	}
-	switch (tr->tc->group) {
-	case CASE_HELO:
-		return run_helo(r, tr, err);
-	case CASE_AUTH:
+	/* A HELO-trust test's connection greeted with its name: the rest is plain. */
+	if (tr->tc->group == CASE_AUTH)
 		return run_auth(r, tr, err);
-	default:
-		return run_plain(r, tr, err);
-	}
+	return run_plain(r, tr, err);
 }
 
 enum reason step_reason_of(const struct rt_error *err)

@@ -219,6 +219,11 @@ run_scenario() {
 	local args_line
 	args_line=$(sed -n 's/^test\.args //p' "$scn")
 	[ -n "$args_line" ] || args_line='127.0.0.1:{port}'
+	# Exact command lists need one connection at a time; the concurrent
+	# twin below checks that many connections give the same verdicts.
+	if grep -qE '^test\.expect(-commands)? ' "$scn" && [[ $args_line != *--connections* ]]; then
+		args_line="--connections 1 $args_line"
+	fi
 	local args template=$args_line
 	args_line=${args_line//\{port\}/$FAKE_PORT}
 	eval "args=($args_line)"
@@ -294,6 +299,8 @@ run_scenario() {
 	fi
 	check_json_twin "$scn" "$dir" "$rc" "$template"
 	grep -q '^test\.no-lockstep-twin' "$scn" || check_lockstep_twin "$scn" "$dir" "$rc" "$template"
+	[[ $template != --connections\ 1\ * ]] || grep -q '^test\.no-concurrent-twin' "$scn" ||
+		check_twin concurrent "" "$scn" "$dir" "$rc" "${template#--connections 1 }"
 	if [ ${#why[@]} -eq 0 ]; then
 		ok "scenario $name"
 	else
@@ -306,18 +313,25 @@ run_scenario() {
 # give the same exit status and the same result for every test as the
 # default run (which pipelines when the server offers PIPELINING).
 check_lockstep_twin() {
-	local scn=$1 dir=$2 text_rc=$3 template=$4 rc args
-	mkdir -p "$dir/lockstep"
-	start_fake "$scn" "$dir/lockstep" 60 || { why+=("lock-step twin: fake server did not start"); return; }
-	eval "args=(${template//\{port\}/$FAKE_PORT})"
-	timeout 120 "$RELAYTEST" --no-pipelining "${args[@]}" >"$dir/lockstep/out" 2>"$dir/lockstep/err"
+	check_twin lock-step --no-pipelining "$@"
+}
+
+# check_twin NAME OPTION SCN DIR RC TEMPLATE: the scenario again with OPTION
+# (may be empty) must give the same exit status and the same result for
+# every test as the first run. Appends to why.
+check_twin() {
+	local name=$1 option=$2 scn=$3 dir=$4 text_rc=$5 template=$6 rc args
+	mkdir -p "$dir/$name"
+	start_fake "$scn" "$dir/$name" 60 || { why+=("$name twin: fake server did not start"); return; }
+	eval "args=($option ${template//\{port\}/$FAKE_PORT})"
+	timeout 120 "$RELAYTEST" "${args[@]}" >"$dir/$name/out" 2>"$dir/$name/err"
 	rc=$?
 	stop_fake
-	[ "$rc" = "$text_rc" ] || why+=("lock-step twin: exit $rc, pipelined run exited $text_rc")
-	cut -c1-64 "$dir/out" | grep -E '^[a-z]+-[a-z-]+ ' >"$dir/lockstep/rows.default"
-	cut -c1-64 "$dir/lockstep/out" | grep -E '^[a-z]+-[a-z-]+ ' >"$dir/lockstep/rows"
-	cmp -s "$dir/lockstep/rows.default" "$dir/lockstep/rows" ||
-		why+=("lock-step twin differs: $(diff "$dir/lockstep/rows.default" "$dir/lockstep/rows" | grep '^[<>]' | head -2 | tr '\n' ' ')")
+	[ "$rc" = "$text_rc" ] || why+=("$name twin: exit $rc, first run exited $text_rc")
+	cut -c1-64 "$dir/out" | grep -E '^[a-z]+-[a-z-]+ ' >"$dir/$name/rows.default"
+	cut -c1-64 "$dir/$name/out" | grep -E '^[a-z]+-[a-z-]+ ' >"$dir/$name/rows"
+	cmp -s "$dir/$name/rows.default" "$dir/$name/rows" ||
+		why+=("$name twin differs: $(diff "$dir/$name/rows.default" "$dir/$name/rows" | grep '^[<>]' | head -2 | tr '\n' ' ')")
 }
 
 # The same scenario again with --format json: every line is valid JSON (jq),
@@ -349,6 +363,7 @@ check_json_twin() {
 		denied*) want=denied ;;
 		temp-fail*) want=temporary_failure ;;
 		ERROR*) want=error ;;
+		NOT\ TESTED*) want=not_tested ;;
 		skipped*) want=skipped ;;
 		esac
 		[ "$verdict" = "$want" ] || why+=("json twin: $id is $verdict, text report says $want")

@@ -28,9 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rc == 1) {
 				struct capabilities caps;
 				char buf[REPLY_TEXT_MAX];
-				enum reason why;
+				const char *sent[] = { "<probe@example.net>", "probe" };
 
-				classify_reply(&r, &why);
+				for (int step = CLASSIFY_EHLO; step <= CLASSIFY_RCPT; step++)
+					(void)classify((enum classify_step)step, &r, sent, 2);
 				reply_capabilities(&r, &caps);
 				reply_greeting_host(&r, buf, sizeof(buf));
 				for (size_t i = 0; reply_line(&r, i, buf, sizeof(buf)) == 0; i++)

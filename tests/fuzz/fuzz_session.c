@@ -42,13 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shutdown(sv[1], SHUT_WR);
 	transcript_init(&log, 1);
 	session_init(&s, &log, 1000, net_now_ms() + 5000);
+	s.number = 1;
 	if (session_open_fd(&s, sv[0], "client.example.org", &err) == 0) {
 		for (size_t i = 0; i < sizeof(script) / sizeof(script[0]) && s.open; i++) {
 			struct reply r;
-			enum reason why;
+			const char *sent[] = { script[i] };
 
 			if (session_command(&s, script[i], &r, &err) == 0)
-				classify_reply(&r, &why);
+				(void)classify(CLASSIFY_RCPT, &r, sent, 1);
 		}
 	}
 	session_close(&s, "done");

@@ -1,0 +1,246 @@
+/* lane.c - one connection's worker: claim lanes, walk each on a session,
+ * reconnect and resume when the server drops us or nears its error limit. */
+#include <string.h>
+
+#include "runner.h"
+
+int lane_open(struct runner *r, const char *name, struct rt_error *err)
+{
+	struct engine *eng = r->eng;
+	struct target_result *res = r->res;
+	int rc;
+
+	pthread_mutex_lock(&eng->lock);
+	r->s.number = ++res->connections;
+	pthread_mutex_unlock(&eng->lock);
+	rc = session_open(&r->s, res->target.host, res->target.port, r->cfg->family,
+			  name != NULL ? name : (res->helo[0] != '\0' ? res->helo : NULL), err);
+	r->fresh = 1;
+	r->idle = 1;
+	r->dirty = 0;
+	return rc;
+}
+
+static const char *stop_message(struct engine *eng)
+{
+	const char *stop;
+
+	pthread_mutex_lock(&eng->lock);
+	stop = eng->stop;
+	pthread_mutex_unlock(&eng->lock);
+	return stop;
+}
+
+/* Every test not yet run becomes "not reached: <why><detail>". */
+static void set_stop(struct engine *eng, const char *why, const char *detail)
+{
+	pthread_mutex_lock(&eng->lock);
+	if (eng->stop == NULL) {
+		text_format(eng->stop_msg, sizeof(eng->stop_msg), "%s%s", why, detail);
+		eng->stop = eng->stop_msg;
+	}
+	pthread_mutex_unlock(&eng->lock);
+}
+
+/* Whether the next test must start on a new connection. */
+static int needs_fresh_connection(const struct runner *r, const struct relay_case *tc)
+{
+	const char *name = r->lane->helo != NULL ? r->lane->helo : r->res->helo;
+
+	if (!r->s.open || r->dirty || strcmp(r->s.helo, name) != 0)
+		return 1;
+	if (tc->group == CASE_AUTH && !r->fresh)
+		return 1;
+	return r->s.rejections + RUN_TEST_REJECTIONS_MAX > (unsigned)r->cfg->error_budget;
+}
+
+/* A connection refused, dropped or told 421 before its greeting while other
+ * connections to the server are open: the server limits connections per
+ * client (Exim smtp_accept_max_per_host, Exchange, postscreen). Give the
+ * rest of the lane back to the queue and run fewer connections at once. */
+static int concurrency_refused(struct runner *r, size_t pos, const struct rt_error *err)
+{
+	struct engine *eng = r->eng;
+	int refused = 0;
+
+	if (err->kind != ERR_REFUSED && err->kind != ERR_CLOSED && err->kind != ERR_CONNECT)
+		return 0;
+	if (r->s.hello.code != 0)
+		return 0; /* the greeting came: this is about our EHLO, not numbers */
+	pthread_mutex_lock(&eng->lock);
+	if (eng->busy > 1 && eng->nlanes < sizeof(eng->lanes) / sizeof(eng->lanes[0])) {
+		struct lane *rest = &eng->lanes[eng->nlanes++];
+
+		refused = 1;
+		eng->max_busy = eng->busy - 1;
+		r->res->concurrency_refused = 1;
+		rest->helo = r->lane->helo;
+		rest->ntests = 0;
+		for (size_t k = pos; k < r->lane->ntests; k++)
+			if (!r->res->tests[r->lane->tests[k]].done)
+				rest->tests[rest->ntests++] = r->lane->tests[k];
+		pthread_cond_broadcast(&eng->changed);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	if (refused)
+		transcript_note(&r->res->log,
+				"extra connection refused (%s); at most %u at once from now on",
+				err->msg, eng->max_busy);
+	return refused;
+}
+
+static int count_connect_failure(struct engine *eng, int failed)
+{
+	int n;
+
+	pthread_mutex_lock(&eng->lock);
+	eng->reconnect_failures = failed ? eng->reconnect_failures + 1 : 0;
+	n = eng->reconnect_failures;
+	pthread_mutex_unlock(&eng->lock);
+	return n;
+}
+
+/* The EHLO name of a HELO-trust lane was refused: that is its answer,
+ * unless the refusal says the test could not run (421, 503, a limit). */
+static int helo_refused(struct runner *r, struct test_result *tr, const struct rt_error *err)
+{
+	if (r->lane->helo == NULL || err->kind != ERR_REFUSED || r->s.hello.code < 400)
+		return 0;
+	step_set_verdict(tr, &r->s.hello, STAGE_HELO);
+	return 1;
+}
+
+/* Walk the lane from its first unfinished test. Returns 0, or -1 when the
+ * rest of the lane went back to the queue. */
+static int walk(struct runner *r)
+{
+	const struct lane *lane = r->lane;
+	struct target_result *res = r->res;
+
+	for (size_t pos = 0; pos < lane->ntests; pos++) {
+		struct test_result *tr = &res->tests[lane->tests[pos]];
+		int64_t started = net_now_ms();
+		const char *stop = stop_message(r->eng);
+		int finished = 0;
+
+		if (tr->done)
+			continue; /* finished inside an earlier pipelined group */
+		if (stop == NULL && run_skip_reason(res, tr->tc, tr->note, sizeof(tr->note))) {
+			tr->verdict = VERDICT_SKIPPED;
+			tr->reason = REASON_NOT_OFFERED;
+			tr->done = 1;
+			continue;
+		}
+		while (stop == NULL && tr->attempts < 2 && !finished) {
+			struct rt_error err;
+
+			error_clear(&err);
+			if (net_now_ms() >= r->s.end_ms) {
+				set_stop(r->eng,
+					 "the time limit for this target ran out first (--max-time)",
+					 "");
+				break;
+			}
+			if (needs_fresh_connection(r, tr->tc)) {
+				session_quit(&r->s);
+				if (lane_open(r, lane->helo, &err) < 0) {
+					if (helo_refused(r, tr, &err)) {
+						count_connect_failure(r->eng, 0);
+						finished = 1;
+						break;
+					}
+					if (concurrency_refused(r, pos, &err))
+						return -1;
+					tr->attempts++;
+					if (count_connect_failure(r->eng, 1) >=
+					    RUN_RECONNECT_FAILURES_MAX)
+						set_stop(r->eng, "could not reconnect: ", err.msg);
+					else if (tr->attempts >= 2)
+						step_fail(tr, step_reason_of(&err), err.msg);
+					stop = stop_message(r->eng);
+					finished = tr->attempts >= 2 && stop == NULL;
+					continue;
+				}
+				count_connect_failure(r->eng, 0);
+			}
+			tr->attempts++;
+			tr->connection = r->s.number;
+			if (group_can(r, tr)) {
+				if (group_run(r, pos, group_end(r, pos), &err) == STEP_DONE) {
+					if (tr->done) {
+						finished = 1;
+						break;
+					}
+					tr->attempts--; /* refused sender: run it alone now */
+					continue;
+				}
+			} else if (step_run_case(r, tr, &err) == STEP_DONE) {
+				finished = 1;
+				break;
+			}
+			transcript_conn_note(&res->log, r->s.number, "test %s interrupted: %s",
+					     tr->tc->id, err.msg);
+			if (tr->attempts >= 2 || err.kind == ERR_TIMEOUT) {
+				/* A timeout already cost a full wait; another would double it. */
+				step_fail(tr, step_reason_of(&err), err.msg);
+				finished = 1;
+				break;
+			}
+			tr->note[0] = '\0';
+			tr->sent = 0;
+			stop = stop_message(r->eng);
+		}
+		if (!finished && (stop = stop_message(r->eng)) != NULL)
+			step_fail(tr, REASON_NOT_REACHED, stop);
+		tr->done = 1;
+		tr->ms = (long)(net_now_ms() - started);
+	}
+	return 0;
+}
+
+/* Note the slowest reply this connection saw, for the report. */
+static void note_delays(struct runner *r)
+{
+	struct engine *eng = r->eng;
+
+	pthread_mutex_lock(&eng->lock);
+	if (r->s.slowest_ms > eng->slowest_ms) {
+		eng->slowest_ms = r->s.slowest_ms;
+		text_copy(eng->slowest_cmd, sizeof(eng->slowest_cmd), r->s.slowest_cmd);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	r->s.slowest_ms = 0;
+}
+
+void *lane_worker(void *arg)
+{
+	struct runner *r = arg;
+	struct engine *eng = r->eng;
+
+	for (;;) {
+		if (r->lane == NULL) {
+			pthread_mutex_lock(&eng->lock);
+			while (eng->next_lane < eng->nlanes && eng->busy >= eng->max_busy)
+				pthread_cond_wait(&eng->changed, &eng->lock);
+			if (eng->next_lane >= eng->nlanes) {
+				pthread_mutex_unlock(&eng->lock);
+				break;
+			}
+			r->lane = &eng->lanes[eng->next_lane++];
+			eng->busy++;
+			if (eng->busy > r->res->max_connections)
+				r->res->max_connections = eng->busy;
+			r->no_pipelining = r->res->pipelining_off;
+			pthread_mutex_unlock(&eng->lock);
+		}
+		walk(r);
+		session_quit(&r->s);
+		note_delays(r);
+		pthread_mutex_lock(&eng->lock);
+		eng->busy--;
+		r->lane = NULL;
+		pthread_cond_broadcast(&eng->changed);
+		pthread_mutex_unlock(&eng->lock);
+	}
+	return NULL;
+}

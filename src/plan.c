@@ -1,0 +1,185 @@
+/* plan.c - which tests share a connection, and which repeat another. */
+#include <stdio.h>
+#include <string.h>
+
+#include "runner.h"
+
+/* What a test sends: EHLO name (empty: ours), MAIL and RCPT arguments. */
+static int expand_commands(const struct relay_case *tc, const struct case_vars *v, char *helo,
+			   char *from, char *to)
+{
+	helo[0] = '\0';
+	if (tc->helo != NULL && cases_expand(tc->helo, v, helo, RUN_ADDR_MAX) < 0)
+		return -1;
+	if (cases_expand(tc->mail_from, v, from, RUN_ADDR_MAX) < 0 ||
+	    cases_expand(tc->rcpt_to, v, to, RUN_ADDR_MAX) < 0)
+		return -1;
+	return 0;
+}
+
+int plan_is_twin(const struct target_result *res, size_t t)
+{
+	return res->tests[t].twin_of != 0;
+}
+
+/* Two tests are twins when they send the same commands: the same EHLO name
+ * (ours counts as one name), the same MAIL and RCPT. AUTH tests differ by
+ * their dialogue, the control has no twin. */
+static void mark_twins(struct engine *eng)
+{
+	struct target_result *res = eng->res;
+	static const size_t none = (size_t)-1;
+	char helo[CASES_MAX][RUN_ADDR_MAX], from[CASES_MAX][RUN_ADDR_MAX], to[CASES_MAX][RUN_ADDR_MAX];
+	size_t first_of[CASES_MAX];
+
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+
+		first_of[i] = none;
+		if (expand_commands(tr->tc, &eng->vars, helo[i], from[i], to[i]) < 0) {
+			helo[i][0] = '\0';
+			continue; /* the run reports the overflow */
+		}
+		if (tr->tc->group == CASE_HELO) {
+			text_copy(tr->helo, sizeof(tr->helo), helo[i]);
+			if (strcmp(helo[i], res->helo) == 0)
+				helo[i][0] = '\0'; /* the name we greet with anyway */
+		}
+		if (tr->tc->group == CASE_AUTH || tr->tc->group == CASE_CONTROL || tr->done)
+			continue;
+		for (size_t j = 0; j < i && first_of[i] == none; j++) {
+			const struct test_result *earlier = &res->tests[j];
+
+			if (earlier->tc->group == CASE_AUTH || earlier->tc->group == CASE_CONTROL ||
+			    earlier->twin_of != 0)
+				continue;
+			if (strcmp(helo[i], helo[j]) == 0 && strcmp(from[i], from[j]) == 0 &&
+			    strcmp(to[i], to[j]) == 0)
+				first_of[i] = j;
+		}
+		if (first_of[i] != none) {
+			tr->twin_of = first_of[i] + 1;
+			tr->done = 1;
+		}
+	}
+}
+
+void plan_copy_twins(struct target_result *res)
+{
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+		const struct test_result *same;
+		char note[RUN_NOTE_MAX];
+
+		if (tr->twin_of == 0)
+			continue;
+		same = &res->tests[tr->twin_of - 1];
+		text_format(note, sizeof(note), "same commands as %s, run once", same->tc->id);
+		tr->verdict = same->verdict;
+		tr->reason = same->reason;
+		tr->stage = same->stage;
+		tr->code = same->code;
+		memcpy(tr->enhanced, same->enhanced, sizeof(tr->enhanced));
+		memcpy(tr->text, same->text, sizeof(tr->text));
+		memcpy(tr->mail_from, same->mail_from, sizeof(tr->mail_from));
+		memcpy(tr->rcpt_to, same->rcpt_to, sizeof(tr->rcpt_to));
+		memcpy(tr->note, note, sizeof(tr->note));
+		tr->connection = same->connection;
+		tr->attempts = same->attempts;
+		tr->ms = 0;
+	}
+}
+
+static struct lane *new_lane(struct engine *eng, const char *helo)
+{
+	struct lane *lane;
+
+	if (eng->nlanes >= sizeof(eng->lanes) / sizeof(eng->lanes[0]))
+		return NULL;
+	lane = &eng->lanes[eng->nlanes++];
+	lane->ntests = 0;
+	lane->helo = helo;
+	return lane;
+}
+
+/* Queue the tests in want (a mask over res->tests) as lanes: plain tests
+ * spread evenly over lanes of at most lane_size, each HELO-trust and AUTH
+ * test alone. Returns how many tests were queued. */
+static size_t queue(struct engine *eng, const int *want, size_t lane_size)
+{
+	struct target_result *res = eng->res;
+	size_t plain = 0, queued = 0, lanes, per, in_lane = 0;
+	struct lane *lane = NULL;
+
+	for (size_t i = 0; i < res->ntests; i++)
+		plain += want[i] && res->tests[i].tc->group != CASE_HELO &&
+			 res->tests[i].tc->group != CASE_AUTH;
+	lanes = lane_size > 0 ? (plain + lane_size - 1) / lane_size : 1;
+	per = lanes > 0 ? (plain + lanes - 1) / lanes : plain;
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+		struct lane *own;
+
+		if (!want[i])
+			continue;
+		if (tr->tc->group == CASE_HELO || tr->tc->group == CASE_AUTH) {
+			own = new_lane(eng, tr->tc->group == CASE_HELO ? tr->helo : NULL);
+			if (own == NULL)
+				continue;
+			own->tests[own->ntests++] = i;
+			queued++;
+			continue;
+		}
+		if (lane == NULL || in_lane >= per) {
+			if ((lane = new_lane(eng, NULL)) == NULL)
+				continue;
+			in_lane = 0;
+		}
+		lane->tests[lane->ntests++] = i;
+		in_lane++;
+		queued++;
+	}
+	return queued;
+}
+
+void plan_build(struct engine *eng, size_t lane_size)
+{
+	struct target_result *res = eng->res;
+	int want[CASES_MAX];
+
+	mark_twins(eng);
+	for (size_t i = 0; i < res->ntests; i++)
+		want[i] = !res->tests[i].done;
+	eng->nlanes = eng->next_lane = 0;
+	queue(eng, want, lane_size);
+}
+
+size_t plan_reruns(struct engine *eng, size_t lane_size)
+{
+	struct target_result *res = eng->res;
+	int want[CASES_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+		char first[RUN_NOTE_MAX];
+
+		want[i] = tr->rerun && tr->reruns == 0 && tr->twin_of == 0;
+		if (!want[i])
+			continue;
+		text_format(first, sizeof(first), "first answer %d %s%s%s; run again on a fresh "
+				  "connection",
+			    tr->code, tr->enhanced, tr->enhanced[0] != '\0' ? " " : "", tr->text);
+		memcpy(tr->note, first, sizeof(tr->note));
+		tr->reruns++;
+		tr->rerun = 0;
+		tr->done = 0;
+		tr->attempts = 0;
+		tr->lock_step = 0;
+		n++;
+	}
+	eng->nlanes = eng->next_lane = 0;
+	if (n > 0)
+		queue(eng, want, lane_size);
+	return n;
+}

@@ -1,0 +1,238 @@
+/* summary.c - a finished run's verdict, its one-line reason, and warnings.
+ *
+ * open relay (1):       some relay test was accepted at RCPT (or bogus AUTH);
+ * not an open relay (0): the control was accepted (or only greylisted) and
+ *                        every relay test that ran was definitely denied;
+ * inconclusive (2):      anything else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+
+static int is_private_address(const char *addr)
+{
+	static const char *const prefixes[] = {
+		"127.",	 "10.",		"192.168.",   "169.254.",	"::1", "fc", "fd",
+		"fe80:", "::ffff:127.", "::ffff:10.", "::ffff:192.168."
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(addr, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	/* 172.16.0.0/12 */
+	if (strncmp(addr, "172.", 4) == 0) {
+		long second = strtol(addr + 4, NULL, 10);
+
+		return second >= 16 && second <= 31;
+	}
+	return 0;
+}
+
+/* The ids of the relay tests matching want (a verdict, or a reason when
+ * reason is not REASON_NONE), comma-separated, cut to fit. */
+static size_t list_ids(const struct target_result *res, enum verdict v, enum reason reason,
+		       char *buf, size_t cap)
+{
+	size_t n = 0, used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+		int w;
+
+		if (tr->tc->group == CASE_CONTROL || tr->verdict != v ||
+		    (reason != REASON_NONE && tr->reason != reason))
+			continue;
+		n++;
+		if (used >= cap)
+			continue;
+		w = snprintf(buf + used, cap - used, "%s%s", used > 0 ? ", " : "", tr->tc->id);
+		used = w < 0 || (size_t)w >= cap - used ? cap : used + (size_t)w;
+	}
+	return n;
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Why nothing was decided, most useful cause first. */
+static void undecided_reason(struct target_result *res, const struct test_result *control)
+{
+	char ids[RUN_WARNING_MAX / 2];
+	size_t tls = list_ids(res, VERDICT_UNTESTED, REASON_TLS_REQUIRED, ids, sizeof(ids));
+	size_t grey = list_ids(res, VERDICT_TEMPFAIL, REASON_GREYLIST, ids, sizeof(ids));
+	size_t untested = res->counts[VERDICT_UNTESTED], temp = res->counts[VERDICT_TEMPFAIL],
+	       errors = res->counts[VERDICT_ERROR];
+
+	if (tls > 0)
+		text_format(res->why, sizeof(res->why),
+			    "the server requires STARTTLS, so %zu relay %s could not run "
+			    "without TLS",
+			    tls, plural(tls, "test", "tests"));
+	else if (grey > 0)
+		text_format(res->why, sizeof(res->why),
+			    "%zu relay %s greylisted; run again in 5 to 30 minutes", grey,
+			    plural(grey, "test was", "tests were"));
+	else if (untested + temp + errors > 0)
+		text_format(res->why, sizeof(res->why),
+			    "%zu relay %s undecided (%zu not tested, %zu temporary %s, %zu %s)",
+			    untested + temp + errors, plural(untested + temp + errors, "test", "tests"),
+			    untested, temp, plural(temp, "failure", "failures"), errors,
+			    plural(errors, "error", "errors"));
+	else if (control != NULL && control->verdict == VERDICT_DENIED)
+		text_format(res->why, sizeof(res->why),
+			    "the control recipient postmaster@%s was refused, so the denials "
+			    "show nothing",
+			    res->domain);
+	else if (control != NULL)
+		text_format(res->why, sizeof(res->why), "the control test did not complete (%s)",
+			    classify_reason_name(control->reason));
+	else
+		text_copy(res->why, sizeof(res->why), "no relay test could run");
+}
+
+static void status_and_reason(struct target_result *res, const struct test_result *control)
+{
+	size_t ran = res->counts[VERDICT_ACCEPTED] + res->counts[VERDICT_DENIED] +
+		     res->counts[VERDICT_TEMPFAIL] + res->counts[VERDICT_ERROR] +
+		     res->counts[VERDICT_UNTESTED];
+	/* Greylisting of local mail says nothing against definite denials. */
+	int control_ok = control != NULL && (control->verdict == VERDICT_ACCEPTED ||
+					     control->verdict == VERDICT_TEMPFAIL);
+	char ids[RUN_WARNING_MAX / 2];
+	size_t n;
+
+	if (res->counts[VERDICT_ACCEPTED] > 0) {
+		res->status = RUN_OPEN;
+		n = list_ids(res, VERDICT_ACCEPTED, REASON_NONE, ids, sizeof(ids));
+		text_format(res->why, sizeof(res->why), "%zu relay %s accepted: %s", n,
+			    plural(n, "test was", "tests were"), ids);
+	} else if (ran > 0 && res->counts[VERDICT_DENIED] == ran && control_ok) {
+		res->status = RUN_CLOSED;
+		text_format(res->why, sizeof(res->why), "all %zu relay %s denied", ran,
+			    plural(ran, "test was", "tests were"));
+	} else {
+		res->status = RUN_INCONCLUSIVE;
+		undecided_reason(res, ran > 0 ? control : NULL);
+	}
+}
+
+static void control_warnings(struct target_result *res, const struct test_result *control,
+			     int domain_given)
+{
+	if (control == NULL || control->verdict == VERDICT_ACCEPTED)
+		return;
+	if (control->verdict == VERDICT_TEMPFAIL)
+		run_add_warning(res,
+				"The control test (mail to postmaster@%s) got a temporary failure "
+				"(%d %s), as greylisting does for new senders; the relay tests' "
+				"answers stand on their own.",
+				res->domain, control->code, control->text);
+	else if (control->verdict == VERDICT_DENIED && domain_given)
+		run_add_warning(res,
+				"The control test (mail to postmaster@%s) was refused (%d %s). "
+				"Check that %s is a domain this server receives mail for, and "
+				"that it accepts mail from this address; until the control is "
+				"accepted, denials prove nothing.",
+				res->domain, control->code, control->text, res->domain);
+	else if (control->verdict == VERDICT_DENIED)
+		run_add_warning(res,
+				"The control test (mail to postmaster@%s, %s) was refused (%d "
+				"%s). Name a domain this server receives mail for with --domain; "
+				"until the control is accepted, denials prove nothing.",
+				res->domain, res->domain_source, control->code, control->text);
+	else
+		run_add_warning(res,
+				"The control test (mail to postmaster@%s) did not complete: %s.",
+				res->domain, control->text);
+}
+
+static void engine_warnings(struct target_result *res, const struct engine *eng)
+{
+	char ids[RUN_WARNING_MAX / 2];
+	size_t reruns = 0, used = 0;
+
+	ids[0] = '\0';
+	for (size_t i = 0; i < res->ntests; i++) {
+		int w;
+
+		if (res->tests[i].reruns == 0)
+			continue;
+		reruns++;
+		if (used >= sizeof(ids))
+			continue;
+		w = snprintf(ids + used, sizeof(ids) - used, "%s%s", used > 0 ? ", " : "",
+			     res->tests[i].tc->id);
+		used = w < 0 || (size_t)w >= sizeof(ids) - used ? sizeof(ids) : used + (size_t)w;
+	}
+	if (reruns > 0)
+		run_add_warning(res,
+				"%zu %s could not run or got a temporary failure and %s run again "
+				"on a fresh connection: %s.",
+				reruns, plural(reruns, "test", "tests"), plural(reruns, "was", "were"),
+				ids);
+	if (eng->slowest_ms >= 2000)
+		run_add_warning(res,
+				"The server delayed its reply to %s by %.0f s (a tarpit or "
+				"anti-spam delay); other connections went on meanwhile.",
+				eng->slowest_cmd, eng->slowest_ms / 1000.0);
+	if (res->concurrency_refused)
+		run_add_warning(res,
+				"The server refused extra connections from this client, so "
+				"relaytest used at most %u at once.",
+				eng->max_busy);
+	if (res->pipelining_off)
+		run_add_warning(res,
+				"The server sent more replies than commands in a pipelined group, "
+				"so relaytest stopped pipelining and ran those tests again one at "
+				"a time. A server that does this is broken; its PIPELINING cannot "
+				"be trusted.");
+}
+
+void summary_build(struct target_result *res, const struct engine *eng)
+{
+	const struct test_result *control = NULL, *first_mail = NULL;
+	size_t relay_tests = 0, identical_mail = 0;
+
+	memset(res->counts, 0, sizeof(res->counts));
+	res->relay_tests = 0;
+	for (size_t i = 0; i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+
+		if (tr->tc->group == CASE_CONTROL) {
+			control = tr;
+			continue; /* never a relay test */
+		}
+		res->relay_tests++;
+		res->counts[tr->verdict]++;
+		if (tr->verdict == VERDICT_SKIPPED || tr->tc->group == CASE_AUTH)
+			continue;
+		relay_tests++;
+		if (tr->stage == STAGE_MAIL && tr->verdict != VERDICT_ACCEPTED) {
+			if (first_mail == NULL)
+				first_mail = tr;
+			if (tr->code == first_mail->code && strcmp(tr->text, first_mail->text) == 0)
+				identical_mail++;
+		}
+	}
+	status_and_reason(res, control);
+	control_warnings(res, control, eng->cfg->domain != NULL);
+	if (relay_tests > 1 && identical_mail == relay_tests)
+		run_add_warning(
+			res,
+			"Every test was refused at MAIL FROM with the same reply (%d %s): the "
+			"server refuses this client or sender outright, so the recipient tricks "
+			"were never tried. Try another --from.",
+			first_mail->code, first_mail->text);
+	engine_warnings(res, eng);
+	if (is_private_address(res->local_address))
+		run_add_warning(res,
+				"This test ran from %s, a loopback or private address. Servers "
+				"often trust such addresses (Postfix mynetworks), so an outside "
+				"client may see different results; test from outside for the "
+				"attacker's view.",
+				res->local_address);
+}

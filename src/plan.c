@@ -167,9 +167,9 @@ size_t plan_reruns(struct engine *eng, size_t lane_size)
 		want[i] = tr->rerun && tr->reruns == 0 && tr->twin_of == 0;
 		if (!want[i])
 			continue;
-		text_format(first, sizeof(first), "first answer %d %s%s%s; run again on a fresh "
-				  "connection",
-			    tr->code, tr->enhanced, tr->enhanced[0] != '\0' ? " " : "", tr->text);
+		text_format(first, sizeof(first),
+			    "first answer %d %s; run again on a fresh connection", tr->code,
+			    tr->text);
 		memcpy(tr->note, first, sizeof(tr->note));
 		tr->reruns++;
 		tr->rerun = 0;

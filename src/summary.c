@@ -77,11 +77,9 @@ static void undecided_reason(struct target_result *res, const struct test_result
 			    "%zu relay %s greylisted; run again in 5 to 30 minutes", grey,
 			    plural(grey, "test was", "tests were"));
 	else if (untested + temp + errors > 0)
-		text_format(res->why, sizeof(res->why),
-			    "%zu relay %s undecided (%zu not tested, %zu temporary %s, %zu %s)",
-			    untested + temp + errors, plural(untested + temp + errors, "test", "tests"),
-			    untested, temp, plural(temp, "failure", "failures"), errors,
-			    plural(errors, "error", "errors"));
+		text_format(res->why, sizeof(res->why), "%zu relay %s undecided",
+			    untested + temp + errors,
+			    plural(untested + temp + errors, "test is", "tests are"));
 	else if (control != NULL && control->verdict == VERDICT_DENIED)
 		text_format(res->why, sizeof(res->why),
 			    "the control recipient postmaster@%s was refused, so the denials "

@@ -15,7 +15,9 @@
  *                              holding '|' is matched against
  *                              "COMMAND|LAST MAIL|LAST EHLO|AUTH" instead, so
  *                              a reply can depend on the session's state
- *                              (AUTH is "auth" after a 235, else "-")
+ *                              (AUTH is "auth" after a 235, else "-"; to an
+ *                              EHLO or HELO, LAST EHLO is the one before it,
+ *                              empty on a connection's first greeting)
  *   at N => ACTION             the N-th command of the whole run (1-based,
  *                              counted across connections) before any 'on'
  *   lf-only                    end reply lines with LF instead of CRLF
@@ -368,6 +370,7 @@ static void serve(int fd, unsigned conn)
 			size_t len = (size_t)(lf - in);
 			int crlf = len > 0 && in[len - 1] == '\r';
 			const char *action;
+			int greets;
 
 			in[crlf ? len - 1 : len] = '\0';
 			if (in_data) {
@@ -390,8 +393,12 @@ static void serve(int fd, unsigned conn)
 			command_count++;
 			fprintf(log_file, "%s%s\n", crlf ? "" : "!bare-lf ", in);
 			fflush(log_file);
-			track_state(in);
+			greets = strncasecmp(in, "EHLO ", 5) == 0 || strncasecmp(in, "HELO ", 5) == 0;
+			if (!greets)
+				track_state(in);
 			action = choose(in);
+			if (greets)
+				track_state(in);
 			if (strncmp(action, "235", 3) == 0)
 				authenticated = 1;
 			in_data = strncmp(action, "354", 3) == 0;

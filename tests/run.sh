@@ -246,6 +246,9 @@ run_scenario() {
 	while IFS= read -r text; do
 		grep -qF -- "$text" "$dir/out" || why+=("stdout lacks: $text")
 	done < <(sed -n 's/^test\.output //p' "$scn")
+	while IFS= read -r text; do
+		! grep -qF -- "$text" "$dir/out" || why+=("stdout holds: $text")
+	done < <(sed -n 's/^test\.output-lacks //p' "$scn")
 	if grep -q '^test\.no-output' "$scn" && [ -s "$dir/out" ]; then
 		why+=("stdout not empty: $(head -c 200 "$dir/out")")
 	fi

@@ -110,6 +110,21 @@ static int helo_refused(struct runner *r, struct test_result *tr, const struct r
 	return 1;
 }
 
+/* --verbose: each test's state change, with the connection it happened on. */
+static void trace(struct runner *r, const struct test_result *tr, const char *what)
+{
+	if (tr->verdict == VERDICT_SKIPPED || tr->reason == REASON_NOT_REACHED || tr->code == 0)
+		transcript_conn_note(&r->res->log, r->s.number, "test %s %s: %s (%s)", tr->tc->id,
+				     what, classify_verdict_name(tr->verdict),
+				     tr->verdict == VERDICT_SKIPPED ? tr->note
+								    : classify_reason_name(tr->reason));
+	else
+		transcript_conn_note(&r->res->log, r->s.number, "test %s %s: %s (%s) at %s, %d%s",
+				     tr->tc->id, what, classify_verdict_name(tr->verdict),
+				     classify_reason_name(tr->reason), run_stage_name(tr->stage),
+				     tr->code, tr->rerun ? "; to run again" : "");
+}
+
 /* Walk the lane from its first unfinished test. Returns 0, or -1 when the
  * rest of the lane went back to the queue. */
 static int walk(struct runner *r)
@@ -123,12 +138,15 @@ static int walk(struct runner *r)
 		const char *stop = stop_message(r->eng);
 		int finished = 0;
 
-		if (tr->done)
-			continue; /* finished inside an earlier pipelined group */
+		if (tr->done) {
+			trace(r, tr, "done"); /* inside the pipelined group before */
+			continue;
+		}
 		if (stop == NULL && run_skip_reason(res, tr->tc, tr->note, sizeof(tr->note))) {
 			tr->verdict = VERDICT_SKIPPED;
 			tr->reason = REASON_NOT_OFFERED;
 			tr->done = 1;
+			trace(r, tr, "skipped");
 			continue;
 		}
 		while (stop == NULL && tr->attempts < 2 && !finished) {
@@ -193,6 +211,7 @@ static int walk(struct runner *r)
 		if (!finished && (stop = stop_message(r->eng)) != NULL)
 			step_fail(tr, REASON_NOT_REACHED, stop);
 		tr->done = 1;
+		trace(r, tr, "done");
 		tr->ms = (long)(net_now_ms() - started);
 	}
 	return 0;

@@ -255,10 +255,15 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 	}
 	r.vars = eng.vars;
 	plan_build(&eng, lane_size(cfg));
+	transcript_note(&res->log, "plan: %zu lanes, at most %d connections at once", eng.nlanes,
+			cfg->connections);
 	run_round(&eng, &r);
 	/* Tests the server would not let run get one more try on new connections. */
-	if (eng.stop == NULL && plan_reruns(&eng, lane_size(cfg)) > 0)
+	if (eng.stop == NULL && plan_reruns(&eng, lane_size(cfg)) > 0) {
+		transcript_note(&res->log, "rerun round: %zu lanes on fresh connections",
+				eng.nlanes);
 		run_round(&eng, &r);
+	}
 	plan_copy_twins(res);
 	summary_build(res, &eng);
 	res->elapsed_ms = (long)(net_now_ms() - started);

@@ -58,10 +58,10 @@ enum reason {
 	REASON_TIMEOUT,
 	REASON_CONNECTION,
 	REASON_PROTOCOL,
-	REASON_NOT_REACHED, /* the target's time or connections ran out first */
-	REASON_NOT_OFFERED, /* skipped: the server does not offer what the test needs */
-	REASON_SEQUENCE,    /* 503: the server's session state refused the command */
-	REASON_LIMIT,	    /* "too many ...": a per-session limit was reached */
+	REASON_NOT_REACHED,  /* the target's time or connections ran out first */
+	REASON_NOT_OFFERED,  /* skipped: the server does not offer what the test needs */
+	REASON_SEQUENCE,     /* 503: the server's session state refused the command */
+	REASON_LIMIT,	     /* "too many ...": a per-session limit was reached */
 	REASON_HELO_REFUSED, /* the test's EHLO name itself was refused */
 	REASON_NO_TLS,	     /* TLS needed and this system cannot speak it */
 	REASON_COUNT
@@ -72,9 +72,9 @@ enum classify_step { CLASSIFY_EHLO, CLASSIFY_AUTH, CLASSIFY_MAIL, CLASSIFY_RCPT 
 
 /* What the engine does after the verdict. */
 enum classify_action {
-	CLASSIFY_FINAL,	    /* the verdict stands */
-	CLASSIFY_RERUN,	    /* run the test again on a fresh connection, once */
-	CLASSIFY_NEEDS_TLS  /* run it again over STARTTLS when this system can */
+	CLASSIFY_FINAL,	   /* the verdict stands */
+	CLASSIFY_RERUN,	   /* run the test again on a fresh connection, once */
+	CLASSIFY_NEEDS_TLS /* run it again over STARTTLS when this system can */
 };
 
 struct classification {

@@ -90,7 +90,7 @@ struct target_result {
 	unsigned connections;	  /* connections opened in all */
 	unsigned max_connections; /* the most open at once */
 	int concurrency_refused;  /* the server refused extra connections */
-	int pipelining_off; /* the server broke a pipelined group */
+	int pipelining_off;	  /* the server broke a pipelined group */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */
 	enum run_status status;

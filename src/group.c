@@ -138,7 +138,8 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 		if (step_command_reply(r, &rp, err) != STEP_DONE) {
 			if (owner[i] == first)
 				return STEP_INTERRUPTED;
-			transcript_note(&r->res->log, "test %s interrupted: %s", tr->tc->id, err->msg);
+			transcript_note(&r->res->log, "test %s interrupted: %s", tr->tc->id,
+					err->msg);
 			if (tr->attempts >= 2 || err->kind == ERR_TIMEOUT) {
 				step_fail(tr, step_reason_of(err), err->msg);
 				tr->done = 1;

@@ -116,8 +116,9 @@ static void trace(struct runner *r, const struct test_result *tr, const char *wh
 	if (tr->verdict == VERDICT_SKIPPED || tr->reason == REASON_NOT_REACHED || tr->code == 0)
 		transcript_conn_note(&r->res->log, r->s.number, "test %s %s: %s (%s)", tr->tc->id,
 				     what, classify_verdict_name(tr->verdict),
-				     tr->verdict == VERDICT_SKIPPED ? tr->note
-								    : classify_reason_name(tr->reason));
+				     tr->verdict == VERDICT_SKIPPED
+					     ? tr->note
+					     : classify_reason_name(tr->reason));
 	else
 		transcript_conn_note(&r->res->log, r->s.number, "test %s %s: %s (%s) at %s, %d%s",
 				     tr->tc->id, what, classify_verdict_name(tr->verdict),
@@ -154,9 +155,10 @@ static int walk(struct runner *r)
 
 			error_clear(&err);
 			if (net_now_ms() >= r->s.end_ms) {
-				set_stop(r->eng,
-					 "the time limit for this target ran out first (--max-time)",
-					 "");
+				set_stop(
+					r->eng,
+					"the time limit for this target ran out first (--max-time)",
+					"");
 				break;
 			}
 			if (needs_fresh_connection(r, tr->tc)) {

@@ -29,7 +29,8 @@ static void mark_twins(struct engine *eng)
 {
 	struct target_result *res = eng->res;
 	static const size_t none = (size_t)-1;
-	char helo[CASES_MAX][RUN_ADDR_MAX], from[CASES_MAX][RUN_ADDR_MAX], to[CASES_MAX][RUN_ADDR_MAX];
+	char helo[CASES_MAX][RUN_ADDR_MAX], from[CASES_MAX][RUN_ADDR_MAX],
+		to[CASES_MAX][RUN_ADDR_MAX];
 	size_t first_of[CASES_MAX];
 
 	for (size_t i = 0; i < res->ntests; i++) {
@@ -118,12 +119,12 @@ static size_t queue(struct engine *eng, const int *want, size_t lane_size)
 	per = lanes > 0 ? (plain + lanes - 1) / lanes : plain;
 	for (size_t i = 0; i < res->ntests; i++) {
 		struct test_result *tr = &res->tests[i];
-		struct lane *own;
 
 		if (!want[i])
 			continue;
 		if (tr->tc->group == CASE_HELO || tr->tc->group == CASE_AUTH) {
-			own = new_lane(eng, tr->tc->group == CASE_HELO ? tr->helo : NULL);
+			struct lane *own =
+				new_lane(eng, tr->tc->group == CASE_HELO ? tr->helo : NULL);
 			if (own == NULL)
 				continue;
 			own->tests[own->ntests++] = i;

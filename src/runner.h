@@ -54,8 +54,8 @@ struct engine {
 	int reconnect_failures;	  /* consecutive, across all connections */
 	const char *stop;	  /* set: every test not yet run is not reached */
 	char stop_msg[ERROR_MSG_MAX + 64];
-	struct session *first;	  /* the first connection, handed to one lane */
-	int64_t slowest_ms;	  /* the slowest reply seen, and to what */
+	struct session *first; /* the first connection, handed to one lane */
+	int64_t slowest_ms;    /* the slowest reply seen, and to what */
 	char slowest_cmd[16];
 };
 
@@ -66,12 +66,12 @@ struct runner {
 	struct target_result *res;
 	struct session s;
 	struct case_vars vars;
-	int fresh;	   /* no test has run on this connection yet */
-	int idle;	   /* no transaction open: RSET would change nothing */
-	int dirty;	   /* this connection may not carry another test (after AUTH) */
-	int from_ok;	   /* MAIL FROM:<{from}> has been accepted */
-	int mail_refused;  /* some MAIL has been refused: groups must be smaller */
-	int no_pipelining; /* the server broke a pipelined group: lock-step from then on */
+	int fresh;		 /* no test has run on this connection yet */
+	int idle;		 /* no transaction open: RSET would change nothing */
+	int dirty;		 /* this connection may not carry another test (after AUTH) */
+	int from_ok;		 /* MAIL FROM:<{from}> has been accepted */
+	int mail_refused;	 /* some MAIL has been refused: groups must be smaller */
+	int no_pipelining;	 /* the server broke a pipelined group: lock-step from then on */
 	const struct lane *lane; /* the lane being walked */
 };
 

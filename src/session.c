@@ -225,8 +225,9 @@ static int answers_tls(struct session *s)
 	if (net_write_all(&s->conn, (const char *)hello, sizeof(hello), deadline, NULL) < 0)
 		return 0;
 	if (s->log != NULL)
-		transcript_conn_note(s->log, s->number,
-				"no greeting: sent a TLS ClientHello to see whether TLS answers");
+		transcript_conn_note(
+			s->log, s->number,
+			"no greeting: sent a TLS ClientHello to see whether TLS answers");
 	return net_peek_byte(&s->conn, &first, deadline) && (first == 0x16 || first == 0x15);
 }
 
@@ -306,8 +307,8 @@ static int session_start(struct session *s, const char *port, const char *helo,
 
 	s->open = 1;
 	if (s->log != NULL)
-		transcript_conn_note(s->log, s->number, "connected to %s port %s", s->conn.peer_addr,
-				     port);
+		transcript_conn_note(s->log, s->number, "connected to %s port %s",
+				     s->conn.peer_addr, port);
 	if (helo != NULL)
 		text_copy(s->helo, sizeof(s->helo), helo);
 	else

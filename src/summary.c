@@ -100,10 +100,10 @@ static void status_and_reason(struct target_result *res, const struct test_resul
 	/* Greylisting of local mail says nothing against definite denials. */
 	int control_ok = control != NULL && (control->verdict == VERDICT_ACCEPTED ||
 					     control->verdict == VERDICT_TEMPFAIL);
-	char ids[RUN_WARNING_MAX / 2];
-	size_t n;
-
 	if (res->counts[VERDICT_ACCEPTED] > 0) {
+		char ids[RUN_WARNING_MAX / 2];
+		size_t n;
+
 		res->status = RUN_OPEN;
 		n = list_ids(res, VERDICT_ACCEPTED, REASON_NONE, ids, sizeof(ids));
 		text_format(res->why, sizeof(res->why), "%zu relay %s accepted: %s", n,
@@ -170,8 +170,8 @@ static void engine_warnings(struct target_result *res, const struct engine *eng)
 		run_add_warning(res,
 				"%zu %s could not run or got a temporary failure and %s run again "
 				"on a fresh connection: %s.",
-				reruns, plural(reruns, "test", "tests"), plural(reruns, "was", "were"),
-				ids);
+				reruns, plural(reruns, "test", "tests"),
+				plural(reruns, "was", "were"), ids);
 	if (eng->slowest_ms >= 2000)
 		run_add_warning(res,
 				"The server delayed its reply to %s by %.0f s (a tarpit or "

@@ -393,7 +393,8 @@ static void serve(int fd, unsigned conn)
 			command_count++;
 			fprintf(log_file, "%s%s\n", crlf ? "" : "!bare-lf ", in);
 			fflush(log_file);
-			greets = strncasecmp(in, "EHLO ", 5) == 0 || strncasecmp(in, "HELO ", 5) == 0;
+			greets = strncasecmp(in, "EHLO ", 5) == 0 ||
+				 strncasecmp(in, "HELO ", 5) == 0;
 			if (!greets)
 				track_state(in);
 			action = choose(in);

@@ -46,10 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (session_open_fd(&s, sv[0], "client.example.org", &err) == 0) {
 		for (size_t i = 0; i < sizeof(script) / sizeof(script[0]) && s.open; i++) {
 			struct reply r;
-			const char *sent[] = { script[i] };
 
-			if (session_command(&s, script[i], &r, &err) == 0)
+			if (session_command(&s, script[i], &r, &err) == 0) {
+				const char *sent[] = { script[i] };
+
 				(void)classify(CLASSIFY_RCPT, &r, sent, 1);
+			}
 		}
 	}
 	session_close(&s, "done");

@@ -43,8 +43,8 @@ void test_classify_table(void)
 		{ MAIL, "451 4.7.0 STARTTLS is required to send mail", VERDICT_UNTESTED,
 		  REASON_TLS_REQUIRED, TLS },
 		/* Bogus credentials. */
-		{ AUTH, "503 5.5.1 Error: already authenticated", VERDICT_UNTESTED,
-		  REASON_SEQUENCE, RERUN },
+		{ AUTH, "503 5.5.1 Error: already authenticated", VERDICT_UNTESTED, REASON_SEQUENCE,
+		  RERUN },
 		{ AUTH, "454 4.7.0 Temporary authentication failure", VERDICT_TEMPFAIL,
 		  REASON_TEMPORARY, RERUN },
 		{ AUTH, "535 5.7.8 Error: authentication failed", VERDICT_DENIED,
@@ -89,7 +89,8 @@ void test_classify_table(void)
 		  REASON_SYNTAX, FINAL },
 		{ RCPT, "550 5.1.1 relaytest@example.net: Recipient address rejected: User unknown",
 		  VERDICT_DENIED, REASON_ADDRESS, FINAL },
-		{ RCPT, "554 5.7.1 <x@relay.example.com>: Recipient address rejected: Access denied",
+		{ RCPT,
+		  "554 5.7.1 <x@relay.example.com>: Recipient address rejected: Access denied",
 		  VERDICT_DENIED, REASON_POLICY, FINAL },
 		/* Permanent refusals. */
 		{ MAIL, "530 5.7.0 Authentication required", VERDICT_DENIED, REASON_AUTH_REQUIRED,

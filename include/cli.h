@@ -18,7 +18,7 @@
 #define CLI_DEFAULT_ERROR_BUDGET 8
 /* Connections to one target at once: enough for the whole table in one
  * wave, well inside common per-client limits (Exchange 20, Postfix 50). */
-#define CLI_DEFAULT_CONNECTIONS 8
+#define CLI_DEFAULT_CONNECTIONS 10
 #define CLI_CONNECTIONS_MAX 32
 /* Neither holds a word a reply could be judged by ("relay"). */
 #define CLI_DEFAULT_FROM "probe@example.org"

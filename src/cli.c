@@ -69,7 +69,7 @@ void cli_usage(FILE *out)
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
 	      "  -l, --list-tests       list the tests and exit\n"
 	      "      --error-budget N   rejections per connection before reconnecting (default 8)\n"
-	      "      --connections N    connections to one target at once (default 8, max 32)\n"
+	      "      --connections N    connections to one target at once (default 10, max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
 	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"

@@ -126,13 +126,14 @@ void run_add_warning(struct target_result *res, const char *fmt, ...)
 }
 
 /* Plain tests per lane: as many as the error budget allows when each draws
- * one rejection, and never more than 8, so that a lane stays under Exim's
- * 10 non-mail commands (RSET and EHLO count) on one connection. */
+ * one rejection, and never more than 6. That keeps a lane under Exim's 10
+ * non-mail commands (RSET and EHLO count) and, against a tarpit that delays
+ * every refusal (Exchange: 5 s), spreads the waits over the connections. */
 static size_t lane_size(const struct config *cfg)
 {
 	size_t n = (size_t)cfg->error_budget;
 
-	return n < 1 ? 1 : n > 8 ? 8 : n;
+	return n < 1 ? 1 : n > 6 ? 6 : n;
 }
 
 /* Walk the queued lanes on up to --connections connections at once: this

@@ -112,7 +112,7 @@ static void jw_strings(struct jw *w, const char *key, const char *const *items, 
 	fputc(']', w->out);
 }
 
-static void json_test(FILE *out, const struct test_result *tr)
+static void json_test(FILE *out, const struct target_result *res, const struct test_result *tr)
 {
 	struct jw w = { out, 0 };
 
@@ -134,6 +134,8 @@ static void json_test(FILE *out, const struct test_result *tr)
 	jw_text(&w, "note", tr->note);
 	jw_number(&w, "ms", tr->ms);
 	jw_number(&w, "connection", (long)tr->connection);
+	jw_number(&w, "reruns", (long)tr->reruns);
+	jw_text(&w, "same_as", tr->twin_of != 0 ? res->tests[tr->twin_of - 1].tc->id : "");
 	if (tr->sent == 0) {
 		jw_raw(&w, "sent", "null");
 	} else {
@@ -180,7 +182,7 @@ void report_json(FILE *out, const struct target_result *res)
 	for (size_t i = 0; res->tested && i < res->ntests; i++) {
 		if (i > 0)
 			fputc(',', out);
-		json_test(out, &res->tests[i]);
+		json_test(out, res, &res->tests[i]);
 	}
 	fputc(']', out);
 	jw_key(&w, "counts");
@@ -191,9 +193,11 @@ void report_json(FILE *out, const struct target_result *res)
 	jw_strings(&w, "warnings", warnings, res->nwarnings);
 	jw_strings(&w, "remediation", advice, nadvice);
 	jw_number(&w, "connections", (long)res->connections);
+	jw_number(&w, "max_connections_at_once", (long)res->max_connections);
 	jw_number(&w, "elapsed_ms", res->elapsed_ms);
 	jw_text(&w, "transcript", res->log.len > 0 ? res->log.buf : "");
 	jw_text(&w, "verdict", json_status[res->status]);
+	jw_text(&w, "verdict_reason", res->tested ? res->why : res->error.msg);
 	jw_number(&w, "exit_status", (long)res->status);
 	fputs("}\n", out);
 }

@@ -29,10 +29,25 @@ static int is_private_address(const char *addr)
 	return 0;
 }
 
-/* The ids of the relay tests matching want (a verdict, or a reason when
- * reason is not REASON_NONE), comma-separated, cut to fit. */
-static size_t list_ids(const struct target_result *res, enum verdict v, enum reason reason,
-		       char *buf, size_t cap)
+/* Which tests to list: relay tests with a verdict (VERDICT_COUNT: any) and
+ * a reason (REASON_NONE: any), or every test run again, the control too. */
+struct pick {
+	enum verdict verdict;
+	enum reason reason;
+	int rerun_only;
+};
+
+static int picked(const struct test_result *tr, const struct pick *p)
+{
+	return (p->rerun_only || tr->tc->group != CASE_CONTROL) &&
+	       (p->verdict == VERDICT_COUNT || tr->verdict == p->verdict) &&
+	       (p->reason == REASON_NONE || tr->reason == p->reason) &&
+	       (!p->rerun_only || tr->reruns > 0);
+}
+
+/* The ids of the tests p picks, comma-separated, cut to fit; returns
+ * how many there are. */
+static size_t list_ids(const struct target_result *res, struct pick p, char *buf, size_t cap)
 {
 	size_t n = 0, used = 0;
 
@@ -41,8 +56,7 @@ static size_t list_ids(const struct target_result *res, enum verdict v, enum rea
 		const struct test_result *tr = &res->tests[i];
 		int w;
 
-		if (tr->tc->group == CASE_CONTROL || tr->verdict != v ||
-		    (reason != REASON_NONE && tr->reason != reason))
+		if (!picked(tr, &p))
 			continue;
 		n++;
 		if (used >= cap)
@@ -62,8 +76,10 @@ static const char *plural(size_t n, const char *one, const char *many)
 static void undecided_reason(struct target_result *res, const struct test_result *control)
 {
 	char ids[RUN_WARNING_MAX / 2];
-	size_t tls = list_ids(res, VERDICT_UNTESTED, REASON_TLS_REQUIRED, ids, sizeof(ids));
-	size_t grey = list_ids(res, VERDICT_TEMPFAIL, REASON_GREYLIST, ids, sizeof(ids));
+	size_t tls = list_ids(res, (struct pick){ VERDICT_UNTESTED, REASON_TLS_REQUIRED, 0 }, ids,
+			      sizeof(ids));
+	size_t grey = list_ids(res, (struct pick){ VERDICT_TEMPFAIL, REASON_GREYLIST, 0 }, ids,
+			       sizeof(ids));
 	size_t untested = res->counts[VERDICT_UNTESTED], temp = res->counts[VERDICT_TEMPFAIL],
 	       errors = res->counts[VERDICT_ERROR];
 
@@ -105,7 +121,8 @@ static void status_and_reason(struct target_result *res, const struct test_resul
 		size_t n;
 
 		res->status = RUN_OPEN;
-		n = list_ids(res, VERDICT_ACCEPTED, REASON_NONE, ids, sizeof(ids));
+		n = list_ids(res, (struct pick){ VERDICT_ACCEPTED, REASON_NONE, 0 }, ids,
+			     sizeof(ids));
 		text_format(res->why, sizeof(res->why), "%zu relay %s accepted: %s", n,
 			    plural(n, "test was", "tests were"), ids);
 	} else if (ran > 0 && res->counts[VERDICT_DENIED] == ran && control_ok) {
@@ -151,21 +168,9 @@ static void control_warnings(struct target_result *res, const struct test_result
 static void engine_warnings(struct target_result *res, const struct engine *eng)
 {
 	char ids[RUN_WARNING_MAX / 2];
-	size_t reruns = 0, used = 0;
+	size_t reruns =
+		list_ids(res, (struct pick){ VERDICT_COUNT, REASON_NONE, 1 }, ids, sizeof(ids));
 
-	ids[0] = '\0';
-	for (size_t i = 0; i < res->ntests; i++) {
-		int w;
-
-		if (res->tests[i].reruns == 0)
-			continue;
-		reruns++;
-		if (used >= sizeof(ids))
-			continue;
-		w = snprintf(ids + used, sizeof(ids) - used, "%s%s", used > 0 ? ", " : "",
-			     res->tests[i].tc->id);
-		used = w < 0 || (size_t)w >= sizeof(ids) - used ? sizeof(ids) : used + (size_t)w;
-	}
 	if (reruns > 0)
 		run_add_warning(res,
 				"%zu %s could not run or got a temporary failure and %s run again "

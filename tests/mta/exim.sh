@@ -1,0 +1,117 @@
+# tests/mta/exim.sh - relaytest against Exim 4 from Debian (exim4-daemon-light),
+# unpacked by tests/mta/fetch.sh; sourced by tests/run.sh after tests/mta/lib.sh.
+#
+# Each instance: its own configuration, spool and logs under $WORK/mta/exim-NAME,
+# the daemon in the foreground (-bdf) on 127.0.0.1 and a free port, no queue
+# runner (no -q), queue_only, and every router a :blackhole: redirect, so
+# nothing could be delivered even if a message were accepted. No DNS: host
+# lookups, ident and HELO verification are off, and the mount namespace has no
+# resolver. Exim's protocol limits are left at their defaults
+# (smtp_accept_max_nonmail 10, smtp_max_synprot_errors 3, smtp_enforce_sync).
+
+# exim_start NAME RELAY-FROM-HOSTS [ACL LINES [MAIN OPTIONS]]: the ACL lines
+# go into acl_check_rcpt before the relay check; sets EXIM_PORT.
+exim_start() {
+	local name=$1 relay_hosts=$2 extra=${3:-} main=${4:-} dir=$WORK/mta/exim-$1
+	mkdir -p "$dir/spool" "$dir/log"
+	chown -R Debian-exim "$dir/spool" "$dir/log"
+	chmod 755 "$WORK" "$WORK/mta" "$dir"
+	EXIM_PORT=$(mta_free_port) || return 1
+	cat >"$dir/exim.conf" <<CONF
+primary_hostname = mx.relaytest.test
+qualify_domain = relaytest.test
+domainlist local_domains = relaytest.test : mx.relaytest.test
+domainlist relay_to_domains =
+hostlist relay_from_hosts = $relay_hosts
+acl_smtp_rcpt = acl_check_rcpt
+local_interfaces = 127.0.0.1
+daemon_smtp_ports = $EXIM_PORT
+spool_directory = $dir/spool
+log_file_path = $dir/log/%slog
+pid_file_path = $dir/exim.pid
+host_lookup =
+rfc1413_hosts =
+helo_lookup_domains =
+helo_try_verify_hosts =
+queue_only = true
+no_message_logs
+never_users = root
+$main
+
+begin acl
+acl_check_rcpt:
+  accept  hosts = :
+  deny    domains = +local_domains
+          local_parts = ^[.] : ^.*[@%!/|]
+          message = restricted characters in address
+  deny    domains = !+local_domains
+          local_parts = ^[./|] : ^.*[@%!] : ^.*/\\\\.\\\\./
+          message = restricted characters in address
+  accept  local_parts = postmaster
+          domains = +local_domains
+$extra
+  accept  hosts = +relay_from_hosts
+  accept  domains = +local_domains
+  deny    message = relay not permitted
+
+begin routers
+blackhole:
+  driver = redirect
+  data = :blackhole:
+CONF
+	mta_spawn "$dir" "$dir/daemon.log" -- \
+		"$PWD/$MTA_ROOT/usr/sbin/exim4" -C "$dir/exim.conf" -bdf -oX "$EXIM_PORT"
+	mta_wait_greeting "$EXIM_PORT" "$MTA_PID" && return 0
+	echo "# exim $name did not start: $(tail -n 3 "$dir/daemon.log" "$dir/log/paniclog" 2>/dev/null)"
+	return 1
+}
+
+exim_tests() {
+	mta_available exim || return 0
+	local skips=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
+
+	# Closed: Debian's stock rcpt ACL, relaying for nobody (relay_from_hosts
+	# is a documentation prefix). Every relay test is refused "relay not
+	# permitted", or "restricted characters in address" for the percent,
+	# bang and quoted forms; none of the HELO tests may be "denied" by Exim's
+	# "554 Too many nonmail commands" (the 11th RSET/EHLO of a session).
+	if exim_start closed 192.0.2.0/24; then
+		mta_modes exim-closed "exim closed: every relay test denied, exit 0" 0 \
+			"control-postmaster accepted" "${skips[@]}" "* denied" -- "127.0.0.1:$EXIM_PORT"
+	fi
+
+	# Closed, and one connection per client at a time
+	# (smtp_accept_max_per_host = 1: Exim answers a second one "421 Too many
+	# concurrent SMTP connections from this IP address"): the same verdicts.
+	if exim_start one-per-host 192.0.2.0/24 '' 'smtp_accept_max_per_host = 1'; then
+		mta_run exim-one-per-host "127.0.0.1:$EXIM_PORT"
+		mta_check "exim closed, smtp_accept_max_per_host = 1: every relay test denied, exit 0" 0 \
+			"control-postmaster accepted" "${skips[@]}" "* denied"
+	fi
+
+	# Open: relay_from_hosts = * (everyone may relay). Accepted: every test
+	# whose addresses Exim takes as they are, and the source routes, which it
+	# strips (RFC 5321 C). Denied even here, by Exim's own parsing before any
+	# relay check: unqualified and domain-literal addresses (501; literals
+	# are off by default), and the stock ACL's restricted characters (550 for
+	# % ! @ / | in a local part).
+	if exim_start open '*'; then
+		mta_modes exim-open "exim open (relay_from_hosts = *): relaying accepted, exit 1" 1 \
+			"control-postmaster accepted" "${skips[@]}" \
+			"ext-to-ext accepted" "null-sender accepted" "domain-sender accepted" \
+			"host-sender accepted" "localhost-sender accepted" "same-domain-sender accepted" \
+			"no-brackets accepted" "source-route-domain accepted" "source-route-host accepted" \
+			"helo-localhost accepted" "helo-host accepted" "helo-ip accepted" "helo-loopback accepted" \
+			"* denied" -- "127.0.0.1:$EXIM_PORT"
+	fi
+
+	# HELO trust: relays for a client that says EHLO with the server's own
+	# name, a classic misconfiguration. Only helo-host is an open relay; on
+	# a shared connection Exim would answer its EHLO "554 Too many nonmail
+	# commands", which is no verdict.
+	if exim_start helo 192.0.2.0/24 '  accept  condition = ${if eqi{$sender_helo_name}{$primary_hostname}}'; then
+		mta_modes exim-helo "exim trusting EHLO mx.relaytest.test: helo-host accepted, exit 1" 1 \
+			"control-postmaster accepted" "${skips[@]}" "helo-host accepted" "* denied" \
+			-- "127.0.0.1:$EXIM_PORT"
+	fi
+}

@@ -1,0 +1,199 @@
+# tests/mta/lib.sh - shared by the real-server tests of Exim, OpenSMTPD and
+# Sendmail (sourced by tests/run.sh, after tests/mta/fetch.sh has unpacked the
+# Debian packages under $MTA_ROOT).
+#
+# Each server runs from the unpacked tree with the test's own configuration,
+# in its own directory under $WORK/mta, on 127.0.0.1 and a free high port, and
+# never delivers. It runs in a private mount namespace (unshare -m) whose
+# /etc/hosts is the test's own and whose /etc/resolv.conf names no reachable
+# server (127.0.0.1 port 53, where nothing answers), so it cannot reach DNS.
+# Servers are stopped by the pid the test started, also when a test fails.
+#
+# Checks read relaytest's JSON (-F json) with jq. An expected verdict is what
+# is true for the server (issue 9): "denied" means the test's own envelope was
+# refused, so a denial whose reply is a protocol-state or limit reply (503,
+# 421, "too many ...") does not count as one.
+
+MTA_DIR=${MTA_DIR:-build/mta}
+MTA_ROOT=$MTA_DIR/root
+MTA_PIDS=()
+
+mta_free_port() {
+	local port try
+	for try in $(seq 1 50); do
+		port=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# mta_available NAME: the server was unpacked; otherwise say why (skip when the
+# archive lacks the package, fail when it was never fetched).
+mta_available() {
+	local name=$1
+	if [ -f "$MTA_DIR/$name.unavailable" ]; then
+		echo "# mta: $name tests skipped: $(cat "$MTA_DIR/$name.unavailable")"
+		return 1
+	fi
+	if [ ! -f "$MTA_DIR/$name.ok" ]; then
+		not_ok "mta: $name is not unpacked (bash tests/mta/fetch.sh, which .ci/run runs)"
+		return 1
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		not_ok "mta: $name: the real-server tests must run as root (unshare -m, daemons)"
+		return 1
+	fi
+	return 0
+}
+
+# mta_namespace_files DIR: the hosts file and resolver configuration the
+# server sees. 127.0.0.1 is "localhost" (Postfix's and Exim's view of the
+# client); this machine's own name resolves too, so that no daemon waits on
+# the resolver for it.
+mta_namespace_files() {
+	local dir=$1 me
+	me=$(hostname)
+	{
+		echo "127.0.0.1 localhost"
+		echo "127.0.0.9 mx.relaytest.test mx ${me%%.*}.relaytest.test $me"
+	} >"$dir/hosts"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$dir/resolv.conf"
+}
+
+# mta_spawn DIR LOG [BIND-SRC BIND-DST]... -- COMMAND...: start COMMAND in the
+# background in a private mount namespace with DIR/hosts and DIR/resolv.conf
+# (and each further SRC mounted on DST); sets MTA_PID (the server's own pid:
+# unshare and the shell exec into it).
+mta_spawn() {
+	local dir=$1 log=$2 binds=""
+	shift 2
+	while [ "$1" != -- ]; do
+		binds+="mount --bind '$1' '$2' && "
+		shift 2
+	done
+	shift
+	mta_namespace_files "$dir"
+	LD_LIBRARY_PATH=$PWD/$MTA_ROOT/usr/lib/x86_64-linux-gnu \
+		unshare -m --propagation private bash -c \
+		"mount --bind '$dir/hosts' /etc/hosts && mount --bind '$dir/resolv.conf' /etc/resolv.conf && $binds exec \"\$@\"" \
+		mta "$@" >"$log" 2>&1 &
+	MTA_PID=$!
+	MTA_PIDS+=("$MTA_PID")
+}
+
+# mta_wait_greeting PORT PID: wait (at most 15 s) until a 220 greeting comes.
+mta_wait_greeting() {
+	local port=$1 pid=$2 i
+	for i in $(seq 1 150); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 3 <&3" 2>/dev/null | grep -q 220; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+mta_stop_all() {
+	local pid
+	for pid in "${MTA_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${MTA_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	MTA_PIDS=()
+}
+
+# mta_run NAME ARGS...: relaytest -F json ARGS; sets MTA_RC, MTA_JSON, MTA_SECONDS.
+mta_run() {
+	local name=$1 start end
+	shift
+	MTA_JSON=$WORK/mta/$name.json
+	start=$(date +%s.%N)
+	timeout 180 "$RELAYTEST" -F json "$@" >"$MTA_JSON" 2>"$MTA_JSON.err"
+	MTA_RC=$?
+	end=$(date +%s.%N)
+	MTA_SECONDS=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }')
+}
+
+# mta_verdicts JSON: "ID VERDICT CODE TEXT" per test, for the checks below.
+mta_verdicts() {
+	jq -r '.tests[] | "\(.id) \(.verdict) \(.code // "-") \(.text // "")"' "$1" 2>/dev/null
+}
+
+# mta_check NAME WANT-EXIT "ID VERDICT" ... ["* VERDICT"]: the last run's exit
+# status and each test's JSON verdict (accepted, denied, skipped, not_tested,
+# temporary_failure, error); "* VERDICT" stands for every test not named,
+# the control included. A denial whose reply is 503, 421 or "too many ..." is
+# not a denial: the test never ran.
+mta_check() {
+	local name=$1 want=$2 spec id verdict default="" why=() line code text
+	declare -A expect=()
+	shift 2
+	for spec in "$@"; do
+		id=${spec%% *}
+		verdict=${spec#* }
+		if [ "$id" = "*" ]; then default=$verdict; else expect[$id]=$verdict; fi
+	done
+	[ "$MTA_RC" = "$want" ] || why+=("exit status $MTA_RC, want $want")
+	if ! jq -e '.tests | length > 0' "$MTA_JSON" >/dev/null 2>&1; then
+		why+=("no JSON report: $(head -c 300 "$MTA_JSON") $(head -c 300 "$MTA_JSON.err")")
+	else
+		local seen=" "
+		while read -r id verdict code text; do
+			seen+="$id "
+			line=${expect[$id]:-$default}
+			[ -n "$line" ] || continue
+			if [ "$verdict" != "$line" ]; then
+				why+=("$id: $verdict ($code $text), want $line")
+			elif [ "$verdict" = denied ] && { [ "$code" = 503 ] || [ "$code" = 421 ] ||
+				[[ ${text,,} == *"too many"* ]]; }; then
+				why+=("$id: 'denied' by a limit or state reply ($code $text): the test never ran")
+			fi
+		done < <(mta_verdicts "$MTA_JSON")
+		for id in "${!expect[@]}"; do
+			[[ $seen == *" $id "* ]] || why+=("$id: not in the report")
+		done
+	fi
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "mta: $name (${MTA_SECONDS} s)"
+	else
+		not_ok "mta: $name (${MTA_SECONDS} s)" "${why[@]:0:12}" "report: $MTA_JSON"
+	fi
+}
+
+# mta_same NAME-A NAME-B WHAT: two runs gave the same verdict for every test.
+mta_same() {
+	local a=$WORK/mta/$1.json b=$WORK/mta/$2.json
+	if cmp -s <(jq -r '.tests[] | "\(.id) \(.verdict)"' "$a" | sort) \
+		<(jq -r '.tests[] | "\(.id) \(.verdict)"' "$b" | sort); then
+		ok "mta: $3"
+	else
+		not_ok "mta: not $3" "$(diff <(jq -r '.tests[] | "\(.id) \(.verdict)"' "$a" | sort) \
+			<(jq -r '.tests[] | "\(.id) \(.verdict)"' "$b" | sort) | grep '^[<>]' | head -4 | tr '\n' ' ')"
+	fi
+}
+
+# mta_modes PREFIX NAME WANT-EXIT SPECS... -- TARGET: the same checks pipelined
+# (default), lock-step and on one connection; every run must agree.
+mta_modes() {
+	local prefix=$1 name=$2 want=$3 specs=() target
+	shift 3
+	while [ "$1" != -- ]; do
+		specs+=("$1")
+		shift
+	done
+	target=$2
+	mta_run "$prefix" "$target"
+	mta_check "$name" "$want" "${specs[@]}"
+	mta_run "$prefix-lockstep" --no-pipelining "$target"
+	mta_check "$name, lock-step" "$want" "${specs[@]}"
+	if "$RELAYTEST" --help | grep -q -- '--connections'; then
+		mta_run "$prefix-one" --connections 1 "$target"
+		mta_check "$name, one connection" "$want" "${specs[@]}"
+	fi
+}

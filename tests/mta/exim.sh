@@ -59,7 +59,7 @@ blackhole:
   driver = redirect
   data = :blackhole:
 CONF
-	mta_spawn "$dir" "$dir/daemon.log" -- \
+	mta_spawn "$dir" "$dir/daemon.log" "" \
 		"$PWD/$MTA_ROOT/usr/sbin/exim4" -C "$dir/exim.conf" -bdf -oX "$EXIM_PORT"
 	mta_wait_greeting "$EXIM_PORT" "$MTA_PID" && return 0
 	echo "# exim $name did not start: $(tail -n 3 "$dir/daemon.log" "$dir/log/paniclog" 2>/dev/null)"

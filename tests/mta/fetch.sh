@@ -8,7 +8,7 @@
 # `apt-get download` and unpacked with `dpkg -x` under DIR/root, together with
 # the libraries (and m4) they need that the system lacks; the tests run the
 # servers from there (tests/mta/lib.sh sets LD_LIBRARY_PATH). The system
-# users the daemons switch to (Debian-exim, _smtpd, _smtpq) are created when
+# users the daemons switch to (Debian-exim, opensmtpd, opensmtpq) are created when
 # missing. A server whose package the archive does not have is recorded in
 # DIR/NAME.unavailable and its tests are skipped with that message; any other
 # failure is an error (exit 1). Running it again does nothing once DIR/NAME.ok
@@ -67,7 +67,7 @@ fetch_group() {
 }
 
 [ "$(id -u)" = 0 ] || { echo "mta fetch: must run as root (apt-get download, system users)" >&2; exit 1; }
-for user in Debian-exim _smtpd _smtpq; do
+for user in Debian-exim opensmtpd opensmtpq; do
 	getent passwd "$user" >/dev/null ||
 		useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
 done

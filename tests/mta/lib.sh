@@ -63,22 +63,17 @@ mta_namespace_files() {
 	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$dir/resolv.conf"
 }
 
-# mta_spawn DIR LOG [BIND-SRC BIND-DST]... -- COMMAND...: start COMMAND in the
-# background in a private mount namespace with DIR/hosts and DIR/resolv.conf
-# (and each further SRC mounted on DST); sets MTA_PID (the server's own pid:
-# unshare and the shell exec into it).
+# mta_spawn DIR LOG SETUP COMMAND...: start COMMAND in the background in a
+# private mount namespace with DIR/hosts and DIR/resolv.conf, after the shell
+# commands SETUP (more private mounts; "" for none); sets MTA_PID (the
+# server's own pid: unshare and the shell exec into it).
 mta_spawn() {
-	local dir=$1 log=$2 binds=""
-	shift 2
-	while [ "$1" != -- ]; do
-		binds+="mount --bind '$1' '$2' && "
-		shift 2
-	done
-	shift
+	local dir=$1 log=$2 setup=${3:-true}
+	shift 3
 	mta_namespace_files "$dir"
 	LD_LIBRARY_PATH=$PWD/$MTA_ROOT/usr/lib/x86_64-linux-gnu \
 		unshare -m --propagation private bash -c \
-		"mount --bind '$dir/hosts' /etc/hosts && mount --bind '$dir/resolv.conf' /etc/resolv.conf && $binds exec \"\$@\"" \
+		"mount --bind '$dir/hosts' /etc/hosts && mount --bind '$dir/resolv.conf' /etc/resolv.conf && ${setup:-true} && exec \"\$@\"" \
 		mta "$@" >"$log" 2>&1 &
 	MTA_PID=$!
 	MTA_PIDS+=("$MTA_PID")

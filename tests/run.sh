@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats docs faults fuzz valgrind postfix sanitizers}
+SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats docs faults fuzz valgrind postfix mta sanitizers}
 
 passed=0
 failed=0
@@ -603,6 +603,33 @@ section_postfix() {
 		. tests/postfix.sh
 		postfix_tests
 	fi
+}
+
+# ---------------------------------------------------------------- mta
+# Real Exim, OpenSMTPD and Sendmail from Debian (tests/mta/), unpacked under
+# build/mta by tests/mta/fetch.sh (.ci/run runs it; run here when missing).
+section_mta() {
+	# shellcheck source=tests/mta/lib.sh
+	. tests/mta/lib.sh
+	if [ ! -f "$MTA_DIR/exim.ok" ] || [ ! -f "$MTA_DIR/opensmtpd.ok" ] || [ ! -f "$MTA_DIR/sendmail.ok" ]; then
+		[ "$(id -u)" = 0 ] && bash tests/mta/fetch.sh "$MTA_DIR"
+	fi
+	local mta saved
+	saved=$(trap -p EXIT)
+	trap 'mta_stop_all; cleanup' EXIT
+	mkdir -p "$WORK/mta"
+	for mta in exim opensmtpd sendmail; do
+		# shellcheck disable=SC1090
+		. "tests/mta/$mta.sh"
+		"${mta}_tests"
+		mta_stop_all
+	done
+	eval "$saved"
+	# No message was ever queued (no DATA is sent).
+	local queued
+	queued=$(find "$WORK"/mta/exim-*/spool/input "$WORK"/mta/sendmail-*/queue -type f 2>/dev/null | wc -l)
+	[ "$queued" = 0 ] && ok "mta: nothing was queued by Exim or Sendmail" ||
+		not_ok "mta: $queued queue files exist"
 }
 
 # ---------------------------------------------------------------- sanitizers

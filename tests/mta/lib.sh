@@ -50,14 +50,14 @@ mta_available() {
 }
 
 # mta_namespace_files DIR: the hosts file and resolver configuration the
-# server sees. 127.0.0.1 is "localhost" (Postfix's and Exim's view of the
-# client); this machine's own name resolves too, so that no daemon waits on
-# the resolver for it.
+# server sees. 127.0.0.1 is $MTA_LOOPBACK_NAME (default "localhost"; the
+# client's name as the server sees it); this machine's own name resolves too,
+# so that no daemon waits on the resolver for it.
 mta_namespace_files() {
 	local dir=$1 me
 	me=$(hostname)
 	{
-		echo "127.0.0.1 localhost"
+		echo "127.0.0.1 ${MTA_LOOPBACK_NAME:-localhost}"
 		echo "127.0.0.9 mx.relaytest.test mx ${me%%.*}.relaytest.test $me"
 	} >"$dir/hosts"
 	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$dir/resolv.conf"
@@ -71,7 +71,7 @@ mta_spawn() {
 	local dir=$1 log=$2 setup=${3:-true}
 	shift 3
 	mta_namespace_files "$dir"
-	LD_LIBRARY_PATH=$PWD/$MTA_ROOT/usr/lib/x86_64-linux-gnu \
+	LD_LIBRARY_PATH=$PWD/$MTA_ROOT/usr/lib/x86_64-linux-gnu:$PWD/$MTA_ROOT/lib/x86_64-linux-gnu \
 		unshare -m --propagation private bash -c \
 		"mount --bind '$dir/hosts' /etc/hosts && mount --bind '$dir/resolv.conf' /etc/resolv.conf && ${setup:-true} && exec \"\$@\"" \
 		mta "$@" >"$log" 2>&1 &
@@ -154,6 +154,10 @@ mta_check() {
 			[[ $seen == *" $id "* ]] || why+=("$id: not in the report")
 		done
 	fi
+	if [ -n "${MTA_MAX_SECONDS:-}" ] &&
+		awk -v t="$MTA_SECONDS" -v m="$MTA_MAX_SECONDS" 'BEGIN { exit !(t > m) }'; then
+		why+=("took $MTA_SECONDS s, limit $MTA_MAX_SECONDS s")
+	fi
 	if [ ${#why[@]} -eq 0 ]; then
 		ok "mta: $name (${MTA_SECONDS} s)"
 	else
@@ -173,22 +177,24 @@ mta_same() {
 	fi
 }
 
-# mta_modes PREFIX NAME WANT-EXIT SPECS... -- TARGET: the same checks pipelined
-# (default), lock-step and on one connection; every run must agree.
+# mta_modes PREFIX NAME WANT-EXIT SPECS... -- ARGS...: the same checks on the
+# runs with ARGS (the target and options): pipelined (the default),
+# lock-step, and on one connection when relaytest has --connections; every
+# run must also end within MTA_MAX_SECONDS when that is set.
 mta_modes() {
-	local prefix=$1 name=$2 want=$3 specs=() target
+	local prefix=$1 name=$2 want=$3 specs=() mode
 	shift 3
 	while [ "$1" != -- ]; do
 		specs+=("$1")
 		shift
 	done
-	target=$2
-	mta_run "$prefix" "$target"
-	mta_check "$name" "$want" "${specs[@]}"
-	mta_run "$prefix-lockstep" --no-pipelining "$target"
-	mta_check "$name, lock-step" "$want" "${specs[@]}"
-	if "$RELAYTEST" --help | grep -q -- '--connections'; then
-		mta_run "$prefix-one" --connections 1 "$target"
-		mta_check "$name, one connection" "$want" "${specs[@]}"
-	fi
+	shift
+	local modes=("::" "-lockstep:, lock-step:--no-pipelining")
+	"$RELAYTEST" --help | grep -q -- '--connections' && modes+=("-one:, one connection:--connections 1")
+	for mode in "${modes[@]}"; do
+		IFS=: read -r suffix label opt <<<"$mode"
+		# shellcheck disable=SC2086 # opt is one option and its argument, or empty
+		mta_run "$prefix$suffix" $opt "$@"
+		mta_check "$name$label" "$want" "${specs[@]}"
+	done
 }

@@ -61,14 +61,20 @@ MAILER(\`smtp')dnl
 MC
 	"$PWD/$MTA_ROOT/usr/bin/m4" "$dir/sendmail.mc" 2>"$dir/m4.err" |
 		sed '/^R127\.0\.0\.1\t/d' >"$dir/sendmail.cf"
-	if ! grep -q '^Dj' "$dir/sendmail.cf" && ! grep -q 'mx.relaytest.test' "$dir/sendmail.cf"; then
-		echo "# sendmail $name: m4 made no sendmail.cf: $(head -n 3 "$dir/m4.err")"
+	# The cf must name the host, listen only where we said, and no longer
+	# trust 127.0.0.1 by address.
+	if ! grep -q '^Djmx\.relaytest\.test$' "$dir/sendmail.cf" ||
+		[ "$(grep -c '^O DaemonPortOptions=' "$dir/sendmail.cf")" != 1 ] ||
+		grep -q '^R127\.0\.0\.1' "$dir/sendmail.cf"; then
+		echo "# sendmail $name: m4 did not make the expected sendmail.cf: $(head -n 3 "$dir/m4.err")"
 		return 1
 	fi
-	LD_LIBRARY_PATH=$PWD/$MTA_ROOT/usr/lib/x86_64-linux-gnu \
-		"$PWD/$MTA_ROOT/usr/libexec/sendmail/sendmail" -C "$dir/sendmail.cf" -bi >"$dir/newaliases.log" 2>&1
-	MTA_LOOPBACK_NAME=client.outside.test mta_spawn "$dir" "$dir/daemon.log" "" \
-		"$PWD/$MTA_ROOT/usr/libexec/sendmail/sendmail" -C "$dir/sendmail.cf" -bD
+	# The aliases database (newaliases) is built in the namespace too: outside
+	# it this machine's name may not be qualified, and Sendmail would sleep.
+	local sm=$PWD/$MTA_ROOT/usr/libexec/sendmail/sendmail
+	MTA_LOOPBACK_NAME=client.outside.test mta_spawn "$dir" "$dir/daemon.log" \
+		"'$sm' -C '$dir/sendmail.cf' -bi >'$dir/newaliases.log' 2>&1" \
+		"$sm" -C "$dir/sendmail.cf" -bD
 	mta_wait_greeting "$SENDMAIL_PORT" "$MTA_PID" && return 0
 	echo "# sendmail $name did not start: $(tail -n 3 "$dir/daemon.log")"
 	return 1

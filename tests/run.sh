@@ -607,22 +607,26 @@ section_postfix() {
 
 # ---------------------------------------------------------------- mta
 # Real Exim, OpenSMTPD and Sendmail from Debian (tests/mta/), unpacked under
-# build/mta by tests/mta/fetch.sh (.ci/run runs it; run here when missing).
+# build/mta by tests/mta/fetch.sh (.ci/run runs it; run here when missing),
+# and Postfix behind postscreen's deep protocol tests.
 section_mta() {
 	# shellcheck source=tests/mta/lib.sh
 	. tests/mta/lib.sh
 	if [ ! -f "$MTA_DIR/exim.ok" ] || [ ! -f "$MTA_DIR/opensmtpd.ok" ] || [ ! -f "$MTA_DIR/sendmail.ok" ]; then
 		[ "$(id -u)" = 0 ] && bash tests/mta/fetch.sh "$MTA_DIR"
 	fi
+	# shellcheck source=tests/postfix.sh
+	. tests/postfix.sh
 	local mta saved
 	saved=$(trap -p EXIT)
-	trap 'mta_stop_all; cleanup' EXIT
+	trap 'mta_stop_all; postfix_stop_all; cleanup' EXIT
 	mkdir -p "$WORK/mta"
-	for mta in exim opensmtpd sendmail; do
+	for mta in exim opensmtpd sendmail postscreen; do
 		# shellcheck disable=SC1090
 		. "tests/mta/$mta.sh"
 		"${mta}_tests"
 		mta_stop_all
+		postfix_stop_all
 	done
 	eval "$saved"
 	# No message was ever queued (no DATA is sent).

@@ -30,6 +30,27 @@
  *                              the lines up to "." are logged as "| LINE"
  *   tls-reply ACTION           what to send when the client's bytes start
  *                              like a TLS ClientHello (0x16), then close
+ *   tarpit MS                  an Exchange-style tarpit: wait MS before
+ *                              sending every reply that starts with 5
+ *                              (Exchange's TarpitInterval, default 5000)
+ *   max-errors N [ACTION]      after N replies starting with 5 on one
+ *                              connection, answer the next command with
+ *                              ACTION (default "421 4.7.0 Too many errors on
+ *                              this connection, closing transmission
+ *                              channel") and close (Exchange's
+ *                              MaxProtocolErrors, default 5)
+ *   concurrent N               serve up to N connections at once, each in
+ *                              its own thread (default: one after another);
+ *                              'at N' still counts commands across all of
+ *                              them, in the order they arrive, and the log
+ *                              says which connection each line came from
+ *                              ("== conn N" before a line whenever the
+ *                              speaker changes; "== connect N" opens one)
+ *   max-connections K [ACTION] with concurrent: a connection that arrives
+ *                              while K are open gets ACTION (default "421
+ *                              4.7.0 Too many concurrent SMTP connections
+ *                              from this IP address; please try again
+ *                              later.") and is closed; logged "== refused N"
  *
  * ACTION: reply lines separated by "\n" (each gets CRLF), with \r \t \\ and
  * \xNN escapes; "raw:" then bytes sent exactly as escaped; "!close" (close
@@ -46,6 +67,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,10 +94,21 @@ static int lf_only, split, delay_all_ms;
 static char tls_reply[ACTION_MAX];
 static char data_end[ACTION_MAX] = "250 2.0.0 Ok: queued as FAKE";
 static unsigned long command_count;
-/* Session state that '|' globs can see; reset on each connection. */
-static char last_mail[1024], last_helo[1024];
-static int authenticated;
+static int tarpit_ms, max_errors, concurrency, max_connections;
+static char too_many_errors[ACTION_MAX] =
+	"!then-close 421 4.7.0 Too many errors on this connection, closing transmission channel";
+static char refusal[ACTION_MAX] = "!then-close 421 4.7.0 Too many concurrent SMTP connections "
+				  "from this IP address; please try again later.";
+/* Session state that '|' globs can see, and the connection's 5xx count;
+ * reset on each connection, one copy per thread in concurrent mode. */
+static _Thread_local char last_mail[1024], last_helo[1024];
+static _Thread_local int authenticated, errors;
+static _Thread_local unsigned this_conn;
 static FILE *log_file;
+/* Concurrent mode: one lock for the command counter, the rules and the log. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slot_free = PTHREAD_COND_INITIALIZER;
+static unsigned open_connections, last_speaker;
 
 static void die(const char *what)
 {
@@ -87,6 +120,17 @@ static void die(const char *what)
 static int number(const char *text)
 {
 	return (int)strtol(text, NULL, 10);
+}
+
+/* One line to the log. In concurrent mode a line from another connection
+ * than the last one is preceded by "== conn N". Locked by the caller. */
+static void log_line(const char *prefix, const char *text)
+{
+	if (concurrency > 0 && this_conn != last_speaker && strncmp(prefix, "== ", 3) != 0)
+		fprintf(log_file, "== conn %u\n", this_conn);
+	last_speaker = this_conn;
+	fprintf(log_file, "%s%s\n", prefix, text);
+	fflush(log_file);
 }
 
 static void sleep_ms(int ms)
@@ -134,6 +178,21 @@ static void load_scenario(const char *path)
 			copy_field(tls_reply, sizeof(tls_reply), line + 10);
 		} else if (strncmp(line, "delay-all ", 10) == 0) {
 			delay_all_ms = number(line + 10);
+		} else if (strncmp(line, "tarpit ", 7) == 0) {
+			tarpit_ms = number(line + 7);
+		} else if (strncmp(line, "max-errors ", 11) == 0) {
+			max_errors = number(line + 11);
+			sep = strchr(line + 11, ' ');
+			if (sep != NULL)
+				snprintf(too_many_errors, sizeof(too_many_errors), "!then-close %s",
+					 sep + 1);
+		} else if (strncmp(line, "concurrent ", 11) == 0) {
+			concurrency = number(line + 11);
+		} else if (strncmp(line, "max-connections ", 16) == 0) {
+			max_connections = number(line + 16);
+			sep = strchr(line + 16, ' ');
+			if (sep != NULL)
+				snprintf(refusal, sizeof(refusal), "!then-close %s", sep + 1);
 		} else if ((strncmp(line, "on ", 3) == 0 || strncmp(line, "at ", 3) == 0) &&
 			   (sep = strstr(line, " => ")) != NULL && nrules < RULES_MAX) {
 			struct rule *r = &rules[nrules++];
@@ -220,7 +279,7 @@ enum outcome { KEEP, CLOSE, HANG };
 
 static enum outcome perform(int fd, const char *action)
 {
-	static char buf[LINE_MAX_IN * 2];
+	static _Thread_local char buf[LINE_MAX_IN * 2];
 	int drip = 0, then_close = 0;
 	size_t len;
 
@@ -285,6 +344,11 @@ static enum outcome perform(int fd, const char *action)
 		len = decode(action + 4, buf, sizeof(buf), 1);
 	else
 		len = decode(action, buf, sizeof(buf), 0);
+	if (len > 0 && buf[0] == '5') {
+		errors++;
+		if (tarpit_ms > 0)
+			sleep_ms(tarpit_ms);
+	}
 	if (send_bytes(fd, buf, len, drip) < 0)
 		return CLOSE;
 	return then_close ? CLOSE : KEEP;
@@ -339,14 +403,18 @@ static int respond(int fd, const char *action, int *hanging)
 
 static void serve(int fd, unsigned conn)
 {
-	static char in[LINE_MAX_IN];
+	static _Thread_local char in[LINE_MAX_IN];
 	size_t used = 0;
 	int hanging = 0, in_data = 0;
+	char mark[32];
 
 	last_mail[0] = last_helo[0] = '\0';
-	authenticated = 0;
-	fprintf(log_file, "== connect %u\n", conn);
-	fflush(log_file);
+	authenticated = errors = 0;
+	this_conn = conn;
+	snprintf(mark, sizeof(mark), "== connect %u", conn);
+	pthread_mutex_lock(&lock);
+	log_line(mark, "");
+	pthread_mutex_unlock(&lock);
 	if (delay_all_ms > 0)
 		sleep_ms(delay_all_ms);
 	if (respond(fd, greeting, &hanging) < 0)
@@ -361,8 +429,9 @@ static void serve(int fd, unsigned conn)
 			sleep_ms(delay_all_ms);
 		used += (size_t)n;
 		if (tls_reply[0] != '\0' && (unsigned char)in[0] == 0x16) {
-			fprintf(log_file, "!tls-client-hello\n");
-			fflush(log_file);
+			pthread_mutex_lock(&lock);
+			log_line("!tls-client-hello", "");
+			pthread_mutex_unlock(&lock);
 			perform(fd, tls_reply);
 			return;
 		}
@@ -377,10 +446,12 @@ static void serve(int fd, unsigned conn)
 				int end = strcmp(in, ".") == 0;
 
 				/* Undo dot-stuffing (RFC 5321 4.5.2) in the log. */
-				if (!end)
-					fprintf(log_file, "%s| %s\n", crlf ? "" : "!bare-lf ",
-						in[0] == '.' ? in + 1 : in);
-				fflush(log_file);
+				if (!end) {
+					pthread_mutex_lock(&lock);
+					log_line(crlf ? "| " : "!bare-lf | ",
+						 in[0] == '.' ? in + 1 : in);
+					pthread_mutex_unlock(&lock);
+				}
 				memmove(in, lf + 1, used - len - 1);
 				used -= len + 1;
 				if (end) {
@@ -390,14 +461,15 @@ static void serve(int fd, unsigned conn)
 				}
 				continue;
 			}
+			pthread_mutex_lock(&lock);
 			command_count++;
-			fprintf(log_file, "%s%s\n", crlf ? "" : "!bare-lf ", in);
-			fflush(log_file);
+			log_line(crlf ? "" : "!bare-lf ", in);
 			greets = strncasecmp(in, "EHLO ", 5) == 0 ||
 				 strncasecmp(in, "HELO ", 5) == 0;
 			if (!greets)
 				track_state(in);
-			action = choose(in);
+			action = max_errors > 0 && errors >= max_errors ? too_many_errors : choose(in);
+			pthread_mutex_unlock(&lock);
 			if (greets)
 				track_state(in);
 			if (strncmp(action, "235", 3) == 0)
@@ -411,6 +483,57 @@ static void serve(int fd, unsigned conn)
 		if (used >= sizeof(in) - 1)
 			used = 0; /* an over-long line: drop it */
 	}
+}
+
+struct connection {
+	int fd;
+	unsigned conn;
+};
+
+static void *connection_thread(void *arg)
+{
+	struct connection c = *(struct connection *)arg;
+
+	free(arg);
+	serve(c.fd, c.conn);
+	close(c.fd);
+	pthread_mutex_lock(&lock);
+	open_connections--;
+	pthread_cond_signal(&slot_free);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/* Concurrent mode: refuse the connection past max-connections, else serve
+ * it in a thread of its own once fewer than 'concurrent' are open (until
+ * then it waits, as in a listen queue). */
+static void serve_concurrently(int fd, unsigned conn)
+{
+	struct connection *c;
+	pthread_t thread;
+	char mark[32];
+
+	pthread_mutex_lock(&lock);
+	if (max_connections > 0 && open_connections >= (unsigned)max_connections) {
+		snprintf(mark, sizeof(mark), "== refused %u", conn);
+		log_line(mark, "");
+		pthread_mutex_unlock(&lock);
+		perform(fd, refusal);
+		close(fd);
+		return;
+	}
+	while (open_connections >= (unsigned)concurrency)
+		pthread_cond_wait(&slot_free, &lock);
+	open_connections++;
+	pthread_mutex_unlock(&lock);
+	c = malloc(sizeof(*c));
+	if (c == NULL)
+		die("malloc");
+	c->fd = fd;
+	c->conn = conn;
+	if (pthread_create(&thread, NULL, connection_thread, c) != 0)
+		die("pthread_create");
+	pthread_detach(thread);
 }
 
 int main(int argc, char **argv)
@@ -479,6 +602,10 @@ int main(int argc, char **argv)
 		/* Replies go out as written; without this, Nagle's algorithm and
 		 * the client's delayed ACK stall pipelined replies by ~40 ms. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (concurrency > 0) {
+			serve_concurrently(fd, ++conn);
+			continue;
+		}
 		serve(fd, ++conn);
 		close(fd);
 	}

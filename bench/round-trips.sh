@@ -8,7 +8,11 @@
 # distant server would cost. The same closed server is offered with and
 # without PIPELINING; relaytest runs pipelined and --no-pipelining, nmap's
 # smtp-open-relay script runs too. Round trips = time / delay. Relay tests
-# are counted as the RCPT commands the server received.
+# are counted as the RCPT commands the server received. The fake server
+# serves up to 32 connections at once (its concurrent mode), each with its
+# own delays, so concurrent connections cost what they would on a real
+# server; with a relaytest that has --connections, the runs on one
+# connection are measured too.
 set -u
 cd "$(dirname "$0")/.."
 DELAY=${1:-50}
@@ -25,6 +29,7 @@ command -v nmap >/dev/null || { echo "bench: nmap is not installed (apt-get inst
 make_scenario() { # FILE WITH_PIPELINING
 	{
 		echo "delay-all $DELAY"
+		echo "concurrent 32"
 		echo "greeting 220 mx.relaytest.test ESMTP Postfix"
 		if [ "$2" = yes ]; then
 			echo 'on EHLO * => 250-mx.relaytest.test\n250-PIPELINING\n250-SIZE 10240000\n250 8BITMIME'
@@ -71,5 +76,12 @@ measure "relaytest, server offers PIPELINING" "$work/pipe.scn" "$RELAYTEST" 127.
 measure "relaytest --error-budget 100, PIPELINING" "$work/pipe.scn" "$RELAYTEST" --error-budget 100 127.0.0.1:PORT
 measure "relaytest --no-pipelining" "$work/pipe.scn" "$RELAYTEST" --no-pipelining 127.0.0.1:PORT
 measure "relaytest, server without PIPELINING" "$work/nopipe.scn" "$RELAYTEST" 127.0.0.1:PORT
+if "$RELAYTEST" --help | grep -q -- '--connections'; then
+	measure "relaytest --connections 1, PIPELINING" "$work/pipe.scn" "$RELAYTEST" --connections 1 127.0.0.1:PORT
+	measure "relaytest --connections 1 --no-pipelining" "$work/pipe.scn" \
+		"$RELAYTEST" --connections 1 --no-pipelining 127.0.0.1:PORT
+else
+	echo "  (this relaytest has no --connections: the runs on one connection are left out)"
+fi
 measure "nmap --script smtp-open-relay" "$work/pipe.scn" \
 	nmap -n -Pn -sT -p PORT --datadir "$work/nd" --script smtp-open-relay 127.0.0.1

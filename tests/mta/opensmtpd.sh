@@ -11,7 +11,8 @@
 # where nothing listens. OpenSMTPD offers no PIPELINING and answers a second
 # EHLO "503 5.5.1 Invalid command: Already identified".
 
-# opensmtpd_start NAME MATCH-LINES: sets SMTPD_PORT.
+# opensmtpd_start NAME MATCH-LINES: sets SMTPD_PORT. Listens on the ports in
+# MTA_EXTRA_PORTS too (benchmarks).
 opensmtpd_start() {
 	local name=$1 match=$2 dir=$WORK/mta/opensmtpd-$1
 	mkdir -p "$dir/mail"
@@ -21,6 +22,7 @@ opensmtpd_start() {
 	cat >"$dir/smtpd.conf" <<CONF
 table aliases file:$dir/aliases
 listen on 127.0.0.1 port $SMTPD_PORT hostname mx.relaytest.test
+$(for p in ${MTA_EXTRA_PORTS:-}; do echo "listen on 127.0.0.1 port $p hostname mx.relaytest.test"; done)
 action "local" maildir "$dir/mail" alias <aliases>
 action "nowhere" relay host smtp://127.0.0.1:9
 $match

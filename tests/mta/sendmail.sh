@@ -19,7 +19,8 @@
 # delayed 1, 2, 4 ... s), confBAD_RCPT_THROTTLE, the "553 Domain name
 # required" for unqualified addresses.
 
-# sendmail_start NAME [MC LINES]: sets SENDMAIL_PORT.
+# sendmail_start NAME [MC LINES]: sets SENDMAIL_PORT. Listens on the ports in
+# MTA_EXTRA_PORTS too (benchmarks).
 sendmail_start() {
 	local name=$1 extra=${2:-} dir=$WORK/mta/sendmail-$1 cf=$PWD/$MTA_ROOT/usr/share/sendmail/cf
 	mkdir -p "$dir/queue" "$dir/etc"
@@ -51,6 +52,7 @@ define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit,GroupWritableDirPathSafe,Cla
 define(\`confTO_IDENT', \`0s')dnl
 define(\`confDONT_INIT_GROUPS', \`True')dnl
 DAEMON_OPTIONS(\`Family=inet, Name=MTA, Port=$SENDMAIL_PORT, Addr=127.0.0.1')dnl
+$(for p in ${MTA_EXTRA_PORTS:-}; do echo "DAEMON_OPTIONS(\`Family=inet, Name=MTA$p, Port=$p, Addr=127.0.0.1')dnl"; done)
 FEATURE(\`no_default_msa')dnl
 FEATURE(\`nocanonify')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
@@ -64,7 +66,7 @@ MC
 	# The cf must name the host, listen only where we said, and no longer
 	# trust 127.0.0.1 by address.
 	if ! grep -q '^Djmx\.relaytest\.test$' "$dir/sendmail.cf" ||
-		[ "$(grep -c '^O DaemonPortOptions=' "$dir/sendmail.cf")" != 1 ] ||
+		[ "$(grep -c '^O DaemonPortOptions=' "$dir/sendmail.cf")" != $((1 + $(echo ${MTA_EXTRA_PORTS:-} | wc -w))) ] ||
 		grep -q '^R127\.0\.0\.1' "$dir/sendmail.cf"; then
 		echo "# sendmail $name: m4 did not make the expected sendmail.cf: $(head -n 3 "$dir/m4.err")"
 		return 1

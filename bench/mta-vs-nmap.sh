@@ -97,7 +97,7 @@ for mta in $MTAS; do
 	elif grep -q 'Server is an open relay' "$WORK/nmap-$mta.1.out"; then
 		nv=open
 	else
-		nv="unclear: $(grep -m 1 '^|' "$WORK/nmap-$mta.1.out" | cut -c1-30)"
+		nv="unclear: $(grep -m 1 '^|' "$WORK/nmap-$mta.1.out" | cut -c1-60)"
 	fi
 	printf '  %-10s %8.2f s %-22s %8.2f s %-22s %.1fx\n' "$mta" "$rt" "$rv" "$nm" "$nv" \
 		"$(awk -v r="$rt" -v n="$nm" 'BEGIN { print n / r }')"

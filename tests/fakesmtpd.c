@@ -468,7 +468,8 @@ static void serve(int fd, unsigned conn)
 				 strncasecmp(in, "HELO ", 5) == 0;
 			if (!greets)
 				track_state(in);
-			action = max_errors > 0 && errors >= max_errors ? too_many_errors : choose(in);
+			action = max_errors > 0 && errors >= max_errors ? too_many_errors
+									: choose(in);
 			pthread_mutex_unlock(&lock);
 			if (greets)
 				track_state(in);
@@ -511,10 +512,11 @@ static void serve_concurrently(int fd, unsigned conn)
 {
 	struct connection *c;
 	pthread_t thread;
-	char mark[32];
 
 	pthread_mutex_lock(&lock);
 	if (max_connections > 0 && open_connections >= (unsigned)max_connections) {
+		char mark[32];
+
 		snprintf(mark, sizeof(mark), "== refused %u", conn);
 		log_line(mark, "");
 		pthread_mutex_unlock(&lock);

@@ -610,13 +610,13 @@ section_postfix() {
 # build/mta by tests/mta/fetch.sh (.ci/run runs it; run here when missing),
 # and Postfix behind postscreen's deep protocol tests.
 section_mta() {
+	# shellcheck source=tests/postfix.sh
+	. tests/postfix.sh
 	# shellcheck source=tests/mta/lib.sh
 	. tests/mta/lib.sh
 	if [ ! -f "$MTA_DIR/exim.ok" ] || [ ! -f "$MTA_DIR/opensmtpd.ok" ] || [ ! -f "$MTA_DIR/sendmail.ok" ]; then
 		[ "$(id -u)" = 0 ] && bash tests/mta/fetch.sh "$MTA_DIR"
 	fi
-	# shellcheck source=tests/postfix.sh
-	. tests/postfix.sh
 	local mta saved
 	saved=$(trap -p EXIT)
 	trap 'mta_stop_all; postfix_stop_all; cleanup' EXIT

@@ -64,14 +64,12 @@ blackhole:
 CONF
 	mta_spawn "$dir" "$dir/daemon.log" "" \
 		"$PWD/$MTA_ROOT/usr/sbin/exim4" -C "$dir/exim.conf" -bdf
-	mta_wait_greeting "$EXIM_PORT" "$MTA_PID" && return 0
-	echo "# exim $name did not start: $(tail -n 3 "$dir/daemon.log" "$dir/log/paniclog" 2>/dev/null)"
-	return 1
+	mta_wait_greeting "exim $name" "$EXIM_PORT" "$MTA_PID" "$dir/daemon.log" "$dir/log/paniclog"
 }
 
 exim_tests() {
 	mta_available exim || return 0
-	local skips=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
+	local skips=("${MTA_NO_AUTH[@]}")
 
 	# Closed: Debian's stock rcpt ACL, relaying for nobody (relay_from_hosts
 	# is a documentation prefix). Every relay test is refused "relay not

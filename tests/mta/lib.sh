@@ -1,6 +1,6 @@
 # tests/mta/lib.sh - shared by the real-server tests of Exim, OpenSMTPD and
-# Sendmail (sourced by tests/run.sh, after tests/mta/fetch.sh has unpacked the
-# Debian packages under $MTA_ROOT).
+# Sendmail (sourced by tests/run.sh after tests/postfix.sh, once
+# tests/mta/fetch.sh has unpacked the Debian packages under $MTA_ROOT).
 #
 # Each server runs from the unpacked tree with the test's own configuration,
 # in its own directory under $WORK/mta, on 127.0.0.1 and a free high port, and
@@ -18,17 +18,11 @@ MTA_DIR=${MTA_DIR:-build/mta}
 MTA_ROOT=$MTA_DIR/root
 MTA_PIDS=()
 
-mta_free_port() {
-	local port try
-	for try in $(seq 1 50); do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
-	return 1
-}
+# A free port: postfix_free_port (tests/postfix.sh, sourced before this file).
+mta_free_port() { postfix_free_port; }
+
+# What a server without AUTH gives the three AUTH tests.
+MTA_NO_AUTH=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
 
 # mta_available NAME: the server was unpacked; otherwise say why (skip when the
 # archive lacks the package, fail when it was never fetched).
@@ -79,16 +73,19 @@ mta_spawn() {
 	MTA_PIDS+=("$MTA_PID")
 }
 
-# mta_wait_greeting PORT PID: wait (at most 15 s) until a 220 greeting comes.
+# mta_wait_greeting NAME PORT PID LOG...: wait (at most 15 s) until a 220
+# greeting comes; else say so with the end of each LOG and return 1.
 mta_wait_greeting() {
-	local port=$1 pid=$2 i
+	local name=$1 port=$2 pid=$3 i
+	shift 3
 	for i in $(seq 1 150); do
-		kill -0 "$pid" 2>/dev/null || return 1
+		kill -0 "$pid" 2>/dev/null || break
 		if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 3 <&3" 2>/dev/null | grep -q 220; then
 			return 0
 		fi
 		sleep 0.1
 	done
+	echo "# $name did not start: $(tail -n 3 "$@" 2>/dev/null)"
 	return 1
 }
 

@@ -31,14 +31,12 @@ CONF
 	mta_spawn "$dir" "$dir/daemon.log" \
 		"mount -t tmpfs tmpfs /var/spool && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib && mkdir -p /var/lib/opensmtpd/empty" \
 		"$PWD/$MTA_ROOT/usr/sbin/smtpd" -d -f "$dir/smtpd.conf"
-	mta_wait_greeting "$SMTPD_PORT" "$MTA_PID" && return 0
-	echo "# opensmtpd $name did not start: $(tail -n 3 "$dir/daemon.log")"
-	return 1
+	mta_wait_greeting "opensmtpd $name" "$SMTPD_PORT" "$MTA_PID" "$dir/daemon.log"
 }
 
 opensmtpd_tests() {
 	mta_available opensmtpd || return 0
-	local skips=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
+	local skips=("${MTA_NO_AUTH[@]}")
 
 	# Closed: mail for its own domain only. OpenSMTPD refuses every other
 	# recipient "550 Invalid recipient". Its HELO tests need their own

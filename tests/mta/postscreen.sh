@@ -38,7 +38,7 @@ postscreen_tests() {
 		not_ok "mta: postscreen needs Postfix and root (see the postfix section)"
 		return
 	fi
-	local skips=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
+	local skips=("${MTA_NO_AUTH[@]}")
 
 	# Closed: the first visit's 450 4.3.2 replies are rerun on a fresh
 	# connection, where Postfix refuses relaying: every relay test denied.

@@ -77,14 +77,12 @@ MC
 	MTA_LOOPBACK_NAME=client.outside.test mta_spawn "$dir" "$dir/daemon.log" \
 		"'$sm' -C '$dir/sendmail.cf' -bi >'$dir/newaliases.log' 2>&1" \
 		"$sm" -C "$dir/sendmail.cf" -bD
-	mta_wait_greeting "$SENDMAIL_PORT" "$MTA_PID" && return 0
-	echo "# sendmail $name did not start: $(tail -n 3 "$dir/daemon.log")"
-	return 1
+	mta_wait_greeting "sendmail $name" "$SENDMAIL_PORT" "$MTA_PID" "$dir/daemon.log"
 }
 
 sendmail_tests() {
 	mta_available sendmail || return 0
-	local skips=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
+	local skips=("${MTA_NO_AUTH[@]}")
 
 	# Closed: the stock rules. "550 5.7.1 Relaying denied" for every remote
 	# recipient; "553 5.5.4 Domain name required" and "Real domain name

@@ -22,7 +22,8 @@ int report_nagios(FILE *out, struct target_result *const *res, size_t n);
 /* Whether colour suits out: a terminal, and NO_COLOR unset or empty. */
 int report_use_colour(FILE *out);
 
-/* The one-line result ("OPEN RELAY: 3 of 36 relay tests accepted ..."). */
-void report_result_line(FILE *out, const struct target_result *res);
+/* The result in one sentence ("Result: OPEN RELAY: 3 of 36 relay tests
+ * accepted ..."), into buf of cap bytes (truncated to fit). */
+void report_result_text(const struct target_result *res, char *buf, size_t cap);
 
 #endif

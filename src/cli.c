@@ -10,6 +10,7 @@
 
 #include "target.h"
 #include "text.h"
+#include "wrap.h"
 
 #define CLI_SECONDS_MAX 86400.0
 #define CLI_ERROR_BUDGET_MAX 1000
@@ -55,21 +56,21 @@ void cli_usage(FILE *out)
 	      "Test whether SMTP servers relay mail for strangers (an open relay).\n"
 	      "Tests at the RCPT level: sends no mail unless --send asks it to.\n"
 	      "\n"
-	      "  -p, --port PORT[,...]  port(s) for targets that name none (default 25; --ports)\n"
+	      "  -p, --port PORT[,...]  port(s) for targets naming none (default 25; --ports)\n"
 	      "  -i, --input FILE       read targets from FILE, one a line ('-': stdin)\n"
 	      "  -M, --mx DOMAIN        test each MX host of DOMAIN, in preference order\n"
 	      "  -j, --jobs N           test up to N targets at once (default 16 for several)\n"
 	      "  -4, --ipv4 / -6, --ipv6  connect over IPv4 / IPv6 only\n"
 	      "  -t, --timeout SECONDS  wait for each reply at most this long (default 30)\n"
 	      "  -m, --max-time SECONDS time for each target in all (default 300)\n"
-	      "  -H, --helo NAME        EHLO name (default: this host's FQDN, else our address)\n"
-	      "  -d, --domain DOMAIN    the target's own mail domain (default: from its greeting)\n"
+	      "  -H, --helo NAME        EHLO name (default: this host's FQDN, else our IP)\n"
+	      "  -d, --domain DOMAIN    the target's own mail domain (default: its greeting)\n"
 	      "  -f, --from ADDR        external sender (default " CLI_DEFAULT_FROM ")\n"
 	      "  -r, --to ADDR          external recipient (default " CLI_DEFAULT_TO ")\n"
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
 	      "  -l, --list-tests       list the tests and exit\n"
-	      "      --error-budget N   rejections per connection before reconnecting (default 8)\n"
-	      "      --connections N    connections to one target at once (default 10, max 32)\n"
+	      "      --error-budget N   rejections per connection, then reconnect (default 8)\n"
+	      "      --connections N    connections to a target at once (default 10, max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
 	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
@@ -94,7 +95,7 @@ void cli_usage(FILE *out)
 
 void cli_list_tests(FILE *out)
 {
-	fprintf(out, "%-20s %-16s %s\n", "ID", "GROUP", "WHAT IT SENDS");
+	fprintf(out, "%-20s %s\n", "ID", "GROUP");
 	for (size_t i = 0; i < cases_count; i++) {
 		const struct relay_case *tc = &cases_table[i];
 		char sends[256];
@@ -111,8 +112,9 @@ void cli_list_tests(FILE *out)
 		else
 			snprintf(sends, sizeof(sends), "MAIL FROM:%s RCPT TO:%s", tc->mail_from,
 				 tc->rcpt_to);
-		fprintf(out, "%-20s %-16s %s\n", tc->id, cases_group_name(tc->group), sends);
-		fprintf(out, "%-20s %-16s   %s\n", "", "", tc->description);
+		fprintf(out, "%-20s %s\n", tc->id, cases_group_name(tc->group));
+		wrap_print(out, "    sends: ", sends, WRAP_WIDTH);
+		wrap_print(out, "    ", tc->description, WRAP_WIDTH);
 	}
 }
 

@@ -164,6 +164,12 @@ section_cli() {
 		ok "cli: --help prints usage with examples, exit 0" || not_ok "cli: --help"
 	[ "$(echo "$out" | wc -l)" -le 40 ] && ok "cli: --help fits one screen" ||
 		not_ok "cli: --help fits one screen" "$(echo "$out" | wc -l) lines"
+	local what
+	for what in --help --list-tests; do
+		out=$("$RELAYTEST" "$what" | awk 'length > 78 { n++ } END { print n + 0 }')
+		[ "$out" = 0 ] && ok "cli: every line of $what fits 78 columns" ||
+			not_ok "cli: $what fits 78 columns" "$out lines are longer"
+	done
 	out=$("$RELAYTEST" --version) && [[ $out =~ ^relaytest\ [0-9]+\.[0-9]+\.[0-9]+$ ]] &&
 		ok "cli: --version" || not_ok "cli: --version" "$out"
 	local n
@@ -243,8 +249,12 @@ run_scenario() {
 	text=$(sed -n 's/^test\.verdict-default //p' "$scn")
 	[ -z "$text" ] || specs+=("* $text")
 	check_verdicts "$dir/out" "${specs[@]}"
+	# The report wraps at 78 columns: compare with runs of spaces and line
+	# breaks squeezed to one space, so a wrapped sentence still matches.
+	local flat
+	flat=$(tr -s ' \n' '  ' <"$dir/out")
 	while IFS= read -r text; do
-		grep -qF -- "$text" "$dir/out" || why+=("stdout lacks: $text")
+		[[ $flat == *"$(tr -s ' ' <<<"$text" | tr -d '\n')"* ]] || why+=("stdout lacks: $text")
 	done < <(sed -n 's/^test\.output //p' "$scn")
 	while IFS= read -r text; do
 		! grep -qF -- "$text" "$dir/out" || why+=("stdout holds: $text")
@@ -258,6 +268,11 @@ run_scenario() {
 
 	# No sanitizer may have spoken.
 	grep -qE 'Sanitizer|runtime error' "$dir/err" && why+=("sanitizer report: $(grep -m 3 -E 'ERROR|runtime error' "$dir/err")")
+
+	# The report fits mail: no line over 78 columns (a --verbose transcript aside).
+	local wide
+	wide=$(awk '/^Transcript:$/ { exit } length > 78 { print NR ": " length " columns"; exit }' "$dir/out")
+	[ -z "$wide" ] || why+=("report line $wide, over 78")
 
 	# What relaytest printed: never a raw control or non-ASCII byte.
 	LC_ALL=C grep -qP '[^\x0a\x20-\x7e]' "$dir/out" "$dir/err" &&

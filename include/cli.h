@@ -27,8 +27,6 @@
 #define CLI_JOBS_MAX 256
 #define CLI_LIST_MAX 64 /* --input files or --mx domains */
 
-enum cli_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS };
-
 /* Exit status for usage errors: 64 (EX_USAGE), or 3 (UNKNOWN) for nagios. */
 #define CLI_EXIT_USAGE 64
 #define CLI_EXIT_USAGE_NAGIOS 3
@@ -51,7 +49,7 @@ struct config {
 	int to_given;		 /* --to was named: --send may use it */
 	int send;		 /* --send: complete accepted relays with DATA */
 	int no_pipelining;	 /* --no-pipelining: one command at a time */
-	enum cli_format format;
+	const char *format;	 /* the name of a row of report_formats (report.h) */
 	int quiet;
 	int verbose;
 	int ports[TARGETS_PORTS_MAX]; /* --port: each target without its own port, on each */

@@ -10,6 +10,7 @@
 
 #include "target.h"
 #include "text.h"
+#include "report.h"
 #include "wrap.h"
 
 #define CLI_SECONDS_MAX 86400.0
@@ -72,10 +73,11 @@ void cli_usage(FILE *out)
 	      "      --error-budget N   rejections per connection, then reconnect (default 8)\n"
 	      "      --connections N    connections to a target at once (default 10, max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
-	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
+	      "  -F, --format FORMAT    text (default), json (a line per target), nagios or\n"
+	      "                         prometheus (node_exporter textfile collector)\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
 	      "                         message to --to (which must then be given)\n"
-	      "  -q, --quiet            print nothing for targets found closed (exit 0)\n"
+	      "  -q, --quiet            text, json: nothing for targets found closed (exit 0)\n"
 	      "  -v, --verbose          add the full SMTP transcript to the report\n"
 	      "  -V, --version / -h, --help\n"
 	      "\n"
@@ -262,6 +264,7 @@ static int select_tests(struct config *cfg, const char *list, char *err, size_t 
 static void set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->format = "text";
 	cfg->action = CLI_RUN;
 	cfg->port = CLI_DEFAULT_PORT;
 	cfg->family = AF_UNSPEC;
@@ -331,19 +334,20 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		cfg->no_pipelining = 1;
 		return 0;
 	case 'F':
-		if (strcmp(arg, "text") == 0)
-			cfg->format = FORMAT_TEXT;
-		else if (strcmp(arg, "json") == 0)
-			cfg->format = FORMAT_JSON;
-		else if (strcmp(arg, "nagios") == 0)
-			cfg->format = FORMAT_NAGIOS;
-		else {
+		if (report_format_find(arg) == NULL) {
 			char shown[48];
 
 			text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
-			snprintf(err, cap, "--format '%s': must be text, json or nagios", shown);
+			snprintf(err, cap, "--format '%s': must be one of", shown);
+			for (size_t i = 0; i < report_formats_count; i++) {
+				size_t used = strlen(err);
+
+				snprintf(err + used, cap - used, "%s %s", i == 0 ? "" : ",",
+					 report_formats[i].name);
+			}
 			return -1;
 		}
+		cfg->format = arg;
 		return 0;
 	case 'T':
 		return select_tests(cfg, arg, err, cap);
@@ -417,8 +421,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 			 "test messages");
 		return -1;
 	}
-	if (cfg->send && cfg->format == FORMAT_NAGIOS) {
-		snprintf(err, cap, "--send is for an admin at a terminal, not for --format nagios");
+	if (cfg->send && strcmp(cfg->format, "text") != 0 && strcmp(cfg->format, "json") != 0) {
+		snprintf(err, cap, "--send is for an admin at a terminal, not for --format %s",
+			 cfg->format);
 		return -1;
 	}
 	if (strcasecmp(cfg->from, cfg->to) == 0) {

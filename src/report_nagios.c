@@ -1,6 +1,7 @@
 /* report_nagios.c - the monitoring-plugin convention: one status line
  * "RELAYTEST STATE - text | perfdata", then detail lines; exit 0 OK,
  * 1 WARNING, 2 CRITICAL (3 UNKNOWN is for usage errors, in main.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -103,4 +104,54 @@ int report_nagios(FILE *out, struct target_result *const *res, size_t n)
 	for (size_t i = 0; i < n; i++)
 		detail(out, res[i]);
 	return (int)worst;
+}
+
+/* Every result is kept for the one status line at the end. */
+struct nagios_store {
+	struct target_result **res;
+	size_t n, cap;
+};
+
+int report_nagios_target(FILE *out, struct target_result *res, struct report_state *st)
+{
+	struct nagios_store *store = st->kept;
+
+	(void)out;
+	if (store == NULL) {
+		store = calloc(1, sizeof(*store));
+		if (store == NULL)
+			return 0;
+		st->kept = store;
+	}
+	if (store->n == store->cap) {
+		size_t cap = store->cap == 0 ? 16 : store->cap * 2;
+		struct target_result **grown = realloc(store->res, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return 0;
+		store->res = grown;
+		store->cap = cap;
+	}
+	store->res[store->n++] = res;
+	return 1;
+}
+
+int report_nagios_finish(FILE *out, struct report_state *st, int status)
+{
+	struct nagios_store *store = st->kept;
+	struct target_result *none[1] = { NULL };
+	int state;
+
+	(void)status;
+	if (store == NULL)
+		return report_nagios(out, none, 0);
+	state = report_nagios(out, store->res, store->n);
+	for (size_t i = 0; i < store->n; i++) {
+		run_free(store->res[i]);
+		free(store->res[i]);
+	}
+	free(store->res);
+	free(store);
+	st->kept = NULL;
+	return state;
 }

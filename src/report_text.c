@@ -282,3 +282,15 @@ void report_text(FILE *out, const struct target_result *res, int colour)
 	if (colour)
 		fputs(COLOUR_OFF, out);
 }
+
+int report_text_target(FILE *out, struct target_result *res, struct report_state *st)
+{
+	if (res->status == RUN_UNTESTED)
+		fprintf(stderr, "relaytest: %s: %s\n", res->target.name, res->error.msg);
+	if (st->cfg->quiet && res->status == RUN_CLOSED)
+		return 0;
+	if (st->shown++ > 0)
+		fputs("\n", out);
+	report_text(out, res, st->colour);
+	return 0;
+}

@@ -489,6 +489,9 @@ section_formats() {
 		ok "formats: nagios UNKNOWN (exit 3) for a usage error" ||
 		not_ok "formats: nagios usage error" "exit $rc: $(cat "$dir/out")"
 
+	formats_prometheus "$dir"
+	formats_quiet_json "$dir"
+
 	# Colour: on a terminal (script(1) gives one) unless NO_COLOR; never in a pipe.
 	start_fake tests/scenarios/percent-hack-only.scn "$dir" 60 || return
 	local port=$FAKE_PORT
@@ -503,6 +506,63 @@ section_formats() {
 		ok "formats: NO_COLOR turns colour off" || not_ok "formats: NO_COLOR ignored"
 	! grep -q $'\033' "$dir/pipe" && grep -q 'ACCEPTED' "$dir/pipe" &&
 		ok "formats: no colour in a pipe" || not_ok "formats: colour in a pipe"
+}
+
+# --format prometheus against an open and a closed server in one run: promtool
+# (from Debian's prometheus package) accepts it, and the values say what the
+# JSON twin says.
+formats_prometheus() {
+	local dir=$1/prom open_port closed_port open_pid rc promtool want got
+	mkdir -p "$dir/o" "$dir/c"
+	promtool=${PROMTOOL:-$(command -v promtool || echo /opt/prometheus/usr/bin/promtool)}
+	start_fake tests/scenarios/open-relay.scn "$dir/o" 60 || return
+	open_port=$FAKE_PORT open_pid=$FAKE_PID
+	start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60 || return
+	closed_port=$FAKE_PORT
+	"$RELAYTEST" -F prometheus "127.0.0.1:$open_port" "127.0.0.1:$closed_port" 127.0.0.1:1 \
+		--timeout 2 >"$dir/out" 2>"$dir/err"
+	rc=$?
+	"$RELAYTEST" -F json "127.0.0.1:$open_port" >"$dir/json" 2>/dev/null
+	stop_fake
+	kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+	if [ ! -x "$promtool" ]; then
+		not_ok "formats: prometheus: promtool not found (.ci/run unpacks Debian's prometheus into /opt/prometheus)"
+	elif out=$("$promtool" check metrics <"$dir/out" 2>&1); then
+		ok "formats: prometheus output passes promtool check metrics"
+	else
+		not_ok "formats: promtool check metrics" "$out"
+	fi
+	local why=()
+	[ "$rc" = 1 ] || why+=("exit $rc, want 1 (an open relay among the targets)")
+	grep -qx "relaytest_open_relay{target=\"127.0.0.1\",port=\"$open_port\"} 1" "$dir/out" || why+=("open target not 1")
+	grep -qx "relaytest_open_relay{target=\"127.0.0.1\",port=\"$closed_port\"} 0" "$dir/out" || why+=("closed target not 0")
+	grep -q 'relaytest_open_relay{target="127.0.0.1",port="1"}' "$dir/out" && why+=("untestable target has an open_relay sample")
+	grep -qx 'relaytest_status{target="127.0.0.1",port="1"} 3' "$dir/out" || why+=("untestable target's status not 3")
+	for want in accepted denied; do
+		got=$(sed -n "s/^relaytest_tests{target=\"127.0.0.1\",port=\"$open_port\",verdict=\"$want\"} //p" "$dir/out")
+		[ "$got" = "$(jq ".counts.$want" "$dir/json")" ] || why+=("$want: $got, JSON says $(jq ".counts.$want" "$dir/json")")
+	done
+	grep -qE '^relaytest_last_run_timestamp_seconds [0-9]{10}$' "$dir/out" || why+=("no last-run timestamp")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: prometheus values match the JSON report (open 1, closed 0, untestable status 3)"
+	else
+		not_ok "formats: prometheus values" "${why[@]}"
+	fi
+}
+
+# --quiet with --format json: nothing for a closed target, a line for an open one.
+formats_quiet_json() {
+	local dir=$1/qjson closed open
+	mkdir -p "$dir"
+	start_fake tests/scenarios/quiet-closed.scn "$dir" 60 || return
+	"$RELAYTEST" -q -F json "127.0.0.1:$FAKE_PORT" >"$dir/closed" 2>&1
+	stop_fake
+	start_fake tests/scenarios/quiet-open.scn "$dir" 60 || return
+	"$RELAYTEST" -q -F json "127.0.0.1:$FAKE_PORT" >"$dir/open" 2>&1
+	stop_fake
+	[ ! -s "$dir/closed" ] && [ "$(jq -r .verdict "$dir/open")" = open ] &&
+		ok "formats: -q -F json prints nothing for a closed target, one line for an open one" ||
+		not_ok "formats: -q -F json" "closed: $(head -c 100 "$dir/closed")" "open: $(head -c 100 "$dir/open")"
 }
 
 # ---------------------------------------------------------------- docs

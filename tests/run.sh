@@ -585,10 +585,11 @@ section_docs() {
 
 	make -s install DESTDIR="$dir/root" PREFIX=/usr/local >/dev/null 2>&1
 	out=$(cd "$dir/root" && find . -type f | sort | tr '\n' ' ')
-	[ "$out" = "./usr/local/bin/relaytest ./usr/local/share/man/man1/relaytest.1 " ] &&
+	[ "$out" = "./usr/local/bin/relaytest ./usr/local/share/bash-completion/completions/relaytest ./usr/local/share/man/man1/relaytest.1 " ] &&
 		[ -x "$dir/root/usr/local/bin/relaytest" ] &&
-		ok "docs: make install DESTDIR=... installs exactly the binary and the page" ||
+		ok "docs: make install DESTDIR=... installs exactly the binary, the page and bash completion" ||
 		not_ok "docs: make install" "installed: $out"
+	docs_completion "$dir/root/usr/local/bin/relaytest" "$dir/root/usr/local/share/bash-completion/completions/relaytest"
 	make -s uninstall DESTDIR="$dir/root" PREFIX=/usr/local >/dev/null 2>&1
 	[ -z "$(cd "$dir/root" && find . -type f)" ] && ok "docs: make uninstall removes them" ||
 		not_ok "docs: make uninstall left files"
@@ -612,6 +613,39 @@ section_docs() {
 		grep -q 'Result: not an open relay: all 36 relay tests denied' <<<"$out" &&
 		ok "docs: make demo shows an open and a closed demo server" ||
 		not_ok "docs: make demo" "$(tail -n 5 <<<"$out")"
+}
+
+# complete BIN COMPLETION WORDS...: what bash completes for the command line
+# WORDS (the last word is the one being completed), one candidate a line.
+complete_words() {
+	local bin=$1 file=$2
+	shift 2
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		complete -p relaytest >/dev/null || exit 1
+		_relaytest; printf "%s\n" "${COMPREPLY[@]}"' _ "$file" "$bin" "$@"
+}
+
+# The installed bash completion registers itself and offers the options of
+# --help, the formats of the format table and the test ids of --list-tests.
+docs_completion() {
+	local bin=$1 file=$2 why=() got want
+	got=$(complete_words "$bin" "$file" "$bin" --for | sort | tr '\n' ' ')
+	[ "$got" = "--format " ] || why+=("--for completes to '$got'")
+	got=$(complete_words "$bin" "$file" "$bin" - | sort | tr '\n' ' ')
+	want=$("$bin" --help | grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ,' | sort -u | tr '\n' ' ')
+	[ "$got" = "$want" ] && [[ $got == *"--max-time "* ]] || why+=("options: '$got'")
+	got=$(complete_words "$bin" "$file" "$bin" -F "" | sort | tr '\n' ' ')
+	[ "$got" = "json nagios prometheus text " ] || why+=("formats: '$got'")
+	got=$(complete_words "$bin" "$file" "$bin" --tests "ext-to-ext,percent-hack-" | sort | tr '\n' ' ')
+	want=$("$bin" --list-tests | awk '$1 ~ /^percent-hack-/ { printf "ext-to-ext,%s\n", $1 }' | sort | tr '\n' ' ')
+	[ -n "$want" ] && [ "$got" = "$want" ] || why+=("test ids after a comma: '$got', want '$want'")
+	got=$(complete_words "$bin" "$file" "$bin" -T "" | wc -l)
+	[ "$got" = "$(echo "$TEST_IDS" | wc -l)" ] || why+=("-T offers $got ids")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "docs: bash completion offers options, formats and test ids"
+	else
+		not_ok "docs: bash completion" "${why[@]}"
+	fi
 }
 
 # ---------------------------------------------------------------- faults

@@ -21,6 +21,7 @@ enum long_only {
 	OPT_CONNECTIONS,
 	OPT_SEND,
 	OPT_NO_PIPELINING,
+	OPT_RUN_TIME,
 };
 
 static const struct option long_options[] = {
@@ -33,6 +34,7 @@ static const struct option long_options[] = {
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "max-time", required_argument, NULL, 'm' },
+	{ "run-time", required_argument, NULL, OPT_RUN_TIME },
 	{ "helo", required_argument, NULL, 'H' },
 	{ "domain", required_argument, NULL, 'd' },
 	{ "from", required_argument, NULL, 'f' },
@@ -64,6 +66,7 @@ void cli_usage(FILE *out)
 	      "  -4, --ipv4 / -6, --ipv6  connect over IPv4 / IPv6 only\n"
 	      "  -t, --timeout SECONDS  wait for each reply at most this long (default 30)\n"
 	      "  -m, --max-time SECONDS time for each target in all (default 300)\n"
+	      "      --run-time SECONDS time for the whole run (default: none; nagios 50)\n"
 	      "  -H, --helo NAME        EHLO name (default: this host's FQDN, else our IP)\n"
 	      "  -d, --domain DOMAIN    the target's own mail domain (default: its greeting)\n"
 	      "  -f, --from ADDR        external sender (default " CLI_DEFAULT_FROM ")\n"
@@ -314,6 +317,8 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		return parse_seconds("--timeout", arg, &cfg->timeout_ms, err, cap);
 	case 'm':
 		return parse_seconds("--max-time", arg, &cfg->max_time_ms, err, cap);
+	case OPT_RUN_TIME:
+		return parse_seconds("--run-time", arg, &cfg->run_time_ms, err, cap);
 	case 'H':
 		cfg->helo = arg;
 		return check_text("--helo", arg, "<>@,;\\\"", err, cap);
@@ -406,6 +411,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 	cfg->ntargets = argc - optind;
 	if (cfg->action != CLI_RUN)
 		return 0;
+	if (cfg->run_time_ms == 0 && strcmp(cfg->format, "nagios") == 0)
+		cfg->run_time_ms = CLI_NAGIOS_RUN_TIME_MS;
 	if (cfg->quiet && cfg->verbose) {
 		snprintf(err, cap, "--quiet and --verbose exclude each other; give one");
 		return -1;

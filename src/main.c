@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "mx.h"
+#include "net.h"
 #include "report.h"
 #include "run.h"
 #include "targets.h"
@@ -119,6 +120,8 @@ int main(int argc, char **argv)
 		targets_free(&list);
 		return usage_error(argc, argv, err);
 	}
+	if (cfg.run_time_ms > 0)
+		cfg.run_deadline_ms = (long long)net_now_ms() + cfg.run_time_ms;
 	out.format = report_format_find(cfg.format);
 	out.state.cfg = &cfg;
 	out.state.colour = strcmp(cfg.format, "text") == 0 && report_use_colour(stdout);

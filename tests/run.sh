@@ -462,7 +462,7 @@ section_multi() {
 # Monitoring-plugin output and its exit codes; colour only on a terminal.
 section_formats() {
 	local dir=$WORK/formats name scn want line rc
-	local perf='\| tests=[0-9]+;;;0 accepted=[0-9]+;;;0 denied=[0-9]+;;;0 inconclusive=[0-9]+;;;0 time=[0-9.]+s;;;0$'
+	local perf='\| tests=[0-9]+;;;0 accepted=[0-9]+;;;0 denied=[0-9]+;;;0 inconclusive=[0-9]+;;;0 servers=1;;;0 not_reached=0;;;0 time=[0-9.]+s;;;0$'
 	mkdir -p "$dir"
 	for name in "quiet-closed 0 OK" "open-relay 2 CRITICAL" "greylisting 1 WARNING"; do
 		read -r scn want state <<<"$name"
@@ -489,6 +489,7 @@ section_formats() {
 		ok "formats: nagios UNKNOWN (exit 3) for a usage error" ||
 		not_ok "formats: nagios usage error" "exit $rc: $(cat "$dir/out")"
 
+	formats_nagios_run_time "$dir"
 	formats_prometheus "$dir"
 	formats_quiet_json "$dir"
 
@@ -548,6 +549,39 @@ formats_prometheus() {
 	else
 		not_ok "formats: prometheus values" "${why[@]}"
 	fi
+}
+
+# --run-time: one deadline for the whole nagios run. A slow first target
+# (greeting after 1.2 s) uses most of 2 s; the two after it are not started,
+# and the plugin says so as UNKNOWN (exit 3) within the limit.
+formats_nagios_run_time() {
+	local dir=$1/runtime slow fast slow_pid rc start end line
+	mkdir -p "$dir/s" "$dir/f"
+	start_fake tests/scenarios/greeting-delayed.scn "$dir/s" 60 || return
+	slow=$FAKE_PORT slow_pid=$FAKE_PID
+	start_fake tests/scenarios/quiet-closed.scn "$dir/f" 60 || return
+	fast=$FAKE_PORT
+	start=$(date +%s%N)
+	"$RELAYTEST" -F nagios -j 1 --run-time 2 --tests ext-to-ext "127.0.0.1:$slow" \
+		"127.0.0.1:$fast" "127.0.0.1:$fast" >"$dir/out" 2>&1
+	rc=$?
+	end=$(date +%s%N)
+	stop_fake
+	kill "$slow_pid" 2>/dev/null && wait "$slow_pid" 2>/dev/null
+	line=$(head -n 1 "$dir/out")
+	if [ "$rc" = 3 ] && [[ $line == "RELAYTEST UNKNOWN - 2 of 3 servers need attention; 2 not tested: the whole run's time limit ran out (--run-time) | "* ]] &&
+		[[ $line == *" not_reached=2;;;0 "* ]] && [ $(((end - start) / 1000000)) -lt 2500 ]; then
+		ok "formats: nagios --run-time: targets not reached in time are UNKNOWN (exit 3), within the limit"
+	else
+		not_ok "formats: nagios --run-time" "exit $rc, $(((end - start) / 1000000)) ms" "$line"
+	fi
+	# Perfdata labels are unique in their first 19 characters (monitoring-plugins guidelines).
+	line=$(sed -n '1s/.* | //p' "$dir/out" | tr ' ' '\n' | cut -d= -f1 | cut -c1-19)
+	[ -n "$line" ] && [ "$(sort <<<"$line" | uniq -d)" = "" ] &&
+		ok "formats: nagios perfdata labels unique in 19 characters" ||
+		not_ok "formats: nagios perfdata labels" "$line"
+	[ "$(wc -l <"$dir/out")" -le 22 ] && ok "formats: nagios long output is short" ||
+		not_ok "formats: nagios long output" "$(wc -l <"$dir/out") lines"
 }
 
 # --quiet with --format json: nothing for a closed target, a line for an open one.

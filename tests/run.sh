@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats docs faults fuzz valgrind postfix sanitizers}
+SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats monitoring docs faults fuzz valgrind postfix sanitizers}
 
 passed=0
 failed=0
@@ -738,6 +738,12 @@ fault_matrix() {
 			not_ok "faults ($mode): $variant after command k" "${bad[@]}"
 		fi
 	done
+}
+
+section_monitoring() {
+	# shellcheck source=tests/monitoring.sh
+	. tests/monitoring.sh
+	monitoring_tests
 }
 
 section_postfix() {

@@ -112,6 +112,8 @@ void cli_list_tests(FILE *out)
 			snprintf(sends, sizeof(sends), "%s; if 235, MAIL FROM:%s RCPT TO:%s",
 				 tc->auth == CASE_AUTH_LOGIN_RANDOM  ? "AUTH LOGIN (random)"
 				 : tc->auth == CASE_AUTH_PLAIN_EMPTY ? "AUTH PLAIN (empty)"
+				 : tc->auth == CASE_AUTH_CRAM_MD5    ? "AUTH CRAM-MD5 (random)"
+				 : tc->auth == CASE_AUTH_NTLM_ANON   ? "AUTH NTLM (anonymous)"
 								     : "AUTH PLAIN (random)",
 				 tc->mail_from, tc->rcpt_to);
 		else

@@ -164,7 +164,7 @@ postfix_tests() {
 		postfix_run closed "127.0.0.1:$PF_PORT"
 		postfix_check "closed server: every relay test denied, exit 0" 0 \
 			"control-postmaster accepted (control)" "${skips[@]}" "* denied: relay policy"
-		grep -q 'Result: not an open relay: all 33 relay tests denied' "$PF_OUT" &&
+		grep -qE 'Result: not an open relay: all [0-9]+ relay tests denied' "$PF_OUT" &&
 			ok "postfix: closed server summary line" ||
 			not_ok "postfix: closed server summary line" "$(tail -n 1 "$PF_OUT")"
 		local conns

@@ -78,6 +78,8 @@ check_verdicts() {
 		[ "$id" = control-postmaster ] && continue
 		[[ $named == *" $id "* ]] && continue
 		got=$(result_of "$id" "$report")
+		# An AUTH test whose mechanism the server does not offer is skipped.
+		[[ $got == skipped ]] && grep -A1 "^$id " "$report" | grep -qE 'is not offered|does not offer AUTH' && continue
 		[[ $got == "$default"* ]] || why+=("$id: result '$got', want '$default' (default)")
 	done
 }
@@ -191,7 +193,8 @@ section_cli() {
 #   test.exit N               expected exit status
 #   test.verdict ID TEXT      the RESULT column of ID starts with TEXT
 #   test.verdict-default TEXT every other test row (control excepted) too
-#   test.output TEXT          stdout holds TEXT
+#   test.output TEXT          stdout holds TEXT ({n}: any count, so totals
+#                             need no edit when the table grows)
 #   test.no-output            stdout is empty
 #   test.stderr TEXT          stderr holds TEXT
 #   test.expect LINE          the server's log, line for line (see line_matches)
@@ -254,7 +257,15 @@ run_scenario() {
 	local flat
 	flat=$(tr -s ' \n' '  ' <"$dir/out")
 	while IFS= read -r text; do
-		[[ $flat == *"$(tr -s ' ' <<<"$text" | tr -d '\n')"* ]] || why+=("stdout lacks: $text")
+		text=$(tr -s ' ' <<<"$text" | tr -d '\n')
+		if [[ $text == *"{n}"* ]]; then
+			# {n} stands for a count that grows with the table.
+			local glob=${text//\{n\}/[0-9]*}
+			# shellcheck disable=SC2053
+			[[ $flat == *$glob* ]] || why+=("stdout lacks: $text")
+		else
+			[[ $flat == *"$text"* ]] || why+=("stdout lacks: $text")
+		fi
 	done < <(sed -n 's/^test\.output //p' "$scn")
 	while IFS= read -r text; do
 		! grep -qF -- "$text" "$dir/out" || why+=("stdout holds: $text")
@@ -643,8 +654,8 @@ section_docs() {
 	fi
 
 	out=$(make -s demo RELAYTEST="$RELAYTEST" 2>&1)
-	grep -q 'Result: OPEN RELAY: 5 of 33 relay tests accepted' <<<"$out" &&
-		grep -q 'Result: not an open relay: all 36 relay tests denied' <<<"$out" &&
+	grep -qE 'Result: OPEN RELAY: 5 of [0-9]+ relay tests accepted' <<<"$out" &&
+		grep -qE 'Result: not an open relay: all [0-9]+ relay tests denied' <<<"$out" &&
 		ok "docs: make demo shows an open and a closed demo server" ||
 		not_ok "docs: make demo" "$(tail -n 5 <<<"$out")"
 }

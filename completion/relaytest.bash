@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2207
 # bash completion for relaytest. Options, formats and test ids are asked of
 # the relaytest being completed (--help, --format's error, --list-tests), so
 # they always match the installed binary.

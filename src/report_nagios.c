@@ -185,12 +185,14 @@ int report_nagios_target(FILE *out, struct target_result *res, struct report_sta
 int report_nagios_finish(FILE *out, struct report_state *st, int status)
 {
 	struct nagios_store *store = st->kept;
-	struct target_result *none[1] = { NULL };
 	int state;
 
 	(void)status;
-	if (store == NULL)
+	if (store == NULL) {
+		struct target_result *none[1] = { NULL };
+
 		return report_nagios(out, none, 0);
+	}
 	state = report_nagios(out, store->res, store->n);
 	for (size_t i = 0; i < store->n; i++) {
 		run_free(store->res[i]);

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/run.sh: the Nagios and Icinga 2 definitions in contrib/
 # are loaded by the real programs (nagios4 -v, icinga2 daemon -C) in a
 # private directory, and the Nagios command line is run as Nagios would.

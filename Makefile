@@ -77,15 +77,18 @@ fuzz: fuzzers
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION := $(shell sed -n 's/.*RELAYTEST_VERSION "\(.*\)"/\1/p' include/version.h)
 
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/relaytest
 	install -m 644 relaytest.1 $(DESTDIR)$(MANDIR)/relaytest.1
+	install -m 644 completion/relaytest.bash $(DESTDIR)$(BASHCOMPDIR)/relaytest
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/relaytest $(DESTDIR)$(MANDIR)/relaytest.1
+	rm -f $(DESTDIR)$(BINDIR)/relaytest $(DESTDIR)$(MANDIR)/relaytest.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/relaytest
 
 # The release tarball: every tracked file, under relaytest-VERSION/.
 dist:

@@ -27,7 +27,9 @@ enum case_auth {
 	CASE_AUTH_NONE,
 	CASE_AUTH_PLAIN_RANDOM,
 	CASE_AUTH_LOGIN_RANDOM,
-	CASE_AUTH_PLAIN_EMPTY
+	CASE_AUTH_PLAIN_EMPTY,
+	CASE_AUTH_CRAM_MD5, /* RFC 2195, random user and password */
+	CASE_AUTH_NTLM_ANON /* anonymous NTLM: type 1, then an empty type 3 */
 };
 
 struct relay_case {

@@ -15,6 +15,9 @@
 #define CLI_DEFAULT_PORT 25
 #define CLI_DEFAULT_TIMEOUT_MS 30000
 #define CLI_DEFAULT_MAX_TIME_MS 300000
+/* --format nagios: monitoring systems kill a check after about 60 s, so the
+ * whole run ends within this unless --run-time says otherwise. */
+#define CLI_NAGIOS_RUN_TIME_MS 50000
 #define CLI_DEFAULT_ERROR_BUDGET 8
 /* Connections to one target at once: enough for the whole table in one
  * wave, well inside common per-client limits (Exchange 20, Postfix 50). */
@@ -26,8 +29,6 @@
 #define CLI_DEFAULT_JOBS 16 /* several targets: network-bound, not CPU-bound */
 #define CLI_JOBS_MAX 256
 #define CLI_LIST_MAX 64 /* --input files or --mx domains */
-
-enum cli_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS };
 
 /* Exit status for usage errors: 64 (EX_USAGE), or 3 (UNKNOWN) for nagios. */
 #define CLI_EXIT_USAGE 64
@@ -41,9 +42,11 @@ struct config {
 	int family; /* AF_UNSPEC, AF_INET or AF_INET6 */
 	int timeout_ms;
 	int max_time_ms;
-	int error_budget; /* rejections per connection before a fresh one */
-	int connections;  /* connections to one target at once */
-	const char *helo; /* NULL: this host's FQDN, else our address literal */
+	int run_time_ms;	   /* --run-time: the whole run, all targets; 0: no limit */
+	long long run_deadline_ms; /* set by main from run_time_ms (net_now_ms clock) */
+	int error_budget;	   /* rejections per connection before a fresh one */
+	int connections;	   /* connections to one target at once */
+	const char *helo;	   /* NULL: this host's FQDN, else our address literal */
 	const char *domain;
 	const char *from;
 	const char *to;
@@ -51,7 +54,7 @@ struct config {
 	int to_given;		 /* --to was named: --send may use it */
 	int send;		 /* --send: complete accepted relays with DATA */
 	int no_pipelining;	 /* --no-pipelining: one command at a time */
-	enum cli_format format;
+	const char *format;	 /* the name of a row of report_formats (report.h) */
 	int quiet;
 	int verbose;
 	int ports[TARGETS_PORTS_MAX]; /* --port: each target without its own port, on each */

@@ -1,4 +1,8 @@
-/* report.h - turning a target_result into what the user reads. */
+/* report.h - turning target_results into what the user reads.
+ *
+ * Every output format is one row of report_formats: a per-target writer
+ * called as each target finishes (in the order given), and a finish called
+ * once after the last. A new format is one file and one row in report.c. */
 #ifndef RELAYTEST_REPORT_H
 #define RELAYTEST_REPORT_H
 
@@ -6,9 +10,43 @@
 
 #include "run.h"
 
-/* The plain-text report: header, one line per test (plus note and server
- * lines where they matter), warnings, a one-line result. Every piece of
- * server text in res is already sanitised. */
+/* What the writers share for one run; zeroed by the caller, then cfg and
+ * colour set. The writers own the rest. */
+struct report_state {
+	const struct config *cfg;
+	int colour;   /* text: ANSI colour on a terminal */
+	size_t shown; /* targets written so far */
+	void *kept;   /* a format's own store across targets (nagios) */
+};
+
+struct report_format {
+	const char *name;
+	/* Write (or note) one finished target. Returns 1 when the format kept
+	 * res for finish (it then frees it), 0 when the caller may free it. */
+	int (*target)(FILE *out, struct target_result *res, struct report_state *st);
+	/* After the last target; status is the worst run status. Returns the
+	 * exit status (formats with their own convention, e.g. nagios, change
+	 * it). May be NULL. */
+	int (*finish)(FILE *out, struct report_state *st, int status);
+};
+
+extern const struct report_format report_formats[];
+extern const size_t report_formats_count;
+
+/* The format named name, or NULL. */
+const struct report_format *report_format_find(const char *name);
+
+/* The rows: one per file. */
+int report_text_target(FILE *out, struct target_result *res, struct report_state *st);
+int report_json_target(FILE *out, struct target_result *res, struct report_state *st);
+int report_nagios_target(FILE *out, struct target_result *res, struct report_state *st);
+int report_nagios_finish(FILE *out, struct report_state *st, int status);
+int report_prometheus_target(FILE *out, struct target_result *res, struct report_state *st);
+int report_prometheus_finish(FILE *out, struct report_state *st, int status);
+
+/* The plain-text report: result, header, one line per test (plus note and
+ * server lines where they matter), warnings, the result again. Every line
+ * fits WRAP_WIDTH columns. Server text in res is already sanitised. */
 void report_text(FILE *out, const struct target_result *res, int colour);
 
 /* One JSON object on one line (JSON Lines); schema in README.md. */
@@ -22,7 +60,8 @@ int report_nagios(FILE *out, struct target_result *const *res, size_t n);
 /* Whether colour suits out: a terminal, and NO_COLOR unset or empty. */
 int report_use_colour(FILE *out);
 
-/* The one-line result ("OPEN RELAY: 3 of 36 relay tests accepted ..."). */
-void report_result_line(FILE *out, const struct target_result *res);
+/* The result in one sentence ("Result: OPEN RELAY: 3 of 36 relay tests
+ * accepted ..."), into buf of cap bytes (truncated to fit). */
+void report_result_text(const struct target_result *res, char *buf, size_t cap);
 
 #endif

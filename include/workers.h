@@ -10,12 +10,18 @@
 #include "run.h"
 #include "targets.h"
 
+/* The error of a target not started because --run-time ran out. */
+#define WORKERS_RUN_TIME_OUT \
+	"not tested: the time limit for the whole run ran out first (--run-time)"
+
 /* Called once per target, in list order. emit owns res afterwards (free it
  * with run_free and free). */
 typedef void (*workers_emit_fn)(struct target_result *res, void *ctx);
 
 /* Run every target of list, jobs at a time (1: in this process). A progress
  * line goes to stderr when it is a terminal and there are several targets.
+ * With cfg->run_deadline_ms set, a target gets at most the time left until
+ * it, and one not started by then is untested with WORKERS_RUN_TIME_OUT.
  * Returns 0, or -1 when memory ran out. */
 int workers_run(const struct config *cfg, const struct target_list *list, int jobs,
 		workers_emit_fn emit, void *ctx);

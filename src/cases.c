@@ -90,6 +90,10 @@ const struct relay_case cases_table[] = {
 	     CASE_AUTH_LOGIN_RANDOM),
 	AUTH("auth-plain-empty", "AUTH PLAIN with an empty user and password",
 	     CASE_AUTH_PLAIN_EMPTY),
+	AUTH("auth-cram-md5-bogus", "AUTH CRAM-MD5 with a random user and password",
+	     CASE_AUTH_CRAM_MD5),
+	AUTH("auth-ntlm-anonymous", "AUTH NTLM, anonymous (as old Exchange accepted)",
+	     CASE_AUTH_NTLM_ANON),
 };
 
 /* clang-format on */

@@ -10,6 +10,8 @@
 
 #include "target.h"
 #include "text.h"
+#include "report.h"
+#include "wrap.h"
 
 #define CLI_SECONDS_MAX 86400.0
 #define CLI_ERROR_BUDGET_MAX 1000
@@ -19,6 +21,7 @@ enum long_only {
 	OPT_CONNECTIONS,
 	OPT_SEND,
 	OPT_NO_PIPELINING,
+	OPT_RUN_TIME,
 };
 
 static const struct option long_options[] = {
@@ -31,6 +34,7 @@ static const struct option long_options[] = {
 	{ "ipv6", no_argument, NULL, '6' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "max-time", required_argument, NULL, 'm' },
+	{ "run-time", required_argument, NULL, OPT_RUN_TIME },
 	{ "helo", required_argument, NULL, 'H' },
 	{ "domain", required_argument, NULL, 'd' },
 	{ "from", required_argument, NULL, 'f' },
@@ -55,26 +59,28 @@ void cli_usage(FILE *out)
 	      "Test whether SMTP servers relay mail for strangers (an open relay).\n"
 	      "Tests at the RCPT level: sends no mail unless --send asks it to.\n"
 	      "\n"
-	      "  -p, --port PORT[,...]  port(s) for targets that name none (default 25; --ports)\n"
+	      "  -p, --port PORT[,...]  port(s) for targets naming none (default 25; --ports)\n"
 	      "  -i, --input FILE       read targets from FILE, one a line ('-': stdin)\n"
 	      "  -M, --mx DOMAIN        test each MX host of DOMAIN, in preference order\n"
 	      "  -j, --jobs N           test up to N targets at once (default 16 for several)\n"
 	      "  -4, --ipv4 / -6, --ipv6  connect over IPv4 / IPv6 only\n"
 	      "  -t, --timeout SECONDS  wait for each reply at most this long (default 30)\n"
 	      "  -m, --max-time SECONDS time for each target in all (default 300)\n"
-	      "  -H, --helo NAME        EHLO name (default: this host's FQDN, else our address)\n"
-	      "  -d, --domain DOMAIN    the target's own mail domain (default: from its greeting)\n"
+	      "      --run-time SECONDS time for the whole run (default: none; nagios 50)\n"
+	      "  -H, --helo NAME        EHLO name (default: this host's FQDN, else our IP)\n"
+	      "  -d, --domain DOMAIN    the target's own mail domain (default: its greeting)\n"
 	      "  -f, --from ADDR        external sender (default " CLI_DEFAULT_FROM ")\n"
 	      "  -r, --to ADDR          external recipient (default " CLI_DEFAULT_TO ")\n"
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
 	      "  -l, --list-tests       list the tests and exit\n"
-	      "      --error-budget N   rejections per connection before reconnecting (default 8)\n"
-	      "      --connections N    connections to one target at once (default 10, max 32)\n"
+	      "      --error-budget N   rejections per connection, then reconnect (default 8)\n"
+	      "      --connections N    connections to a target at once (default 10, max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
-	      "  -F, --format FORMAT    text (default), json (one line per target) or nagios\n"
+	      "  -F, --format FORMAT    text (default), json (a line per target), nagios or\n"
+	      "                         prometheus (node_exporter textfile collector)\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
 	      "                         message to --to (which must then be given)\n"
-	      "  -q, --quiet            print nothing for targets found closed (exit 0)\n"
+	      "  -q, --quiet            text, json: nothing for targets found closed (exit 0)\n"
 	      "  -v, --verbose          add the full SMTP transcript to the report\n"
 	      "  -V, --version / -h, --help\n"
 	      "\n"
@@ -94,7 +100,7 @@ void cli_usage(FILE *out)
 
 void cli_list_tests(FILE *out)
 {
-	fprintf(out, "%-20s %-16s %s\n", "ID", "GROUP", "WHAT IT SENDS");
+	fprintf(out, "%-20s %s\n", "ID", "GROUP");
 	for (size_t i = 0; i < cases_count; i++) {
 		const struct relay_case *tc = &cases_table[i];
 		char sends[256];
@@ -106,13 +112,16 @@ void cli_list_tests(FILE *out)
 			snprintf(sends, sizeof(sends), "%s; if 235, MAIL FROM:%s RCPT TO:%s",
 				 tc->auth == CASE_AUTH_LOGIN_RANDOM  ? "AUTH LOGIN (random)"
 				 : tc->auth == CASE_AUTH_PLAIN_EMPTY ? "AUTH PLAIN (empty)"
+				 : tc->auth == CASE_AUTH_CRAM_MD5    ? "AUTH CRAM-MD5 (random)"
+				 : tc->auth == CASE_AUTH_NTLM_ANON   ? "AUTH NTLM (anonymous)"
 								     : "AUTH PLAIN (random)",
 				 tc->mail_from, tc->rcpt_to);
 		else
 			snprintf(sends, sizeof(sends), "MAIL FROM:%s RCPT TO:%s", tc->mail_from,
 				 tc->rcpt_to);
-		fprintf(out, "%-20s %-16s %s\n", tc->id, cases_group_name(tc->group), sends);
-		fprintf(out, "%-20s %-16s   %s\n", "", "", tc->description);
+		fprintf(out, "%-20s %s\n", tc->id, cases_group_name(tc->group));
+		wrap_print(out, "    sends: ", sends, WRAP_WIDTH);
+		wrap_print(out, "    ", tc->description, WRAP_WIDTH);
 	}
 }
 
@@ -260,6 +269,7 @@ static int select_tests(struct config *cfg, const char *list, char *err, size_t 
 static void set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->format = "text";
 	cfg->action = CLI_RUN;
 	cfg->port = CLI_DEFAULT_PORT;
 	cfg->family = AF_UNSPEC;
@@ -309,6 +319,8 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		return parse_seconds("--timeout", arg, &cfg->timeout_ms, err, cap);
 	case 'm':
 		return parse_seconds("--max-time", arg, &cfg->max_time_ms, err, cap);
+	case OPT_RUN_TIME:
+		return parse_seconds("--run-time", arg, &cfg->run_time_ms, err, cap);
 	case 'H':
 		cfg->helo = arg;
 		return check_text("--helo", arg, "<>@,;\\\"", err, cap);
@@ -329,19 +341,20 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		cfg->no_pipelining = 1;
 		return 0;
 	case 'F':
-		if (strcmp(arg, "text") == 0)
-			cfg->format = FORMAT_TEXT;
-		else if (strcmp(arg, "json") == 0)
-			cfg->format = FORMAT_JSON;
-		else if (strcmp(arg, "nagios") == 0)
-			cfg->format = FORMAT_NAGIOS;
-		else {
+		if (report_format_find(arg) == NULL) {
 			char shown[48];
 
 			text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
-			snprintf(err, cap, "--format '%s': must be text, json or nagios", shown);
+			snprintf(err, cap, "--format '%s': must be one of", shown);
+			for (size_t i = 0; i < report_formats_count; i++) {
+				size_t used = strlen(err);
+
+				snprintf(err + used, cap - used, "%s %s", i == 0 ? "" : ",",
+					 report_formats[i].name);
+			}
 			return -1;
 		}
+		cfg->format = arg;
 		return 0;
 	case 'T':
 		return select_tests(cfg, arg, err, cap);
@@ -400,6 +413,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 	cfg->ntargets = argc - optind;
 	if (cfg->action != CLI_RUN)
 		return 0;
+	if (cfg->run_time_ms == 0 && strcmp(cfg->format, "nagios") == 0)
+		cfg->run_time_ms = CLI_NAGIOS_RUN_TIME_MS;
 	if (cfg->quiet && cfg->verbose) {
 		snprintf(err, cap, "--quiet and --verbose exclude each other; give one");
 		return -1;
@@ -415,8 +430,9 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 			 "test messages");
 		return -1;
 	}
-	if (cfg->send && cfg->format == FORMAT_NAGIOS) {
-		snprintf(err, cap, "--send is for an admin at a terminal, not for --format nagios");
+	if (cfg->send && strcmp(cfg->format, "text") != 0 && strcmp(cfg->format, "json") != 0) {
+		snprintf(err, cap, "--send is for an admin at a terminal, not for --format %s",
+			 cfg->format);
 		return -1;
 	}
 	if (strcasecmp(cfg->from, cfg->to) == 0) {

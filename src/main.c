@@ -1,9 +1,11 @@
 /* main.c - options -> targets -> run -> report -> exit status. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "mx.h"
+#include "net.h"
 #include "report.h"
 #include "run.h"
 #include "targets.h"
@@ -11,41 +13,22 @@
 #include "workers.h"
 
 struct output {
-	const struct config *cfg;
-	int colour;
-	int printed;
+	const struct report_format *format;
+	struct report_state state;
 	int status;
-	struct target_result **kept; /* nagios: every result, printed at the end */
-	size_t nkept;
 };
 
-/* Reports go out as each target finishes, in order; nagios needs them all. */
+/* Reports go out as each target finishes, in order. */
 static void emit(struct target_result *res, void *ctx)
 {
 	struct output *out = ctx;
-	const struct config *cfg = out->cfg;
 
 	out->status = run_worse_status(out->status, (int)res->status);
-	if (res->status == RUN_UNTESTED && cfg->format == FORMAT_TEXT)
-		fprintf(stderr, "relaytest: %s: %s\n", res->target.name, res->error.msg);
-	switch (cfg->format) {
-	case FORMAT_JSON:
-		report_json(stdout, res);
-		break;
-	case FORMAT_TEXT:
-		if (cfg->quiet && res->status == RUN_CLOSED)
-			break;
-		if (out->printed++ > 0)
-			fputs("\n", stdout);
-		report_text(stdout, res, out->colour);
-		break;
-	case FORMAT_NAGIOS:
-		out->kept[out->nkept++] = res;
-		return;
+	if (out->format->target(stdout, res, &out->state) == 0) {
+		run_free(res);
+		free(res);
 	}
 	fflush(stdout);
-	run_free(res);
-	free(res);
 }
 
 /* Each MX host of domain, in preference order; the domain itself when it
@@ -137,30 +120,20 @@ int main(int argc, char **argv)
 		targets_free(&list);
 		return usage_error(argc, argv, err);
 	}
-	out.cfg = &cfg;
+	if (cfg.run_time_ms > 0)
+		cfg.run_deadline_ms = (long long)net_now_ms() + cfg.run_time_ms;
+	out.format = report_format_find(cfg.format);
+	out.state.cfg = &cfg;
+	out.state.colour = strcmp(cfg.format, "text") == 0 && report_use_colour(stdout);
 	out.status = RUN_CLOSED;
-	out.colour = cfg.format == FORMAT_TEXT && report_use_colour(stdout);
-	if (cfg.format == FORMAT_NAGIOS) {
-		out.kept = calloc(list.n, sizeof(struct target_result *));
-		if (out.kept == NULL) {
-			targets_free(&list);
-			return usage_error(argc, argv, "out of memory");
-		}
-	}
 	jobs = cfg.jobs > 0 ? cfg.jobs : list.n > 1 ? CLI_DEFAULT_JOBS : 1;
 	if (workers_run(&cfg, &list, jobs, emit, &out) < 0) {
 		fprintf(stderr,
 			"relaytest: out of memory or processes; some targets were not tested\n");
 		out.status = run_worse_status(out.status, RUN_UNTESTED);
 	}
-	if (cfg.format == FORMAT_NAGIOS) {
-		out.status = report_nagios(stdout, out.kept, out.nkept);
-		for (size_t i = 0; i < out.nkept; i++) {
-			run_free(out.kept[i]);
-			free(out.kept[i]);
-		}
-		free(out.kept);
-	}
+	if (out.format->finish != NULL)
+		out.status = out.format->finish(stdout, &out.state, out.status);
 	targets_free(&list);
 	return out.status;
 }

@@ -114,9 +114,11 @@ size_t remedy_advice(const struct target_result *res, const char *advice[REMEDY_
 		advice[n++] = "Never grant relaying by sender address: MAIL FROM is forged as "
 			      "easily as it is typed.";
 	if (groups & (1u << CASE_RECIPIENT))
-		advice[n++] = "The server rewrote a disguised recipient (percent hack, quoting, "
-			      "source route or bang path) into a remote one and relayed it: check "
-			      "relaying after address rewriting, or turn such rewriting off.";
+		advice[n++] =
+			"The server accepted a disguised recipient (percent hack, quoting, "
+			"source route or bang path) at RCPT TO: if it rewrites such an address "
+			"into a remote one, it relays. Check relaying after address rewriting, "
+			"or turn such rewriting off.";
 	advice[n++] = "In general: require SMTP AUTH over TLS for anyone who sends through this "
 		      "server, let users submit on port 587, relay without authentication only "
 		      "for your own hosts' addresses, and accept unauthenticated mail on port 25 "

@@ -6,55 +6,62 @@
 #include <unistd.h>
 
 #include "remedy.h"
+#include "wrap.h"
 
 #include "version.h"
 
-/* Prose (warnings) wraps here, so the report reads well in mail. */
-#define REPORT_WIDTH 76
+#define ROW_INDENT "                     " /* under the RESULT column */
 
-static void print_multiline(FILE *out, const char *label, const char *text)
+static void print_wrapped(FILE *out, const char *prefix, const char *text)
 {
-	const char *line = text;
+	wrap_print(out, prefix, text, WRAP_WIDTH);
+}
 
-	fprintf(out, "%-10s ", label);
-	for (;;) {
-		size_t n = strcspn(line, "\n");
+/* "Label      text", wrapped under the text. */
+static void print_field(FILE *out, const char *label, const char *text)
+{
+	char prefix[32];
 
-		fprintf(out, "%.*s\n", (int)n, line);
-		if (line[n] == '\0')
-			break;
-		line += n + 1;
-		fprintf(out, "%-10s ", "");
-	}
+	snprintf(prefix, sizeof(prefix), "%-10s ", label);
+	print_wrapped(out, prefix, text);
 }
 
 static void print_header(FILE *out, const struct target_result *res)
 {
-	char greeting[REPLY_TEXT_MAX + 8];
+	char buf[REPLY_TEXT_MAX + 2 * TEXT_ARG_MAX + 200];
+	char result[RUN_WARNING_MAX + 200];
 
-	fprintf(out, "relaytest %s report for %s\n\n", RELAYTEST_VERSION, res->target.name);
+	fprintf(out, "relaytest %s report for ", RELAYTEST_VERSION);
+	print_wrapped(out, "", res->target.name);
+	report_result_text(res, result, sizeof(result));
+	print_wrapped(out, "", result);
+	fputc('\n', out);
 	if (!res->tested) {
-		fprintf(out, "%-10s %s port %s\n", "Server", res->target.host, res->target.port);
+		snprintf(buf, sizeof(buf), "%s port %s", res->target.host, res->target.port);
+		print_field(out, "Server", buf);
 		return;
 	}
-	fprintf(out, "%-10s %s port %s, %u connection%s\n", "Server", res->address,
-		res->target.port, res->connections, res->connections == 1 ? "" : "s");
-	snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code, res->greeting.text);
-	print_multiline(out, "Greeting", greeting);
-	fprintf(out, "%-10s ", "EHLO");
+	snprintf(buf, sizeof(buf), "%s port %s, %u connection%s", res->address, res->target.port,
+		 res->connections, res->connections == 1 ? "" : "s");
+	print_field(out, "Server", buf);
+	snprintf(buf, sizeof(buf), "%d %s", res->greeting.code, res->greeting.text);
+	print_field(out, "Greeting", buf);
 	if (!res->caps.esmtp)
-		fprintf(out, "(refused; fell back to HELO, no extensions)\n");
+		print_field(out, "EHLO", "(refused; fell back to HELO, no extensions)");
 	else if (res->caps.list[0] == '\0')
-		fprintf(out, "(no extensions)\n");
-	else
-		for (const char *p = res->caps.list; *p != '\0'; p++)
-			fputc(*p == '\n' ? ' ' : *p, out);
-	if (res->caps.esmtp && res->caps.list[0] != '\0')
-		fputc('\n', out);
-	fprintf(out, "%-10s %s\n", "HELO name", res->helo);
-	fprintf(out, "%-10s %s (%s)\n", "Domain", res->domain, res->domain_source);
-	fprintf(out, "%-10s %s -> %s (external sender and recipient)\n", "Addresses", res->from,
-		res->to);
+		print_field(out, "EHLO", "(no extensions)");
+	else {
+		snprintf(buf, sizeof(buf), "%s", res->caps.list);
+		for (char *p = buf; *p != '\0'; p++)
+			if (*p == '\n')
+				*p = ' ';
+		print_field(out, "EHLO", buf);
+	}
+	print_field(out, "HELO name", res->helo);
+	snprintf(buf, sizeof(buf), "%s (%s)", res->domain, res->domain_source);
+	print_field(out, "Domain", buf);
+	snprintf(buf, sizeof(buf), "%s -> %s (external sender and recipient)", res->from, res->to);
+	print_field(out, "Addresses", buf);
 }
 
 static void result_words(const struct test_result *tr, char *buf, size_t cap)
@@ -121,9 +128,39 @@ static const char *verdict_colour(enum verdict v)
 	}
 }
 
-static void print_test(FILE *out, const struct test_result *tr, int colour)
+/* One detail line under a test row: "label: text", wrapped under the
+ * RESULT column. */
+static void print_detail(FILE *out, const char *label, const char *text)
 {
-	char words[64], code[32];
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "%s%s: ", ROW_INDENT, label);
+	print_wrapped(out, prefix, text);
+}
+
+/* The commands a test sent, shown where they add something: for a relay
+ * test that was accepted (what exactly got through) and with --verbose. */
+static void print_envelope(FILE *out, const struct test_result *tr, int verbose)
+{
+	char buf[3 * RUN_ADDR_MAX + 32];
+
+	/* An AUTH test's note already names the envelope it tried. */
+	if (tr->mail_from[0] == '\0' || tr->verdict == VERDICT_SKIPPED ||
+	    tr->tc->group == CASE_AUTH)
+		return;
+	if (!verbose && !(tr->verdict == VERDICT_ACCEPTED && tr->tc->group != CASE_CONTROL))
+		return;
+	if (tr->tc->group == CASE_HELO && tr->helo[0] != '\0')
+		snprintf(buf, sizeof(buf), "EHLO %s, then %s -> %s", tr->helo, tr->mail_from,
+			 tr->rcpt_to);
+	else
+		snprintf(buf, sizeof(buf), "%s -> %s", tr->mail_from, tr->rcpt_to);
+	print_detail(out, "sent", buf);
+}
+
+static void print_test(FILE *out, const struct test_result *tr, int colour, int verbose)
+{
+	char words[64], code[32], reply[REPLY_TEXT_MAX + 16];
 	const char *on = "", *off = "";
 
 	result_words(tr, words, sizeof(words));
@@ -135,94 +172,73 @@ static void print_test(FILE *out, const struct test_result *tr, int colour)
 		snprintf(code, sizeof(code), "%d %s", tr->code, tr->enhanced);
 	else
 		snprintf(code, sizeof(code), "-");
-	fprintf(out, "%-20s %s%-32s%s %-10s ", tr->tc->id, on, words, off, code);
-	if (tr->verdict == VERDICT_SKIPPED ||
-	    (tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
-		fprintf(out, "%s\n", tr->note);
-	else if (tr->tc->group == CASE_HELO && tr->helo[0] != '\0')
-		fprintf(out, "EHLO %s; %s -> %s\n", tr->helo, tr->mail_from, tr->rcpt_to);
-	else if (tr->mail_from[0] != '\0')
-		fprintf(out, "%s -> %s\n", tr->mail_from, tr->rcpt_to);
-	else
-		fprintf(out, "\n");
+	/* 20 + 1 + 32 + 1 + at most 13: the row always fits. */
+	fprintf(out, "%-20s %s%-32s%s %.13s\n", tr->tc->id, on, words, off, code);
+	print_envelope(out, tr, verbose);
+	if (tr->note[0] != '\0')
+		print_detail(out, "note", tr->note);
 	if (tr->verdict == VERDICT_SKIPPED)
 		return;
-	if (tr->note[0] != '\0' && !(tr->tc->group == CASE_AUTH && tr->mail_from[0] == '\0'))
-		fprintf(out, "%-20s note: %s\n", "", tr->note);
+	snprintf(reply, sizeof(reply), "%d %s", tr->code, tr->text);
 	if (tr->verdict == VERDICT_ERROR || tr->verdict == VERDICT_UNTESTED)
-		fprintf(out, "%-20s %s: %s\n", "", tr->code != 0 ? "server" : "why", tr->text);
-	else if (tr->verdict == VERDICT_TEMPFAIL || tr->reason == REASON_AUTH_BOGUS ||
-		 (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED))
-		fprintf(out, "%-20s server: %d %s\n", "", tr->code, tr->text);
-	if (tr->sent != 0)
-		fprintf(out, "%-20s --send: %s (token %s)\n", "", tr->send_result, tr->token);
+		print_detail(out, tr->code != 0 ? "server" : "why",
+			     tr->code != 0 ? reply : tr->text);
+	else if (tr->code != 0 &&
+		 (tr->verdict == VERDICT_TEMPFAIL || tr->tc->group == CASE_AUTH ||
+		  (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED)))
+		print_detail(out, "server", reply);
+	if (tr->sent != 0) {
+		snprintf(reply, sizeof(reply), "%s (token %s)", tr->send_result, tr->token);
+		print_detail(out, "--send", reply);
+	}
 }
 
-static void print_count(FILE *out, size_t n, const char *what)
+/* ", 3 denied"; singular and plural spelled out, nothing for zero. */
+static void add_count(char *buf, size_t cap, size_t n, const char *one, const char *many)
 {
-	if (n > 0)
-		fprintf(out, ", %zu %s", n, what);
+	size_t used = strlen(buf);
+
+	if (n > 0 && used < cap)
+		snprintf(buf + used, cap - used, ", %zu %s", n, n == 1 ? one : many);
 }
 
-void report_result_line(FILE *out, const struct target_result *res)
+void report_result_text(const struct target_result *res, char *buf, size_t cap)
 {
 	const size_t *n = res->counts;
 	size_t run = n[VERDICT_ACCEPTED] + n[VERDICT_DENIED] + n[VERDICT_TEMPFAIL] +
 		     n[VERDICT_ERROR] + n[VERDICT_UNTESTED];
+	size_t used;
 	double secs = res->elapsed_ms / 1000.0;
 
 	switch (res->status) {
 	case RUN_OPEN:
-		fprintf(out, "Result: OPEN RELAY: %zu of %zu relay tests accepted",
-			n[VERDICT_ACCEPTED], run);
-		print_count(out, n[VERDICT_DENIED], "denied");
+		snprintf(buf, cap, "Result: OPEN RELAY: %zu of %zu relay test%s accepted",
+			 n[VERDICT_ACCEPTED], run, run == 1 ? "" : "s");
+		add_count(buf, cap, n[VERDICT_DENIED], "denied", "denied");
 		break;
 	case RUN_CLOSED:
 		if (run == 1)
-			fprintf(out, "Result: not an open relay: the relay test was denied");
+			snprintf(buf, cap, "Result: not an open relay: the relay test was denied");
 		else
-			fprintf(out, "Result: not an open relay: all %zu relay tests denied", run);
+			snprintf(buf, cap, "Result: not an open relay: all %zu relay tests denied",
+				 run);
 		break;
 	case RUN_INCONCLUSIVE:
-		fprintf(out, "Result: INCONCLUSIVE: %s", res->why);
+		snprintf(buf, cap, "Result: INCONCLUSIVE: %s", res->why);
 		break;
 	default:
-		fprintf(out, "Result: COULD NOT TEST: %s (%.2f s)\n", res->error.msg, secs);
+		snprintf(buf, cap, "Result: COULD NOT TEST: %s (%.2f s)", res->error.msg, secs);
 		return;
 	}
 	if (res->status != RUN_CLOSED) {
-		print_count(out, n[VERDICT_UNTESTED], "not tested");
-		print_count(out, n[VERDICT_TEMPFAIL], "temporary failures");
-		print_count(out, n[VERDICT_ERROR], "errors");
+		add_count(buf, cap, n[VERDICT_UNTESTED], "not tested", "not tested");
+		add_count(buf, cap, n[VERDICT_TEMPFAIL], "temporary failure", "temporary failures");
+		add_count(buf, cap, n[VERDICT_ERROR], "error", "errors");
 	}
-	print_count(out, n[VERDICT_SKIPPED], "skipped");
-	fprintf(out, " (%.2f s)\n", secs);
-}
-
-/* Print text after prefix, wrapped at REPORT_WIDTH, continuation lines
- * indented as deep as the prefix. Server text has no newlines by now. */
-static void print_wrapped(FILE *out, const char *prefix, const char *text)
-{
-	size_t indent = strlen(prefix), col = indent;
-
-	fputs(prefix, out);
-	while (*text != '\0') {
-		size_t word = strcspn(text, " ");
-
-		if (col > indent && col + 1 + word > REPORT_WIDTH) {
-			fprintf(out, "\n%*s", (int)indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", (int)word, text);
-		col += word;
-		text += word;
-		while (*text == ' ')
-			text++;
-	}
-	fputc('\n', out);
+	add_count(buf, cap, n[VERDICT_SKIPPED], "skipped", "skipped");
+	used = strlen(buf);
+	if (used < cap)
+		snprintf(buf + used, cap - used, " (%.2f s)", secs);
 }
 
 static void print_remedy(FILE *out, const struct target_result *res)
@@ -239,12 +255,13 @@ static void print_remedy(FILE *out, const struct target_result *res)
 
 void report_text(FILE *out, const struct target_result *res, int colour)
 {
+	char result[RUN_WARNING_MAX + 200];
+
 	print_header(out, res);
 	if (res->tested) {
-		fprintf(out, "\n%-20s %-32s %-10s %s\n", "TEST", "RESULT", "REPLY",
-			"MAIL FROM -> RCPT TO");
+		fprintf(out, "\n%-20s %-32s %s\n", "TEST", "RESULT", "REPLY");
 		for (size_t i = 0; i < res->ntests; i++)
-			print_test(out, &res->tests[i], colour);
+			print_test(out, &res->tests[i], colour, res->log.len > 0);
 	}
 	if (res->nwarnings > 0) {
 		fprintf(out, "\nWarnings:\n");
@@ -260,7 +277,20 @@ void report_text(FILE *out, const struct target_result *res, int colour)
 		      : res->status == RUN_CLOSED ? COLOUR_GOOD
 						  : COLOUR_UNSURE,
 		      out);
-	report_result_line(out, res);
+	report_result_text(res, result, sizeof(result));
+	print_wrapped(out, "", result);
 	if (colour)
 		fputs(COLOUR_OFF, out);
+}
+
+int report_text_target(FILE *out, struct target_result *res, struct report_state *st)
+{
+	if (res->status == RUN_UNTESTED)
+		fprintf(stderr, "relaytest: %s: %s\n", res->target.name, res->error.msg);
+	if (st->cfg->quiet && res->status == RUN_CLOSED)
+		return 0;
+	if (st->shown++ > 0)
+		fputs("\n", out);
+	report_text(out, res, st->colour);
+	return 0;
 }

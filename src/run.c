@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "runner.h"
 
 static const char *const stage_names[] = {
@@ -53,7 +54,6 @@ int run_skip_reason(const struct target_result *res, const struct relay_case *tc
 		    size_t cap)
 {
 	const struct capabilities *caps = &res->caps;
-	int plain = tc->auth == CASE_AUTH_PLAIN_RANDOM || tc->auth == CASE_AUTH_PLAIN_EMPTY;
 
 	if (res->greeting_host[0] == '\0' &&
 	    (cases_uses(tc->mail_from, "host") || cases_uses(tc->rcpt_to, "host") ||
@@ -70,12 +70,7 @@ int run_skip_reason(const struct target_result *res, const struct relay_case *tc
 					: "");
 		return 1;
 	}
-	if (plain ? !caps->auth_plain : !caps->auth_login) {
-		snprintf(note, cap, "AUTH %s is not offered (offered: %s)",
-			 plain ? "PLAIN" : "LOGIN", caps->auth_mechs);
-		return 1;
-	}
-	return 0;
+	return !auth_offered(caps, tc->auth, note, cap);
 }
 /* --domain, else the greeting's host without its first label when it has
  * three or more labels, else that host, else the target's name. */

@@ -197,7 +197,7 @@ static const char *foreign_protocol(const char *line, size_t len)
 
 static const char no_greeting[] = "the server accepted the connection but sent no greeting";
 static const char no_greeting_hint[] =
-	"; a port that expects TLS on connect, such as 465, does this";
+	"; it did not answer a TLS ClientHello either, so it is not waiting for TLS";
 static const char implicit_tls[] =
 	"not an SMTP server: it expects TLS on connect (implicit TLS, as on port 465); "
 	"relaytest speaks plain SMTP, so test port 25 or 587";
@@ -246,7 +246,8 @@ static int read_greeting(struct session *s, struct rt_error *err)
 		else if (deadline < s->end_ms && answers_tls(s))
 			error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
 		else
-			timeout_error(s, deadline, err, no_greeting, no_greeting_hint);
+			timeout_error(s, deadline, err, no_greeting,
+				      deadline < s->end_ms ? no_greeting_hint : "");
 		session_close(s, err->msg);
 		return -1;
 	}

@@ -246,7 +246,7 @@ static enum step run_auth(struct runner *r, struct test_result *tr, struct rt_er
 	reply_init(&rp);
 	auth_start(&d, tr->tc->auth);
 	text_copy(tr->note, sizeof(tr->note), d.description);
-	while (auth_next(&d, cmd, sizeof(cmd)) == 0) {
+	while (auth_next(&d, rp.code == 334 ? rp.text : NULL, cmd, sizeof(cmd)) == 0) {
 		if (command(r, cmd, &rp, err) != STEP_DONE)
 			return STEP_INTERRUPTED;
 		if (rp.code != 334)

@@ -52,13 +52,36 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* run_target within the whole run's deadline. */
+static void run_one(const struct config *cfg, const struct target *t, struct target_result *res)
+{
+	struct config mine = *cfg;
+	struct target late;
+	long long left;
+
+	if (cfg->run_deadline_ms <= 0) {
+		run_target(cfg, t, res);
+		return;
+	}
+	left = cfg->run_deadline_ms - (long long)net_now_ms();
+	if (left < 1000) {
+		late = *t;
+		snprintf(late.error, sizeof(late.error), "%s", WORKERS_RUN_TIME_OUT);
+		run_target(cfg, &late, res);
+		return;
+	}
+	if (left < mine.max_time_ms)
+		mine.max_time_ms = (int)left;
+	run_target(&mine, t, res);
+}
+
 static void worker(const struct config *cfg, const struct target *t, int fd)
 {
 	struct target_result *res = malloc(sizeof(*res));
 
 	if (res == NULL)
 		_exit(70);
-	run_target(cfg, t, res);
+	run_one(cfg, t, res);
 	if (write_all(fd, res, sizeof(*res)) < 0 ||
 	    (res->log.len > 0 && write_all(fd, res->log.buf, res->log.len) < 0))
 		_exit(71);
@@ -253,7 +276,7 @@ int workers_run(const struct config *cfg, const struct target_list *list, int jo
 
 		if (res == NULL)
 			return -1;
-		run_target(cfg, &list->items[i], res);
+		run_one(cfg, &list->items[i], res);
 		progress(list->n, list->n, show);
 		emit(res, ctx);
 		progress(i + 1, list->n, show);

@@ -121,6 +121,10 @@ postfix_check() {
 	shift 2
 	[ "$PF_RC" = "$want" ] || why+=("exit status $PF_RC, want $want")
 	check_verdicts "$PF_OUT" "$@"
+	# The report fits mail: every line at most 78 columns (transcript aside).
+	local wide
+	wide=$(awk '/^Transcript:$/ { exit } length > 78 { n++ } END { print n + 0 }' "$PF_OUT")
+	[ "$wide" = 0 ] || why+=("$wide report lines over 78 columns")
 	if [ ${#why[@]} -eq 0 ]; then
 		ok "postfix: $name"
 	else
@@ -164,7 +168,7 @@ postfix_tests() {
 		postfix_run closed "127.0.0.1:$PF_PORT"
 		postfix_check "closed server: every relay test denied, exit 0" 0 \
 			"control-postmaster accepted (control)" "${skips[@]}" "* denied: relay policy"
-		grep -q 'Result: not an open relay: all 33 relay tests denied' "$PF_OUT" &&
+		grep -qE 'Result: not an open relay: all [0-9]+ relay tests denied' "$PF_OUT" &&
 			ok "postfix: closed server summary line" ||
 			not_ok "postfix: closed server summary line" "$(tail -n 1 "$PF_OUT")"
 		local conns
@@ -264,7 +268,7 @@ postfix_tests() {
 		postfix_run auth-required "127.0.0.1:$PF_PORT"
 		postfix_check "authentication required (530): denied, control refused, exit 2" 2 \
 			"control-postmaster denied: auth required" "${skips[@]}" "* denied: auth required"
-		grep -q 'Result: INCONCLUSIVE: the control recipient postmaster@relaytest.test was refused' "$PF_OUT" &&
+		tr -s ' \n' '  ' <"$PF_OUT" | grep -q 'Result: INCONCLUSIVE: the control recipient postmaster@relaytest.test was refused' &&
 			ok "postfix: the refused control is the reason given" ||
 			not_ok "postfix: the refused control is not the reason given"
 	fi
@@ -283,7 +287,8 @@ postfix_tests() {
 		local log=$WORK/postfix/open-send/maillog ids i
 		postfix_run open-send --send --to admin@example.net \
 			--tests ext-to-ext,percent-hack-domain,null-sender "127.0.0.1:$PF_PORT"
-		ids=$(sed -n 's/.*--send: message accepted for delivery: 250 2.0.0 Ok: queued as \([0-9A-F]*\) .*/\1/p' "$PF_OUT")
+		# The report wraps at 78 columns: read it as one line.
+		ids=$(tr -s ' \n' '  ' <"$PF_OUT" | grep -oE -- '--send: message accepted for delivery: 250 2\.0\.0 Ok: queued as [0-9A-F]+' | awk '{ print $NF }')
 		for i in $(seq 1 50); do
 			[ "$(grep -c 'postfix/discard.*to=<admin@example.net>.*status=sent' "$log")" -ge 3 ] && break
 			sleep 0.1

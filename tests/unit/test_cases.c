@@ -61,19 +61,19 @@ void test_cases_table(void)
 	struct case_vars v;
 	char out[600];
 	static const char *const required[] = {
-		"control-postmaster", "ext-to-ext",	  "null-sender",
-		"unqualified-sender", "domain-sender",	  "host-sender",
-		"ip-sender",	      "localhost-sender", "loopback-sender",
-		"same-domain-sender", "no-brackets",	  "percent-hack-domain",
-		"percent-hack-host",  "percent-hack-ip",  "percent-hack-bare",
-		"quoted-at",	      "quoted-percent",	  "quoted-at-domain",
-		"quoted-at-ip",	      "double-at-domain", "double-at-host",
-		"double-at-ip",	      "trailing-at",	  "source-route-domain",
-		"source-route-host",  "source-route-ip",  "bang-path",
-		"bang-path-domain",   "bang-path-host",	  "bang-path-ip",
-		"helo-localhost",     "helo-host",	  "helo-ip",
-		"helo-loopback",      "auth-plain-bogus", "auth-login-bogus",
-		"auth-plain-empty",
+		"control-postmaster", "ext-to-ext",	     "null-sender",
+		"unqualified-sender", "domain-sender",	     "host-sender",
+		"ip-sender",	      "localhost-sender",    "loopback-sender",
+		"same-domain-sender", "no-brackets",	     "percent-hack-domain",
+		"percent-hack-host",  "percent-hack-ip",     "percent-hack-bare",
+		"quoted-at",	      "quoted-percent",	     "quoted-at-domain",
+		"quoted-at-ip",	      "double-at-domain",    "double-at-host",
+		"double-at-ip",	      "trailing-at",	     "source-route-domain",
+		"source-route-host",  "source-route-ip",     "bang-path",
+		"bang-path-domain",   "bang-path-host",	     "bang-path-ip",
+		"helo-localhost",     "helo-host",	     "helo-ip",
+		"helo-loopback",      "auth-plain-bogus",    "auth-login-bogus",
+		"auth-plain-empty",   "auth-cram-md5-bogus", "auth-ntlm-anonymous",
 	};
 
 	CHECK_INT(cases_count, sizeof(required) / sizeof(required[0]));

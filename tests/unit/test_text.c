@@ -59,9 +59,9 @@ void test_auth_dialogues(void)
 	char line[256];
 
 	auth_start(&a, CASE_AUTH_PLAIN_EMPTY);
-	CHECK_INT(auth_next(&a, line, sizeof(line)), 0);
+	CHECK_INT(auth_next(&a, NULL, line, sizeof(line)), 0);
 	CHECK_STR(line, "AUTH PLAIN AAA=");
-	CHECK_INT(auth_next(&a, line, sizeof(line)), -1);
+	CHECK_INT(auth_next(&a, NULL, line, sizeof(line)), -1);
 
 	auth_start(&a, CASE_AUTH_LOGIN_RANDOM);
 	auth_start(&b, CASE_AUTH_LOGIN_RANDOM);
@@ -69,14 +69,14 @@ void test_auth_dialogues(void)
 	CHECK_INT(strlen(a.user), 18);
 	CHECK_INT(strlen(a.pass), 24);
 	CHECK(strcmp(a.pass, b.pass) != 0); /* random, not fixed */
-	CHECK_INT(auth_next(&a, line, sizeof(line)), 0);
+	CHECK_INT(auth_next(&a, NULL, line, sizeof(line)), 0);
 	CHECK_STR(line, "AUTH LOGIN");
-	CHECK_INT(auth_next(&a, line, sizeof(line)), 0);
+	CHECK_INT(auth_next(&a, NULL, line, sizeof(line)), 0);
 	CHECK(strncmp(line, "cmVsYXl0ZXN0", 12) == 0); /* base64("relaytest") */
-	CHECK_INT(auth_next(&a, line, sizeof(line)), 0);
-	CHECK_INT(auth_next(&a, line, sizeof(line)), -1);
+	CHECK_INT(auth_next(&a, NULL, line, sizeof(line)), 0);
+	CHECK_INT(auth_next(&a, NULL, line, sizeof(line)), -1);
 
 	auth_start(&a, CASE_AUTH_PLAIN_RANDOM);
-	CHECK_INT(auth_next(&a, line, sizeof(line)), 0);
+	CHECK_INT(auth_next(&a, NULL, line, sizeof(line)), 0);
 	CHECK(strncmp(line, "AUTH PLAIN AHJlbGF5dGVzdC", 25) == 0); /* "\0relaytest-" */
 }

@@ -17,6 +17,8 @@ void test_cli_invalid(void);
 void test_text_sanitize(void);
 void test_auth_base64(void);
 void test_auth_dialogues(void);
+void test_md5(void);
+void test_hmac_md5(void);
 void test_remedy_identify(void);
 void test_remedy_advice(void);
 void test_mx_parse(void);
@@ -39,6 +41,8 @@ static const struct {
 	{ "text: sanitising", test_text_sanitize },
 	{ "auth: base64", test_auth_base64 },
 	{ "auth: dialogues", test_auth_dialogues },
+	{ "auth: MD5 (RFC 1321)", test_md5 },
+	{ "auth: HMAC-MD5 (RFC 2104) and CRAM-MD5 (RFC 2195)", test_hmac_md5 },
 	{ "remedy: server software from greeting and EHLO", test_remedy_identify },
 	{ "remedy: advice fits what was accepted", test_remedy_advice },
 	{ "mx: parsing canned DNS answers, hostile ones too", test_mx_parse },

@@ -1,0 +1,40 @@
+# shellcheck shell=bash disable=SC2207
+# bash completion for relaytest. Options, formats and test ids are asked of
+# the relaytest being completed (--help, --format's error, --list-tests), so
+# they always match the installed binary.
+_relaytest()
+{
+	local cur prev cmd=${COMP_WORDS[0]}
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+	case $prev in
+	-F | --format)
+		COMPREPLY=($(compgen -W "$("$cmd" --format=? 2>&1 |
+			sed -n 's/.*must be one of //p' | tr -d ,)" -- "$cur"))
+		return
+		;;
+	-T | --tests)
+		# A comma-separated list: complete the id after the last comma.
+		local done=${cur%"${cur##*,}"} ids
+		ids=$("$cmd" --list-tests 2>/dev/null | awk 'NR > 1 && $0 !~ /^ / { print $1 }')
+		COMPREPLY=($(compgen -P "$done" -W "$ids" -- "${cur##*,}"))
+		return
+		;;
+	-i | --input)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	-p | --port | --ports | -H | --helo | -d | --domain | -f | --from | -r | --to | \
+		-t | --timeout | -m | --max-time | -j | --jobs | -M | --mx | \
+		--error-budget | --connections)
+		return
+		;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$("$cmd" --help 2>/dev/null |
+			grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ,' | sort -u)" -- "$cur"))
+		return
+	fi
+	COMPREPLY=($(compgen -A hostname -- "$cur"))
+}
+complete -F _relaytest relaytest

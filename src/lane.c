@@ -1,6 +1,7 @@
 /* lane.c - one connection's worker: claim lanes, walk each on a session,
  * reconnect and resume when the server drops us or nears its error limit. */
 #include <string.h>
+#include <time.h>
 
 #include "runner.h"
 
@@ -68,11 +69,13 @@ static int concurrency_refused(struct runner *r, size_t pos, const struct rt_err
 	if (r->s.hello.code != 0)
 		return 0; /* the greeting came: this is about our EHLO, not numbers */
 	pthread_mutex_lock(&eng->lock);
-	if (eng->busy > 1 && eng->nlanes < sizeof(eng->lanes) / sizeof(eng->lanes[0])) {
+	/* A server may still count a connection we just closed: any refusal
+	 * while more than one connection is allowed means "fewer". */
+	if (eng->max_busy > 1 && eng->nlanes < sizeof(eng->lanes) / sizeof(eng->lanes[0])) {
 		struct lane *rest = &eng->lanes[eng->nlanes++];
 
 		refused = 1;
-		eng->max_busy = eng->busy - 1;
+		eng->max_busy = eng->busy > 1 ? eng->busy - 1 : 1;
 		r->res->concurrency_refused = 1;
 		rest->helo = r->lane->helo;
 		rest->ntests = 0;
@@ -87,6 +90,17 @@ static int concurrency_refused(struct runner *r, size_t pos, const struct rt_err
 				"extra connection refused (%s); at most %u at once from now on",
 				err->msg, eng->max_busy);
 	return refused;
+}
+
+/* A refusal (421, a drop) may be a limit on connections that the server has
+ * not yet lifted for one we closed: wait a moment before trying again. */
+static void pause_before_retry(const struct runner *r, const struct rt_error *err)
+{
+	int64_t left = r->s.end_ms - net_now_ms();
+	struct timespec ts = { 0, 500 * 1000 * 1000 };
+
+	if ((err->kind == ERR_REFUSED || err->kind == ERR_CLOSED) && left > 1000)
+		nanosleep(&ts, NULL);
 }
 
 static int count_connect_failure(struct engine *eng, int failed)
@@ -172,6 +186,7 @@ static int walk(struct runner *r)
 					if (concurrency_refused(r, pos, &err))
 						return -1;
 					tr->attempts++;
+					pause_before_retry(r, &err);
 					if (count_connect_failure(r->eng, 1) >=
 					    RUN_RECONNECT_FAILURES_MAX)
 						set_stop(r->eng, "could not reconnect: ", err.msg);

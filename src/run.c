@@ -181,10 +181,14 @@ static int probe(struct engine *eng, struct runner *r, struct rt_error *err)
 	struct target_result *res = eng->res;
 
 	if (lane_open(r, NULL, err) < 0 && first_failure_is_transient(&r->s, err)) {
-		/* A drop or 421 during the greeting may be a passing overload. */
+		/* A drop or 421 during the greeting may be a passing overload, or
+		 * a connection limit still counting an earlier run: wait a second. */
+		struct timespec second = { 1, 0 };
+
 		transcript_note(&res->log, "first connection failed (%s); trying once more",
 				err->msg);
 		error_clear(err);
+		nanosleep(&second, NULL);
 	}
 	if (!r->s.open && (err->kind != ERR_NONE || lane_open(r, NULL, err) < 0))
 		return -1;

@@ -22,7 +22,8 @@ MTA_PIDS=()
 mta_free_port() { postfix_free_port; }
 
 # What a server without AUTH gives the three AUTH tests.
-MTA_NO_AUTH=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped")
+MTA_NO_AUTH=("auth-plain-bogus skipped" "auth-login-bogus skipped" "auth-plain-empty skipped"
+	"auth-cram-md5-bogus skipped" "auth-ntlm-anonymous skipped")
 
 # mta_available NAME: the server was unpacked; otherwise say why (skip when the
 # archive lacks the package, fail when it was never fetched).

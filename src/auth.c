@@ -204,7 +204,7 @@ static int cram_md5_answer(const struct auth_dialogue *d, const char *challenge,
 			   size_t cap)
 {
 	unsigned char c[1024], mac[MD5_DIGEST];
-	char answer[sizeof(d->user) + 2 * MD5_DIGEST + 2];
+	char answer[sizeof(d->user) + (size_t)2 * MD5_DIGEST + 2];
 	long n = challenge != NULL ? auth_unbase64(challenge, c, sizeof(c)) : -1;
 	size_t used;
 

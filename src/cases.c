@@ -42,6 +42,8 @@ const struct relay_case cases_table[] = {
 	SENDER("localhost-sender", "sender at localhost", "<{s}@localhost>"),
 	SENDER("loopback-sender", "sender at the loopback address literal", "<{s}@[127.0.0.1]>"),
 	SENDER("same-domain-sender", "sender in the recipient's domain", "<{s}@{x}>"),
+	SENDER("bang-path-sender", "UUCP bang-path sender in the recipient's domain (as DSBL sent)",
+	       "<{x}!{s}>"),
 	{ .id = "no-brackets",
 	  .group = CASE_SENDER,
 	  .description = "MAIL FROM and RCPT TO without angle brackets",

@@ -34,7 +34,7 @@ static void md5_block(struct md5_state *s, const unsigned char *p)
 {
 	uint32_t w[16], a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
 
-	for (int i = 0; i < 16; i++)
+	for (size_t i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
 		       (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
 	for (int i = 0; i < 64; i++) {

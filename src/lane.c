@@ -97,7 +97,7 @@ static int concurrency_refused(struct runner *r, size_t pos, const struct rt_err
 static void pause_before_retry(const struct runner *r, const struct rt_error *err)
 {
 	int64_t left = r->s.end_ms - net_now_ms();
-	struct timespec ts = { 0, 500 * 1000 * 1000 };
+	struct timespec ts = { 0, 500000000L };
 
 	if ((err->kind == ERR_REFUSED || err->kind == ERR_CLOSED) && left > 1000)
 		nanosleep(&ts, NULL);

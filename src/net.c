@@ -234,9 +234,14 @@ int net_has_unread(struct net_conn *c)
 {
 	short revents = 0;
 
+	char byte;
+
 	if (c->rpos < c->rlen)
 		return 1;
-	return c->fd >= 0 && wait_for(c->fd, POLLIN, 0, &revents) > 0 && (revents & POLLIN);
+	if (c->fd < 0 || wait_for(c->fd, POLLIN, 0, &revents) <= 0 || !(revents & POLLIN))
+		return 0;
+	/* A close also wakes poll: only a byte is a reply to nothing we sent. */
+	return recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
 }
 
 int net_peek_byte(struct net_conn *c, unsigned char *byte, int64_t deadline)

@@ -171,7 +171,8 @@ int report_nagios_target(FILE *out, struct target_result *res, struct report_sta
 	}
 	if (store->n == store->cap) {
 		size_t cap = store->cap == 0 ? 16 : store->cap * 2;
-		struct target_result **grown = realloc(store->res, cap * sizeof(*grown));
+		struct target_result **grown =
+			realloc(store->res, cap * sizeof(struct target_result *));
 
 		if (grown == NULL)
 			return 0;

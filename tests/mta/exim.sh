@@ -116,7 +116,7 @@ exim_tests() {
 	if exim_start accept-all '*' '' 'acl_smtp_rcpt = accept'; then
 		mta_modes exim-accept-all "exim accepting every recipient: relaying accepted, exit 1" 1 \
 			"control-postmaster accepted" "${skips[@]}" \
-			"unqualified-sender denied" "ip-sender denied" "loopback-sender denied" \
+			"unqualified-sender denied" "bang-path-sender denied" "ip-sender denied" "loopback-sender denied" \
 			"percent-hack-ip denied" "percent-hack-bare denied" "quoted-at denied" \
 			"quoted-percent denied" "quoted-at-ip denied" "double-at-domain denied" \
 			"double-at-host denied" "double-at-ip denied" "trailing-at denied" \

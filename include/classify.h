@@ -98,6 +98,11 @@ size_t classify_rule_count(void);
 /* "accepted", "denied", "temporary failure", "error", "skipped", "not tested". */
 const char *classify_verdict_name(enum verdict v);
 
+/* The verdict as a machine-readable key for JSON and Prometheus labels:
+ * "accepted", "denied", "temporary_failure", "error", "skipped",
+ * "not_tested". */
+const char *classify_verdict_key(enum verdict v);
+
 /* A short phrase for the reason ("relay policy", "greylisting", ...). */
 const char *classify_reason_name(enum reason why);
 

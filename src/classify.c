@@ -14,6 +14,15 @@ static const char *const verdict_names[] = {
 	[VERDICT_UNTESTED] = "not tested",
 };
 
+static const char *const verdict_keys[] = {
+	[VERDICT_ACCEPTED] = "accepted",
+	[VERDICT_DENIED] = "denied",
+	[VERDICT_TEMPFAIL] = "temporary_failure",
+	[VERDICT_ERROR] = "error",
+	[VERDICT_SKIPPED] = "skipped",
+	[VERDICT_UNTESTED] = "not_tested",
+};
+
 static const char *const reason_names[] = {
 	[REASON_NONE] = "",
 	[REASON_RELAYED] = "would relay",
@@ -42,6 +51,8 @@ static const char *const reason_names[] = {
 
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON_COUNT,
 	       "every reason needs a name");
+_Static_assert(sizeof(verdict_keys) / sizeof(verdict_keys[0]) == VERDICT_COUNT,
+	       "every verdict needs a key");
 _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == VERDICT_COUNT,
 	       "every verdict needs a name");
 
@@ -237,6 +248,11 @@ int classify_undecided(enum verdict v)
 const char *classify_verdict_name(enum verdict v)
 {
 	return (unsigned)v < VERDICT_COUNT ? verdict_names[v] : "?";
+}
+
+const char *classify_verdict_key(enum verdict v)
+{
+	return (unsigned)v < VERDICT_COUNT ? verdict_keys[v] : "?";
 }
 
 const char *classify_reason_name(enum reason why)

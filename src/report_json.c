@@ -6,15 +6,6 @@
 #include "remedy.h"
 #include "report.h"
 
-static const char *const json_verdicts[] = {
-	[VERDICT_ACCEPTED] = "accepted",
-	[VERDICT_DENIED] = "denied",
-	[VERDICT_TEMPFAIL] = "temporary_failure",
-	[VERDICT_ERROR] = "error",
-	[VERDICT_SKIPPED] = "skipped",
-	[VERDICT_UNTESTED] = "not_tested",
-};
-
 static const char *const json_status[] = {
 	[RUN_CLOSED] = "closed",
 	[RUN_OPEN] = "open",
@@ -129,7 +120,7 @@ static void json_test(FILE *out, const struct target_result *res, const struct t
 	jw_text(&w, "enhanced", tr->enhanced);
 	jw_text(&w, "text", tr->text);
 	jw_text(&w, "stage", run_stage_name(tr->stage));
-	jw_text(&w, "verdict", json_verdicts[tr->verdict]);
+	jw_text(&w, "verdict", classify_verdict_key(tr->verdict));
 	jw_text(&w, "reason", classify_reason_name(tr->reason));
 	jw_text(&w, "note", tr->note);
 	jw_number(&w, "ms", tr->ms);
@@ -188,7 +179,7 @@ void report_json(FILE *out, const struct target_result *res)
 	jw_key(&w, "counts");
 	fputc('{', out);
 	for (int v = 0; v < VERDICT_COUNT; v++)
-		jw_number(&counts, json_verdicts[v], (long)res->counts[v]);
+		jw_number(&counts, classify_verdict_key(v), (long)res->counts[v]);
 	fputc('}', out);
 	jw_strings(&w, "warnings", warnings, res->nwarnings);
 	jw_strings(&w, "remediation", advice, nadvice);

@@ -23,16 +23,6 @@ struct prom_store {
 	size_t n, cap;
 };
 
-/* The verdict label values, indexed by enum verdict. */
-static const char *const prom_verdicts[VERDICT_COUNT] = {
-	[VERDICT_ACCEPTED] = "accepted",
-	[VERDICT_DENIED] = "denied",
-	[VERDICT_TEMPFAIL] = "temporary_failure",
-	[VERDICT_ERROR] = "error",
-	[VERDICT_SKIPPED] = "skipped",
-	[VERDICT_UNTESTED] = "not_tested",
-};
-
 int report_prometheus_target(FILE *out, struct target_result *res, struct report_state *st)
 {
 	struct prom_store *store = st->kept;
@@ -113,7 +103,8 @@ int report_prometheus_finish(FILE *out, struct report_state *st, int status)
 	for (size_t i = 0; i < s->n; i++)
 		for (int v = 0; v < VERDICT_COUNT; v++) {
 			labels(out, "relaytest_tests", &s->t[i]);
-			fprintf(out, ",verdict=\"%s\"} %zu\n", prom_verdicts[v], s->t[i].counts[v]);
+			fprintf(out, ",verdict=\"%s\"} %zu\n", classify_verdict_key(v),
+				s->t[i].counts[v]);
 		}
 	family(out, "relaytest_duration_seconds", "How long testing the target took.");
 	for (size_t i = 0; i < s->n; i++) {

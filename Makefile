@@ -18,7 +18,7 @@ LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_OBJ = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%.o)
 HEADERS  = $(wildcard include/*.h src/*.h) tests/unit/check.h
-FUZZERS  = fuzz_reply fuzz_session
+FUZZERS  = fuzz_reply fuzz_session fuzz_mx fuzz_targets fuzz_report fuzz_engine
 
 # The sanitizer build of the whole suite (clang or gcc).
 SAN_CC    ?= clang
@@ -43,6 +43,10 @@ $(BUILD)/unit/%.o: tests/unit/%.c $(HEADERS)
 $(BUILD)/unit_tests: $(UNIT_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/manyfake: bench/manyfake.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 $(BUILD)/fakesmtpd: tests/fakesmtpd.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -64,9 +68,10 @@ fuzzers:
 build-fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: $(BIN) $(BUILD)/unit_tests $(BUILD)/fakesmtpd $(FUZZERS:%=$(BUILD)/%_replay) sanitized \
+check: $(BIN) $(BUILD)/unit_tests $(BUILD)/fakesmtpd $(BUILD)/manyfake $(FUZZERS:%=$(BUILD)/%_replay) sanitized \
 		$(if $(filter-out 0,$(FUZZ_SECONDS)),fuzzers)
 	RELAYTEST=./$(BIN) UNIT_TESTS=$(BUILD)/unit_tests FAKESMTPD=$(BUILD)/fakesmtpd \
+	MANYFAKE=$(BUILD)/manyfake \
 	SAN_RELAYTEST=build-san/relaytest SAN_UNIT_TESTS=build-san/unit_tests \
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh
 

@@ -63,7 +63,7 @@ enum reason {
 	REASON_SEQUENCE,     /* 503: the server's session state refused the command */
 	REASON_LIMIT,	     /* "too many ...": a per-session limit was reached */
 	REASON_HELO_REFUSED, /* the test's EHLO name itself was refused */
-	REASON_NO_TLS,	     /* TLS needed and this system cannot speak it */
+	REASON_NO_TLS,	     /* not tested: TLS needed, and this system has no libssl */
 	REASON_COUNT
 };
 

@@ -36,6 +36,12 @@
 
 enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_LIST_TESTS };
 
+/* --tls */
+enum cli_tls { CLI_TLS_AUTO, CLI_TLS_STARTTLS, CLI_TLS_IMPLICIT, CLI_TLS_NO, CLI_TLS_COUNT };
+
+/* "auto", "starttls", "implicit", "no". */
+extern const char *const cli_tls_names[CLI_TLS_COUNT];
+
 struct config {
 	enum cli_action action;
 	int port;
@@ -46,6 +52,7 @@ struct config {
 	long long run_deadline_ms; /* set by main from run_time_ms (net_now_ms clock) */
 	int error_budget;	   /* rejections per connection before a fresh one */
 	int connections;	   /* connections to one target at once */
+	int alone;		   /* one target at a time: connections may be made ahead */
 	const char *helo;	   /* NULL: this host's FQDN, else our address literal */
 	const char *domain;
 	const char *from;
@@ -54,6 +61,7 @@ struct config {
 	int to_given;		 /* --to was named: --send may use it */
 	int send;		 /* --send: complete accepted relays with DATA */
 	int no_pipelining;	 /* --no-pipelining: one command at a time */
+	enum cli_tls tls;	 /* --tls; CLI_TLS_AUTO by default (zero) */
 	const char *format;	 /* the name of a row of report_formats (report.h) */
 	int quiet;
 	int verbose;

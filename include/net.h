@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "tls.h"
 
 #define NET_ADDR_MAX 64				    /* textual IPv4/IPv6 address */
 #define NET_SESSION_BYTES_MAX ((size_t)1024 * 1024) /* bytes read on one connection */
@@ -20,6 +21,7 @@ struct net_conn {
 	int family;
 	char peer_addr[NET_ADDR_MAX];  /* the address we connected to */
 	char local_addr[NET_ADDR_MAX]; /* our end, for the trusted-network warning */
+	struct tls_conn *tls;	       /* NULL until net_starttls; owned, freed by net_close */
 	size_t bytes_in;
 	size_t rpos, rlen;
 	char rbuf[4096];
@@ -44,6 +46,11 @@ int net_connect(struct net_conn *c, const char *host, const char *port, int fami
 /* Take over a connected stream socket (a socketpair in the fuzzer). */
 void net_adopt(struct net_conn *c, int fd);
 
+/* Tests and fuzzing only: with a hook set, net_connect adopts the
+ * descriptor the hook returns (a socketpair's end) instead of connecting;
+ * a negative one is a refused connection. NULL restores real connects. */
+void net_set_connect_hook(int (*hook)(void *ctx), void *ctx);
+
 /* Read one line ending in LF (a CR before it is removed) into buf, at most
  * cap-1 bytes, NUL-terminated, with its length in *len (the line may itself
  * hold NUL bytes). Returns 0, or -1 with err: ERR_TIMEOUT at the deadline,
@@ -64,6 +71,16 @@ int net_peek_byte(struct net_conn *c, unsigned char *byte, int64_t deadline);
 /* Write all len bytes before deadline. Returns 0, or -1 with err. */
 int net_write_all(struct net_conn *c, const char *data, size_t len, int64_t deadline,
 		  struct rt_error *err);
+
+/* Start TLS on the open connection c (STARTTLS after its 220, or right
+ * after connect for implicit TLS) and complete the handshake before
+ * deadline; sni is the target's name (ignored when an address literal).
+ * Bytes already buffered are discarded (RFC 3207 5: nothing sent before the
+ * handshake may be trusted). Afterwards every read and write goes through
+ * TLS. Returns 0 with info filled, or -1 with err: ERR_NO_TLS, ERR_TLS (alert
+ * or failed handshake), ERR_CLOSED (cut short), ERR_TIMEOUT. */
+int net_starttls(struct net_conn *c, const char *sni, int64_t deadline, struct tls_info *info,
+		 struct rt_error *err);
 
 /* Close c if open; keeps errno. */
 void net_close(struct net_conn *c);

@@ -14,10 +14,20 @@
  * colour set. The writers own the rest. */
 struct report_state {
 	const struct config *cfg;
-	int colour;   /* text: ANSI colour on a terminal */
-	size_t shown; /* targets written so far */
-	void *kept;   /* a format's own store across targets (nagios) */
+	int colour;	/* text: ANSI colour on a terminal */
+	size_t shown;	/* targets written so far */
+	void *kept;	/* a format's own summary across targets (nagios) */
+	FILE *spill;	/* report_spill's temporary file, or NULL */
+	int spill_lost; /* no temporary file could be made */
 };
+
+/* A temporary file in which a format keeps, target by target, what it
+ * writes at the end (nagios' detail lines, prometheus' samples), so that
+ * memory does not grow with the number of targets. Made on first use;
+ * NULL (and st->spill_lost set) when none can be made. The format's finish
+ * reads it back and calls report_spill_close. */
+FILE *report_spill(struct report_state *st);
+void report_spill_close(struct report_state *st);
 
 struct report_format {
 	const char *name;

@@ -62,6 +62,7 @@ struct test_result {
 	int rerun;	/* the classifier asked for one more try on a fresh connection */
 	int reruns;	/* reruns made (at most one) */
 	int needs_tls;	/* refused for want of STARTTLS */
+	int over_tls;	/* its last connection ran over TLS */
 	size_t twin_of; /* 1 + index of the test with the same commands; 0: none */
 	long ms;
 };
@@ -91,6 +92,11 @@ struct target_result {
 	unsigned max_connections; /* the most open at once */
 	int concurrency_refused;  /* the server refused extra connections */
 	int pipelining_off;	  /* the server broke a pipelined group */
+	int tls_used;		  /* some test ran over TLS: tls and tls_caps are set */
+	struct tls_info tls;
+	struct capabilities tls_caps; /* the EHLO reply after TLS */
+	char tls_mode[16];	      /* "implicit", "starttls" or "" (plain only) */
+	int auth_after_tls;	      /* the AUTH tests ran over STARTTLS (tls_caps) */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */
 	enum run_status status;

@@ -18,6 +18,13 @@
 #define SESSION_MESSAGE_MAX 4096 /* the --send confirmation message */
 #define SESSION_GROUP_MAX 65536	 /* one pipelined group of commands */
 
+/* What TLS a session asks for (s->tls_want, set after session_init). */
+enum session_tls {
+	SESSION_TLS_NONE,     /* plain SMTP */
+	SESSION_TLS_STARTTLS, /* STARTTLS after the first EHLO when offered (RFC 3207) */
+	SESSION_TLS_IMPLICIT  /* TLS right after connect (RFC 8314, port 465) */
+};
+
 struct session {
 	struct net_conn conn;
 	struct transcript *log; /* not owned; may be NULL */
@@ -36,19 +43,42 @@ struct session {
 	struct reply hello; /* the EHLO (or HELO) reply, also when it refused */
 	struct capabilities caps;
 	char helo[TEXT_ARG_MAX + 1]; /* the name we greet with */
+	int tls_want;		     /* enum session_tls; set by the caller */
+	int tls_active;		     /* this connection runs over TLS */
+	int tls_seen;		     /* the silent-port probe was answered by TLS */
+	struct tls_info tls;	     /* valid while tls_active */
+	char host[TEXT_ARG_MAX + 1]; /* the target's name, for SNI */
 };
 
 /* Prepare s for a target; nothing is connected yet. log may be NULL. */
 void session_init(struct session *s, struct transcript *log, int timeout_ms, int64_t end_ms);
 
-/* Connect to host:port, read the greeting and greet with EHLO helo (HELO
+/* Connect to host:port (with TLS first when s->tls_want is IMPLICIT), read the greeting and greet with EHLO helo (HELO
  * when EHLO is refused with 5xx); helo NULL means our own address literal,
  * known once connected. The name used is kept in s->helo. Returns 0 with s->open set, or -1 with err:
  * ERR_RESOLVE/ERR_CONNECT/ERR_TIMEOUT, ERR_REFUSED for a refusing greeting
  * (554, 421) or refused HELO, ERR_PROTOCOL for a peer that is not SMTP
- * (HTTP, SSH, TLS on connect, garbage). */
+ * (HTTP, SSH, TLS on connect, garbage). With s->tls_want STARTTLS,
+ * STARTTLS follows EHLO when offered (s->tls_active tells; not offered is
+ * not an error); errors as session_starttls. */
 int session_open(struct session *s, const char *host, const char *port, int family,
 		 const char *helo, struct rt_error *err);
+
+/* session_open in two steps, so that a connection can wait for its EHLO
+ * name: connect (TLS first when s->tls_want is IMPLICIT) and read the
+ * greeting; then greet with EHLO helo (and STARTTLS when wanted). Errors as
+ * session_open; after a failed session_connect nothing is open. */
+int session_connect(struct session *s, const char *host, const char *port, int family,
+		    struct rt_error *err);
+int session_greet(struct session *s, const char *helo, struct rt_error *err);
+
+/* On an open session whose EHLO offered STARTTLS: send STARTTLS, do the
+ * handshake (SNI = the target's name unless a literal), EHLO again and
+ * replace s->caps (RFC 3207 4.2). Returns 0 with s->tls_active set, or -1
+ * with err: ERR_NO_TLS (no libssl; nothing was sent), ERR_REFUSED (STARTTLS
+ * answered other than 220, e.g. 454; the session stays open in plain text),
+ * ERR_TLS, ERR_CLOSED, ERR_TIMEOUT (the session is then closed). */
+int session_starttls(struct session *s, struct rt_error *err);
 
 /* As session_open, on a socket already connected (tests and fuzzing). */
 int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error *err);

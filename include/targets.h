@@ -9,11 +9,20 @@
 
 #define TARGETS_PORTS_MAX 16
 #define TARGETS_MAX 100000
+#define TARGETS_LINE_MAX 1022 /* bytes in an --input line, without its end */
 
+/* Targets are kept packed (their strings back to back, about 50 bytes
+ * each instead of a whole struct target), so 100,000 of them fit in a few
+ * MiB; targets_get unpacks one. */
 struct target_list {
-	struct target *items; /* owned */
+	char *packed; /* owned: every target's record */
+	size_t used, size;
+	size_t *at; /* owned: where each target's record starts in packed */
 	size_t n, cap;
 };
+
+/* Unpack target i (< list->n) into t. */
+void targets_get(const struct target_list *list, size_t i, struct target *t);
 
 /* Parse arg and append it, once per port in ports[0..nports) unless arg
  * names its own port. domain, when not NULL, is the mail domain to use.
@@ -25,8 +34,10 @@ int targets_add(struct target_list *list, const char *arg, const int *ports, siz
 int targets_add_failed(struct target_list *list, const char *name, const char *why);
 
 /* Append every target in the file at path ("-": standard input): one per
- * line, '#' starts a comment, blank lines are skipped. Returns 0, or -1 with
- * "FILE:LINE: problem" in err. */
+ * line, '#' starts a comment, blank lines are skipped. A directory, a
+ * NUL or CR byte inside a line, an overlong line or a read error is refused.
+ * Returns 0, or -1 with "FILE:LINE: problem" (or "--input FILE: problem")
+ * in err. */
 int targets_read(struct target_list *list, const char *path, const int *ports, size_t nports,
 		 char *err, size_t cap);
 

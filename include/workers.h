@@ -22,8 +22,19 @@ typedef void (*workers_emit_fn)(struct target_result *res, void *ctx);
  * line goes to stderr when it is a terminal and there are several targets.
  * With cfg->run_deadline_ms set, a target gets at most the time left until
  * it, and one not started by then is untested with WORKERS_RUN_TIME_OUT.
- * Returns 0, or -1 when memory ran out. */
+ * jobs is capped to what the open-file limit allows (after raising its soft
+ * limit), with a line on stderr saying so. SIGINT and SIGTERM stop every
+ * worker (see workers_stopped). Returns 0, or -1 when memory ran out. */
 int workers_run(const struct config *cfg, const struct target_list *list, int jobs,
 		workers_emit_fn emit, void *ctx);
+
+/* Ask workers_run to stop: no more targets are handed on, every worker is
+ * stopped. Safe to call from emit (say, when the report cannot be written). */
+void workers_stop(void);
+
+/* Why workers_run stopped early: SIGINT or SIGTERM (which it catches while
+ * workers run), SIGPIPE (stdout is a pipe whose reader went away), -1 after
+ * workers_stop, 0 when it did not. */
+int workers_stopped(void);
 
 #endif

@@ -46,7 +46,7 @@ static const char *const reason_names[] = {
 	[REASON_SEQUENCE] = "bad sequence (503)",
 	[REASON_LIMIT] = "session limit",
 	[REASON_HELO_REFUSED] = "EHLO name refused",
-	[REASON_NO_TLS] = "no TLS here",
+	[REASON_NO_TLS] = "no libssl for TLS",
 };
 
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON_COUNT,

@@ -22,6 +22,14 @@ enum long_only {
 	OPT_SEND,
 	OPT_NO_PIPELINING,
 	OPT_RUN_TIME,
+	OPT_TLS,
+};
+
+const char *const cli_tls_names[CLI_TLS_COUNT] = {
+	[CLI_TLS_AUTO] = "auto",
+	[CLI_TLS_STARTTLS] = "starttls",
+	[CLI_TLS_IMPLICIT] = "implicit",
+	[CLI_TLS_NO] = "no",
 };
 
 static const struct option long_options[] = {
@@ -46,6 +54,7 @@ static const struct option long_options[] = {
 	{ "format", required_argument, NULL, 'F' },
 	{ "send", no_argument, NULL, OPT_SEND },
 	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
+	{ "tls", required_argument, NULL, OPT_TLS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -76,6 +85,7 @@ void cli_usage(FILE *out)
 	      "      --error-budget N   rejections per connection, then reconnect (default 8)\n"
 	      "      --connections N    connections to a target at once (default 10, max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
+	      "      --tls MODE         auto (default), starttls, implicit or no (libssl)\n"
 	      "  -F, --format FORMAT    text (default), json (a line per target), nagios or\n"
 	      "                         prometheus (node_exporter textfile collector)\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
@@ -92,7 +102,7 @@ void cli_usage(FILE *out)
 	      "\n"
 	      "Examples:\n"
 	      "  relaytest mail.example.com\n"
-	      "  relaytest -v [2001:db8::25]:2525\n"
+
 	      "  relaytest -q mx1.example.com mx2.example.com   # from cron\n"
 	      "  relaytest -F nagios mail.example.com            # from monitoring\n",
 	      out);
@@ -340,6 +350,14 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 	case OPT_NO_PIPELINING:
 		cfg->no_pipelining = 1;
 		return 0;
+	case OPT_TLS:
+		for (int m = 0; m < CLI_TLS_COUNT; m++)
+			if (strcmp(arg, cli_tls_names[m]) == 0) {
+				cfg->tls = (enum cli_tls)m;
+				return 0;
+			}
+		snprintf(err, cap, "--tls '%.40s': use auto, starttls, implicit or no", arg);
+		return -1;
 	case 'F':
 		if (report_format_find(arg) == NULL) {
 			char shown[48];

@@ -64,6 +64,16 @@ size_t group_end(const struct runner *r, size_t first)
 
 enum group_step { GROUP_RSET, GROUP_MAIL, GROUP_RCPT };
 
+static int tarpit_seen(struct runner *r)
+{
+	int seen;
+
+	pthread_mutex_lock(&r->eng->lock);
+	seen = r->eng->tarpit;
+	pthread_mutex_unlock(&r->eng->lock);
+	return seen;
+}
+
 /* Undo a group's verdicts and run its tests again one at a time. */
 static void distrust_group(struct runner *r, size_t first, size_t end)
 {
@@ -135,6 +145,7 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 		if (owner[i] != first && (i == 0 || owner[i - 1] != owner[i]))
 			tr->attempts++;
 		tr->connection = r->s.number;
+		tr->over_tls = r->s.tls_active;
 		if (step_command_reply(r, &rp, err) != STEP_DONE) {
 			if (owner[i] == first)
 				return STEP_INTERRUPTED;
@@ -178,6 +189,12 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 				tr->done = !tr->lock_step;
 			}
 			tr->ms = (long)(net_now_ms() - sent_at);
+			break;
+		}
+		if (tr->done && i + 1 < n && owner[i + 1] != owner[i] && tarpit_seen(r)) {
+			/* Each later reply would come as late: leave them unread,
+			 * and let the lane hand its other tests to other connections. */
+			session_close(&r->s, "refusals come late (tarpit)");
 			break;
 		}
 	}

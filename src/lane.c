@@ -5,17 +5,39 @@
 
 #include "runner.h"
 
+int lane_connect(struct runner *r, struct rt_error *err)
+{
+	struct engine *eng = r->eng;
+	struct target_result *res = r->res;
+
+	pthread_mutex_lock(&eng->lock);
+	r->s.number = ++res->connections;
+	pthread_mutex_unlock(&eng->lock);
+	r->waiting = session_connect(&r->s, res->target.host, res->target.port, r->cfg->family,
+				     err) == 0;
+	return r->waiting ? 0 : -1;
+}
+
 int lane_open(struct runner *r, const char *name, struct rt_error *err)
 {
 	struct engine *eng = r->eng;
 	struct target_result *res = r->res;
 	int rc;
 
-	pthread_mutex_lock(&eng->lock);
-	r->s.number = ++res->connections;
-	pthread_mutex_unlock(&eng->lock);
-	rc = session_open(&r->s, res->target.host, res->target.port, r->cfg->family,
-			  name != NULL ? name : (res->helo[0] != '\0' ? res->helo : NULL), err);
+	/* A connection made ahead of time serves unless it lacks TLS on
+	 * connect that this one needs (or has it when this one must not). */
+	if (r->waiting &&
+	    (!r->s.open || (r->s.tls_want == SESSION_TLS_IMPLICIT) != (r->s.tls_active != 0))) {
+		session_quit(&r->s);
+		r->waiting = 0;
+	}
+	if (!r->waiting && lane_connect(r, err) < 0)
+		return -1;
+	r->waiting = 0;
+	rc = session_greet(&r->s, name != NULL ? name : (res->helo[0] != '\0' ? res->helo : NULL),
+			   err);
+	if (rc == 0)
+		tlsplan_note(eng, &r->s);
 	r->fresh = 1;
 	r->idle = 1;
 	r->dirty = 0;
@@ -48,7 +70,8 @@ static int needs_fresh_connection(const struct runner *r, const struct relay_cas
 {
 	const char *name = r->lane->helo != NULL ? r->lane->helo : r->res->helo;
 
-	if (!r->s.open || r->dirty || strcmp(r->s.helo, name) != 0)
+	if (!r->s.open || r->waiting || r->dirty || strcmp(r->s.helo, name) != 0 ||
+	    r->s.tls_want != tlsplan_for(r->eng, tc))
 		return 1;
 	if (tc->group == CASE_AUTH && !r->fresh)
 		return 1;
@@ -86,9 +109,10 @@ static int concurrency_refused(struct runner *r, size_t pos, const struct rt_err
 	}
 	pthread_mutex_unlock(&eng->lock);
 	if (refused)
-		transcript_note(&r->res->log,
-				"extra connection refused (%s); at most %u at once from now on",
-				err->msg, eng->max_busy);
+		transcript_conn_note(
+			&r->res->log, r->s.number,
+			"extra connection refused (%s); at most %u at once from now on", err->msg,
+			eng->max_busy);
 	return refused;
 }
 
@@ -140,6 +164,38 @@ static void trace(struct runner *r, const struct test_result *tr, const char *wh
 				     tr->code, tr->rerun ? "; to run again" : "");
 }
 
+/* After a tarpit's late refusal: hand the lane's unfinished tests after
+ * pos to the queue, each a lane of its own, so that idle connections share
+ * the waiting. Returns 1 when they were handed over (all or none). */
+static int spread_rest(struct runner *r, size_t pos)
+{
+	struct engine *eng = r->eng;
+	const struct lane *lane = r->lane;
+	size_t left = 0;
+	int moved = 0;
+
+	for (size_t k = pos + 1; k < lane->ntests; k++)
+		left += !r->res->tests[lane->tests[k]].done;
+	pthread_mutex_lock(&eng->lock);
+	if (eng->tarpit && left > 0 && (left > 1 || !r->s.open) &&
+	    eng->nlanes + left <= sizeof(eng->lanes) / sizeof(eng->lanes[0])) {
+		for (size_t k = pos + 1; k < lane->ntests; k++) {
+			struct lane *alone;
+
+			if (r->res->tests[lane->tests[k]].done)
+				continue;
+			alone = &eng->lanes[eng->nlanes++];
+			alone->helo = lane->helo;
+			alone->ntests = 1;
+			alone->tests[0] = lane->tests[k];
+		}
+		moved = 1;
+		pthread_cond_broadcast(&eng->changed);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return moved;
+}
+
 /* Walk the lane from its first unfinished test. Returns 0, or -1 when the
  * rest of the lane went back to the queue. */
 static int walk(struct runner *r)
@@ -154,7 +210,10 @@ static int walk(struct runner *r)
 		int finished = 0;
 
 		if (tr->done) {
+			tlsplan_after_test(r, tr);
 			trace(r, tr, "done"); /* inside the pipelined group before */
+			if (spread_rest(r, pos))
+				return -1;
 			continue;
 		}
 		if (stop == NULL && run_skip_reason(res, tr->tc, tr->note, sizeof(tr->note))) {
@@ -176,7 +235,9 @@ static int walk(struct runner *r)
 				break;
 			}
 			if (needs_fresh_connection(r, tr->tc)) {
-				session_quit(&r->s);
+				if (!r->waiting)
+					session_quit(&r->s);
+				r->s.tls_want = tlsplan_for(r->eng, tr->tc);
 				if (lane_open(r, lane->helo, &err) < 0) {
 					if (helo_refused(r, tr, &err)) {
 						count_connect_failure(r->eng, 0);
@@ -200,6 +261,7 @@ static int walk(struct runner *r)
 			}
 			tr->attempts++;
 			tr->connection = r->s.number;
+			tr->over_tls = r->s.tls_active;
 			if (group_can(r, tr)) {
 				if (group_run(r, pos, group_end(r, pos), &err) == STEP_DONE) {
 					if (tr->done) {
@@ -228,8 +290,11 @@ static int walk(struct runner *r)
 		if (!finished && (stop = stop_message(r->eng)) != NULL)
 			step_fail(tr, REASON_NOT_REACHED, stop);
 		tr->done = 1;
+		tlsplan_after_test(r, tr);
 		trace(r, tr, "done");
 		tr->ms = (long)(net_now_ms() - started);
+		if (spread_rest(r, pos))
+			return -1;
 	}
 	return 0;
 }
@@ -248,29 +313,51 @@ static void note_delays(struct runner *r)
 	r->s.slowest_ms = 0;
 }
 
+/* Wait for a lane to walk and take it; 0 when every lane is done. Lanes
+ * being walked may still hand tests back (a tarpit, a refused connection),
+ * so an idle worker stays until none is busy, without holding a connection
+ * that a server serving one at a time would wait on. */
+static int take_lane(struct runner *r)
+{
+	struct engine *eng = r->eng;
+
+	pthread_mutex_lock(&eng->lock);
+	for (;;) {
+		if (eng->planned && eng->next_lane < eng->nlanes) {
+			/* A connection the server has already greeted is used even
+			 * above the limit, for the same reason. */
+			if (eng->busy < eng->max_busy || r->waiting)
+				break;
+		} else if (eng->planned && eng->busy == 0) {
+			pthread_mutex_unlock(&eng->lock);
+			return 0;
+		} else if (eng->planned && r->s.open) {
+			pthread_mutex_unlock(&eng->lock);
+			session_quit(&r->s);
+			r->waiting = 0;
+			pthread_mutex_lock(&eng->lock);
+			continue;
+		}
+		pthread_cond_wait(&eng->changed, &eng->lock);
+	}
+	r->lane = &eng->lanes[eng->next_lane++];
+	eng->busy++;
+	if (eng->busy > r->res->max_connections)
+		r->res->max_connections = eng->busy;
+	r->no_pipelining = r->res->pipelining_off;
+	pthread_mutex_unlock(&eng->lock);
+	return 1;
+}
+
 void *lane_worker(void *arg)
 {
 	struct runner *r = arg;
 	struct engine *eng = r->eng;
 
-	for (;;) {
-		if (r->lane == NULL) {
-			pthread_mutex_lock(&eng->lock);
-			while (eng->next_lane < eng->nlanes && eng->busy >= eng->max_busy)
-				pthread_cond_wait(&eng->changed, &eng->lock);
-			if (eng->next_lane >= eng->nlanes) {
-				pthread_mutex_unlock(&eng->lock);
-				break;
-			}
-			r->lane = &eng->lanes[eng->next_lane++];
-			eng->busy++;
-			if (eng->busy > r->res->max_connections)
-				r->res->max_connections = eng->busy;
-			r->no_pipelining = r->res->pipelining_off;
-			pthread_mutex_unlock(&eng->lock);
-		}
+	while (r->lane != NULL || take_lane(r)) {
 		walk(r);
 		session_quit(&r->s);
+		r->waiting = 0;
 		note_delays(r);
 		pthread_mutex_lock(&eng->lock);
 		eng->busy--;
@@ -278,5 +365,45 @@ void *lane_worker(void *arg)
 		pthread_cond_broadcast(&eng->changed);
 		pthread_mutex_unlock(&eng->lock);
 	}
+	session_quit(&r->s); /* made ahead of time and never needed */
 	return NULL;
+}
+
+/* A connection made ahead of time was refused: the server limits
+ * connections per client. Allow as many as are open now. */
+static void preconnect_refused(struct runner *r, const struct rt_error *err)
+{
+	struct engine *eng = r->eng;
+
+	if (err->kind != ERR_REFUSED && err->kind != ERR_CLOSED && err->kind != ERR_CONNECT)
+		return;
+	pthread_mutex_lock(&eng->lock);
+	if (eng->max_busy > eng->preconnected) {
+		eng->max_busy = eng->preconnected > 1 ? eng->preconnected : 1;
+		r->res->concurrency_refused = 1;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	transcript_conn_note(&r->res->log, r->s.number,
+			     "extra connection refused (%s); at most %u at once from now on",
+			     err->msg, eng->max_busy);
+}
+
+void *lane_preconnect_worker(void *arg)
+{
+	struct runner *r = arg;
+	struct engine *eng = r->eng;
+	struct rt_error err;
+
+	error_clear(&err);
+	pthread_mutex_lock(&eng->lock);
+	r->s.tls_want = eng->tls_relay;
+	pthread_mutex_unlock(&eng->lock);
+	if (lane_connect(r, &err) == 0) {
+		pthread_mutex_lock(&eng->lock);
+		eng->preconnected++;
+		pthread_mutex_unlock(&eng->lock);
+	} else {
+		preconnect_refused(r, &err);
+	}
+	return lane_worker(r);
 }

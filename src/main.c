@@ -1,4 +1,6 @@
 /* main.c - options -> targets -> run -> report -> exit status. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +10,28 @@
 #include "net.h"
 #include "report.h"
 #include "run.h"
+#include "text.h"
 #include "targets.h"
 #include "version.h"
 #include "workers.h"
+
+/* msg as it may be printed: the command line and --input files are as
+ * untrusted as a server, so control bytes become \xNN; for nagios a '|'
+ * (which would start performance data) becomes '/'. */
+static const char *clean(const char *msg, char *buf, size_t cap, int nagios)
+{
+	text_sanitize(buf, cap, msg, strlen(msg));
+	for (char *p = buf; nagios && *p != '\0'; p++)
+		if (*p == '|')
+			*p = '/';
+	return buf;
+}
 
 struct output {
 	const struct report_format *format;
 	struct report_state state;
 	int status;
+	int write_errno; /* set: stdout failed, nothing more is written */
 };
 
 /* Reports go out as each target finishes, in order. */
@@ -23,12 +39,35 @@ static void emit(struct target_result *res, void *ctx)
 {
 	struct output *out = ctx;
 
+	if (out->write_errno != 0) {
+		run_free(res);
+		free(res);
+		return;
+	}
 	out->status = run_worse_status(out->status, (int)res->status);
 	if (out->format->target(stdout, res, &out->state) == 0) {
 		run_free(res);
 		free(res);
 	}
-	fflush(stdout);
+	errno = 0;
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		out->write_errno = errno != 0 ? errno : EIO;
+		workers_stop();
+	}
+}
+
+/* The report could not be written: quietly gone when the reader closed the
+ * pipe (like any filter), else said on stderr; exit 3 (UNKNOWN). */
+static int write_failed(int err)
+{
+	if (err == EPIPE) {
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+		return CLI_EXIT_USAGE_NAGIOS;
+	}
+	fprintf(stderr, "relaytest: cannot write the report to standard output: %s\n",
+		strerror(err));
+	return CLI_EXIT_USAGE_NAGIOS;
 }
 
 /* Each MX host of domain, in preference order; the domain itself when it
@@ -85,11 +124,14 @@ static int build_targets(const struct config *cfg, struct target_list *list, cha
 
 static int usage_error(int argc, char **argv, const char *err)
 {
+	char shown[4 * 512];
+
 	if (cli_wants_nagios(argc, argv)) {
-		printf("RELAYTEST UNKNOWN - %s\n", err);
+		printf("RELAYTEST UNKNOWN - %s\n", clean(err, shown, sizeof(shown), 1));
 		return CLI_EXIT_USAGE_NAGIOS;
 	}
-	fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n", err);
+	fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n",
+		clean(err, shown, sizeof(shown), 0));
 	return CLI_EXIT_USAGE;
 }
 
@@ -127,13 +169,23 @@ int main(int argc, char **argv)
 	out.state.colour = strcmp(cfg.format, "text") == 0 && report_use_colour(stdout);
 	out.status = RUN_CLOSED;
 	jobs = cfg.jobs > 0 ? cfg.jobs : list.n > 1 ? CLI_DEFAULT_JOBS : 1;
+	cfg.alone = jobs == 1 || list.n == 1;
 	if (workers_run(&cfg, &list, jobs, emit, &out) < 0) {
 		fprintf(stderr,
 			"relaytest: out of memory or processes; some targets were not tested\n");
 		out.status = run_worse_status(out.status, RUN_UNTESTED);
 	}
-	if (out.format->finish != NULL)
-		out.status = out.format->finish(stdout, &out.state, out.status);
 	targets_free(&list);
+	if (workers_stopped() == SIGPIPE)
+		return write_failed(EPIPE);
+	if (workers_stopped() > 0)
+		return 128 + workers_stopped(); /* SIGINT 130, SIGTERM 143 */
+	if (out.format->finish != NULL && out.write_errno == 0)
+		out.status = out.format->finish(stdout, &out.state, out.status);
+	errno = 0;
+	if (out.write_errno == 0 && (fflush(stdout) == EOF || ferror(stdout)))
+		out.write_errno = errno != 0 ? errno : EIO;
+	if (out.write_errno != 0)
+		return write_failed(out.write_errno);
 	return out.status;
 }

@@ -44,8 +44,14 @@ static void insert_sorted(struct mx_answer *out, unsigned preference, const char
 {
 	size_t at = out->n;
 
-	if (out->n >= MX_HOSTS_MAX)
-		return;
+	/* Keep the MX_HOSTS_MAX most preferred: when full, a record less
+	 * preferred than (or tied with) the last is dropped, else the last goes. */
+	if (out->n >= MX_HOSTS_MAX) {
+		if (out->hosts[MX_HOSTS_MAX - 1].preference <= preference)
+			return;
+		out->n--;
+		at = out->n;
+	}
 	while (at > 0 && out->hosts[at - 1].preference > preference)
 		at--;
 	memmove(&out->hosts[at + 1], &out->hosts[at], (out->n - at) * sizeof(out->hosts[0]));

@@ -110,12 +110,31 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_er
 	return fd;
 }
 
+static int (*connect_hook)(void *ctx);
+static void *connect_hook_ctx;
+
+void net_set_connect_hook(int (*hook)(void *ctx), void *ctx)
+{
+	connect_hook = hook;
+	connect_hook_ctx = ctx;
+}
+
 int net_connect(struct net_conn *c, const char *host, const char *port, int family, int timeout_ms,
 		int64_t end_ms, struct rt_error *err)
 {
 	struct addrinfo hints, *list = NULL;
 	int rc;
 
+	if (connect_hook != NULL) {
+		int fd = connect_hook(connect_hook_ctx);
+
+		if (fd < 0) {
+			error_set(err, ERR_CONNECT, "connection refused (test hook)");
+			return -1;
+		}
+		net_adopt(c, fd);
+		return 0;
+	}
 	net_init(c);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
@@ -157,6 +176,89 @@ int net_connect(struct net_conn *c, const char *host, const char *port, int fami
 	return c->fd >= 0 ? 0 : -1;
 }
 
+/* Run one TLS operation until it completes, waiting for the socket as it
+ * asks, until deadline. op is 'h' (handshake), 'r' (read into buf up to
+ * cap) or 'w' (write len bytes of data); *n gets the count. Returns a
+ * tls_status other than WANT_*; ERR_TIMEOUT names what was under way. */
+static int tls_run(struct net_conn *c, int op, char *buf, const char *data, size_t cap, size_t *n,
+		   int64_t deadline, struct rt_error *err)
+{
+	for (;;) {
+		short revents = 0;
+		int st;
+
+		if (op == 'h')
+			st = tls_handshake(c->tls, err);
+		else if (op == 'r')
+			st = tls_read(c->tls, buf, cap, n, err);
+		else
+			st = tls_write(c->tls, data, cap, n, err);
+		if (st != TLS_WANT_READ && st != TLS_WANT_WRITE)
+			return st;
+		if (wait_for(c->fd, st == TLS_WANT_READ ? POLLIN : POLLOUT, deadline, &revents) ==
+		    0) {
+			error_set(err, ERR_TIMEOUT, "%s",
+				  op == 'h'   ? "the TLS handshake did not complete in time"
+				  : op == 'r' ? "no reply from the server in time"
+					      : "the server stopped reading our commands");
+			return TLS_FAIL;
+		}
+	}
+}
+
+int net_starttls(struct net_conn *c, const char *sni, int64_t deadline, struct tls_info *info,
+		 struct rt_error *err)
+{
+	struct timespec now;
+
+	if (c->fd < 0) {
+		error_set(err, ERR_CLOSED, "the connection is closed");
+		return -1;
+	}
+	c->tls = tls_new(c->fd, sni, err);
+	if (c->tls == NULL)
+		return -1;
+	c->rpos = c->rlen = 0;
+	if (tls_run(c, 'h', NULL, NULL, 0, NULL, deadline, err) != TLS_DONE) {
+		if (err != NULL && err->kind == ERR_NONE)
+			error_set(err, ERR_CLOSED,
+				  "the server closed the connection during the "
+				  "TLS handshake");
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	tls_get_info(c->tls, (long long)now.tv_sec, info);
+	return 0;
+}
+
+/* A server that talks without end is cut off. */
+static int check_bytes_in(const struct net_conn *c, struct rt_error *err)
+{
+	if (c->bytes_in <= NET_SESSION_BYTES_MAX)
+		return 0;
+	error_set(err, ERR_PROTOCOL, "the server sent more than %zu bytes on one connection",
+		  NET_SESSION_BYTES_MAX);
+	return -1;
+}
+
+/* Refill the read buffer through TLS. */
+static int fill_tls(struct net_conn *c, int64_t deadline, struct rt_error *err)
+{
+	size_t n = 0;
+	int st = tls_run(c, 'r', c->rbuf + c->rlen, NULL, sizeof(c->rbuf) - c->rlen, &n, deadline,
+			 err);
+
+	if (st == TLS_EOF) {
+		error_set(err, ERR_CLOSED, "the server closed the connection");
+		return -1;
+	}
+	if (st != TLS_DONE)
+		return -1;
+	c->rlen += n;
+	c->bytes_in += n;
+	return 0;
+}
+
 /* Refill the read buffer: wait for data until deadline, then recv once. */
 static int fill(struct net_conn *c, int64_t deadline, struct rt_error *err)
 {
@@ -168,6 +270,8 @@ static int fill(struct net_conn *c, int64_t deadline, struct rt_error *err)
 		c->rlen -= c->rpos;
 		c->rpos = 0;
 	}
+	if (c->tls != NULL)
+		return fill_tls(c, deadline, err) < 0 ? -1 : check_bytes_in(c, err);
 	if (wait_for(c->fd, POLLIN, deadline, &revents) == 0) {
 		error_set(err, ERR_TIMEOUT, "no reply from the server in time");
 		return -1;
@@ -187,13 +291,7 @@ static int fill(struct net_conn *c, int64_t deadline, struct rt_error *err)
 	}
 	c->rlen += (size_t)n;
 	c->bytes_in += (size_t)n;
-	if (c->bytes_in > NET_SESSION_BYTES_MAX) {
-		error_set(err, ERR_PROTOCOL,
-			  "the server sent more than %zu bytes on one connection",
-			  NET_SESSION_BYTES_MAX);
-		return -1;
-	}
-	return 0;
+	return check_bytes_in(c, err);
 }
 
 int net_read_line(struct net_conn *c, char *buf, size_t cap, size_t *len, int64_t deadline,
@@ -230,6 +328,35 @@ int net_read_line(struct net_conn *c, char *buf, size_t cap, size_t *len, int64_
 	}
 }
 
+/* With TLS a readable socket may carry only handshake records (TLS 1.3
+ * session tickets): read once without waiting and count application data. */
+static int tls_has_unread(struct net_conn *c)
+{
+	short revents = 0;
+	int st;
+	size_t n = 0;
+
+	if (tls_pending(c->tls))
+		return 1;
+	if (wait_for(c->fd, POLLIN, 0, &revents) <= 0)
+		return 0;
+	if (c->rpos > 0) {
+		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+		c->rlen -= c->rpos;
+		c->rpos = 0;
+	}
+	if (c->rlen >= sizeof(c->rbuf))
+		return 1;
+	st = tls_read(c->tls, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen, &n, NULL);
+	if (st == TLS_DONE) {
+		c->rlen += n;
+		c->bytes_in += n;
+		return 1;
+	}
+	/* Closed or broken: let the next read find out and say so. */
+	return st != TLS_WANT_READ && st != TLS_WANT_WRITE;
+}
+
 int net_has_unread(struct net_conn *c)
 {
 	short revents = 0;
@@ -238,6 +365,8 @@ int net_has_unread(struct net_conn *c)
 
 	if (c->rpos < c->rlen)
 		return 1;
+	if (c->tls != NULL)
+		return tls_has_unread(c);
 	if (c->fd < 0 || wait_for(c->fd, POLLIN, 0, &revents) <= 0 || !(revents & POLLIN))
 		return 0;
 	/* A close also wakes poll: only a byte is a reply to nothing we sent. */
@@ -257,6 +386,17 @@ int net_peek_byte(struct net_conn *c, unsigned char *byte, int64_t deadline)
 int net_write_all(struct net_conn *c, const char *data, size_t len, int64_t deadline,
 		  struct rt_error *err)
 {
+	while (len > 0 && c->tls != NULL) {
+		size_t n = 0;
+
+		if (tls_run(c, 'w', NULL, data, len, &n, deadline, err) != TLS_DONE) {
+			if (err != NULL && err->kind == ERR_NONE)
+				error_set(err, ERR_CLOSED, "the server closed the connection");
+			return -1;
+		}
+		data += n;
+		len -= n;
+	}
 	while (len > 0) {
 		short revents = 0;
 		ssize_t n;
@@ -283,6 +423,8 @@ void net_close(struct net_conn *c)
 {
 	int saved = errno;
 
+	tls_free(c->tls);
+	c->tls = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

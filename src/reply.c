@@ -1,6 +1,7 @@
 /* reply.c - the SMTP reply parser. */
 #include "reply.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,10 +196,66 @@ void reply_capabilities(const struct reply *ehlo, struct capabilities *caps)
 	}
 }
 
-static int is_host_char(char c)
+/* RFC 5321 4.1.2 sub-domain: Let-dig [Ldh-str], at most 63 octets. */
+static int is_subdomain(const char *s, size_t len)
 {
-	return isalnum((unsigned char)c) || c == '-' || c == '.' || c == '_' || c == '[' ||
-	       c == ']' || c == ':';
+	if (len == 0 || len > 63 || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[len - 1]))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* RFC 5321 Domain: sub-domain *("." sub-domain). A bare word ("ESMTP",
+ * "Welcome") is not taken for a host name: at least one dot is required. */
+static int is_domain(const char *s, size_t len)
+{
+	size_t start = 0, dots = 0;
+
+	if (len > 255)
+		return 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		if (!is_subdomain(s + start, i - start))
+			return 0;
+		dots += i < len;
+		start = i + 1;
+	}
+	return dots > 0;
+}
+
+/* RFC 5321 address-literal: "[" (IPv4 | "IPv6:" IPv6 | tag ":" dcontent) "]". */
+static int is_address_literal(const char *s, size_t len)
+{
+	char inner[TEXT_ARG_MAX + 1];
+	unsigned char addr[16];
+	const char *colon;
+	size_t n;
+
+	if (len < 3 || s[0] != '[' || s[len - 1] != ']' || len - 2 > TEXT_ARG_MAX)
+		return 0;
+	n = len - 2;
+	memcpy(inner, s + 1, n);
+	inner[n] = '\0';
+	if (inet_pton(AF_INET, inner, addr) == 1)
+		return 1;
+	if (strncasecmp(inner, "IPv6:", 5) == 0)
+		return inet_pton(AF_INET6, inner + 5, addr) == 1;
+	colon = strchr(inner, ':');
+	if (colon == NULL || colon == inner || colon[1] == '\0')
+		return 0;
+	for (const char *p = inner; p < colon; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return 0;
+	if (!isalnum((unsigned char)colon[-1]))
+		return 0;
+	for (const char *p = colon + 1; *p != '\0'; p++)
+		if (*p < 33 || *p > 126 || *p == '[' || *p == '\\' || *p == ']')
+			return 0;
+	return 1;
 }
 
 int reply_greeting_host(const struct reply *greeting, char *buf, size_t cap)
@@ -208,11 +265,7 @@ int reply_greeting_host(const struct reply *greeting, char *buf, size_t cap)
 	buf[0] = '\0';
 	if (len == 0 || len >= cap || len > TEXT_ARG_MAX)
 		return -1;
-	for (size_t i = 0; i < len; i++)
-		if (!is_host_char(greeting->text[i]))
-			return -1;
-	/* A bare word ("ESMTP", "Welcome") is not a host name; require a dot or a literal. */
-	if (memchr(greeting->text, '.', len) == NULL && greeting->text[0] != '[')
+	if (!is_domain(greeting->text, len) && !is_address_literal(greeting->text, len))
 		return -1;
 	memcpy(buf, greeting->text, len);
 	buf[len] = '\0';

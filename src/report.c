@@ -1,4 +1,5 @@
-/* report.c - the table of output formats. */
+/* report.c - the table of output formats, and the temporary file some of
+ * them keep their output in until the end. */
 #include "report.h"
 
 #include <string.h>
@@ -18,4 +19,20 @@ const struct report_format *report_format_find(const char *name)
 		if (strcmp(report_formats[i].name, name) == 0)
 			return &report_formats[i];
 	return NULL;
+}
+
+FILE *report_spill(struct report_state *st)
+{
+	if (st->spill == NULL && !st->spill_lost) {
+		st->spill = tmpfile();
+		st->spill_lost = st->spill == NULL;
+	}
+	return st->spill;
+}
+
+void report_spill_close(struct report_state *st)
+{
+	if (st->spill != NULL)
+		fclose(st->spill);
+	st->spill = NULL;
 }

@@ -125,6 +125,7 @@ static void json_test(FILE *out, const struct target_result *res, const struct t
 	jw_text(&w, "note", tr->note);
 	jw_number(&w, "ms", tr->ms);
 	jw_number(&w, "connection", (long)tr->connection);
+	jw_raw(&w, "over_tls", tr->over_tls ? "true" : "false");
 	jw_number(&w, "reruns", (long)tr->reruns);
 	jw_text(&w, "same_as", tr->twin_of != 0 ? res->tests[tr->twin_of - 1].tc->id : "");
 	if (tr->sent == 0) {
@@ -140,6 +141,29 @@ static void json_test(FILE *out, const struct target_result *res, const struct t
 		fputc('}', out);
 	}
 	fputc('}', out);
+}
+
+/* "tls": null, or what TLS showed (issue 11). */
+static void json_tls(struct jw *w, const struct target_result *res)
+{
+	struct jw t = { w->out, 0 };
+
+	jw_key(w, "tls");
+	if (!res->tls_used) {
+		fputs("null", w->out);
+		return;
+	}
+	fputc('{', w->out);
+	jw_text(&t, "mode", res->tls_mode);
+	jw_text(&t, "version", res->tls.version);
+	jw_text(&t, "cipher", res->tls.cipher);
+	jw_text(&t, "subject", res->tls.subject);
+	jw_text(&t, "not_after", res->tls.not_after);
+	jw_number(&t, "not_after_epoch", (long)res->tls.not_after_t);
+	jw_raw(&t, "expired", res->tls.expired ? "true" : "false");
+	jw_lines(&t, "capabilities", res->tls_caps.list);
+	jw_raw(&t, "auth_after_tls", res->auth_after_tls ? "true" : "false");
+	fputc('}', w->out);
 }
 
 void report_json(FILE *out, const struct target_result *res)
@@ -168,6 +192,7 @@ void report_json(FILE *out, const struct target_result *res)
 	jw_text(&w, "domain_source", res->domain_source);
 	jw_text(&w, "software", remedy_software_name(remedy_identify(res)));
 	jw_lines(&w, "capabilities", res->caps.list);
+	json_tls(&w, res);
 	jw_key(&w, "tests");
 	fputc('[', out);
 	for (size_t i = 0; res->tested && i < res->ntests; i++) {

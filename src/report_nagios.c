@@ -1,11 +1,19 @@
 /* report_nagios.c - the monitoring-plugin convention: one status line
  * "RELAYTEST STATE - text | perfdata", then detail lines; exit 0 OK,
- * 1 WARNING, 2 CRITICAL (3 UNKNOWN is for usage errors, in main.c). */
-#include <stdarg.h>
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage and output errors, in
+ * main.c).
+ *
+ * Targets are added one at a time: only the totals and the few names the
+ * status line shows are kept, and the detail lines wait in a temporary
+ * file (report_spill), so memory does not grow with the number of targets.
+ * No text from a server (or anywhere else) can put a '|' into the output:
+ * it would start forged performance data. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
+#include "text.h"
 #include "workers.h"
 
 enum plugin_state { PLUGIN_OK, PLUGIN_WARNING, PLUGIN_CRITICAL, PLUGIN_UNKNOWN };
@@ -14,6 +22,23 @@ static const char *const state_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN
 
 /* Which state wins when targets differ: CRITICAL, UNKNOWN, WARNING, OK. */
 static const int state_rank[] = { 0, 1, 3, 2 };
+
+/* Long output stays short: monitoring systems keep and show it with every
+ * state change. */
+#define NAGIOS_DETAIL_LINES 20
+#define NAGIOS_SHOWN 5 /* targets named on the status line */
+#define NAGIOS_NAME_MAX (TEXT_ARG_MAX + 48)
+
+/* What the status line needs, whatever the number of targets. */
+struct nagios_summary {
+	size_t n, bad, cut, tests, accepted, denied, undecided;
+	long ms;
+	enum plugin_state worst;
+	char first[NAGIOS_NAME_MAX + ERROR_MSG_MAX + 64]; /* the one target's words */
+	char shown[NAGIOS_SHOWN][NAGIOS_NAME_MAX];
+	size_t nshown;
+	size_t budget; /* detail lines left */
+};
 
 /* Untested because the whole run's time ran out (--run-time), not because
  * of the server. */
@@ -50,157 +75,169 @@ static const char *summary(const struct target_result *res)
 	}
 }
 
-/* Long output stays short: monitoring systems keep and show it with every
- * state change. */
-#define NAGIOS_DETAIL_LINES 20
-
-/* Print a detail line while the budget lasts. */
-static void detail_line(FILE *out, size_t *budget, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void detail_line(FILE *out, size_t *budget, const char *fmt, ...)
+/* s into buf (capacity cap) with control bytes escaped and every '|' made
+ * '/': nothing a server says may end the plugin's text. */
+static const char *clean(const char *s, char *buf, size_t cap)
 {
-	va_list ap;
-
-	if (*budget == 0)
-		return;
-	(*budget)--;
-	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
-	va_end(ap);
+	text_sanitize(buf, cap, s, strlen(s));
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '|')
+			*p = '/';
+	return buf;
 }
 
-static void detail(FILE *out, const struct target_result *res, size_t *budget)
+static void detail(FILE *out, const struct target_result *res, struct nagios_summary *sum)
 {
 	const size_t *n = res->counts;
+	char name[4 * NAGIOS_NAME_MAX], text[4 * ERROR_MSG_MAX];
 
+	if (sum->budget == 0)
+		return;
+	sum->budget--;
+	clean(res->target.name, name, sizeof(name));
 	if (!res->tested) {
-		detail_line(out, budget, "%s: %s: %s\n", res->target.name, summary(res),
-			    res->error.msg);
+		fprintf(out, "%s: %s: %s\n", name, summary(res),
+			clean(res->error.msg, text, sizeof(text)));
 		return;
 	}
-	detail_line(out, budget, "%s (%s port %s): %s; %zu accepted, %zu denied, %zu undecided\n",
-		    res->target.name, res->address, res->target.port, summary(res),
-		    n[VERDICT_ACCEPTED], n[VERDICT_DENIED],
-		    n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR] + n[VERDICT_UNTESTED]);
-	for (size_t i = 0; i < res->ntests; i++) {
+	fprintf(out, "%s (%s port ", name, clean(res->address, text, sizeof(text)));
+	fprintf(out, "%s): %s; %zu accepted, %zu denied, %zu undecided\n",
+		clean(res->target.port, text, sizeof(text)), summary(res), n[VERDICT_ACCEPTED],
+		n[VERDICT_DENIED], n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR] + n[VERDICT_UNTESTED]);
+	for (size_t i = 0; i < res->ntests && sum->budget > 0; i++) {
 		const struct test_result *tr = &res->tests[i];
 
-		if (tr->tc->group == CASE_CONTROL && tr->verdict == VERDICT_ACCEPTED)
+		if (tr->verdict != VERDICT_ACCEPTED || tr->tc->group == CASE_CONTROL)
 			continue;
-		if (tr->verdict == VERDICT_ACCEPTED)
-			detail_line(out, budget, "  %s %s: %d %.80s\n",
-				    classify_verdict_name(tr->verdict), tr->tc->id, tr->code,
-				    tr->text);
+		sum->budget--;
+		fprintf(out, "  %s %s: %d %.80s\n", classify_verdict_name(tr->verdict), tr->tc->id,
+			tr->code, clean(tr->text, text, sizeof(text)));
 	}
 }
 
-int report_nagios(FILE *out, struct target_result *const *res, size_t n)
+static void add(struct nagios_summary *sum, const struct target_result *res, FILE *details)
 {
-	enum plugin_state worst = PLUGIN_OK;
-	size_t tests = 0, accepted = 0, denied = 0, undecided = 0, bad = 0, cut = 0;
-	size_t budget = NAGIOS_DETAIL_LINES;
-	long ms = 0;
+	const size_t *c = res->counts;
+	enum plugin_state st = state_of(res);
+	size_t tests = c[VERDICT_ACCEPTED] + c[VERDICT_DENIED] + c[VERDICT_TEMPFAIL] +
+		       c[VERDICT_ERROR] + c[VERDICT_UNTESTED];
 
-	for (size_t i = 0; i < n; i++) {
-		const size_t *c = res[i]->counts;
-		enum plugin_state st = state_of(res[i]);
+	if (state_rank[st] > state_rank[sum->worst])
+		sum->worst = st;
+	if (sum->n++ == 0) {
+		char name[4 * NAGIOS_NAME_MAX], text[4 * ERROR_MSG_MAX];
 
-		if (state_rank[st] > state_rank[worst])
-			worst = st;
-		bad += st != PLUGIN_OK;
-		cut += cut_by_run_time(res[i]);
-		accepted += c[VERDICT_ACCEPTED];
-		denied += c[VERDICT_DENIED];
-		undecided += c[VERDICT_TEMPFAIL] + c[VERDICT_ERROR] + c[VERDICT_UNTESTED];
-		tests += c[VERDICT_ACCEPTED] + c[VERDICT_DENIED] + c[VERDICT_TEMPFAIL] +
-			 c[VERDICT_ERROR] + c[VERDICT_UNTESTED];
-		ms += res[i]->elapsed_ms;
+		if (res->status == RUN_OPEN)
+			text_format(sum->first, sizeof(sum->first),
+				    "%s: %s (%zu of %zu relay tests accepted)",
+				    clean(res->target.name, name, sizeof(name)), summary(res),
+				    c[VERDICT_ACCEPTED], tests);
+		else if (res->status == RUN_UNTESTED)
+			text_format(sum->first, sizeof(sum->first), "%s: %s (%s)",
+				    clean(res->target.name, name, sizeof(name)), summary(res),
+				    clean(res->error.msg, text, sizeof(text)));
+		else
+			text_format(sum->first, sizeof(sum->first), "%s: %s",
+				    clean(res->target.name, name, sizeof(name)), summary(res));
 	}
-	fprintf(out, "RELAYTEST %s - ", state_names[worst]);
-	if (n == 1) {
-		fprintf(out, "%s: %s", res[0]->target.name, summary(res[0]));
-		if (res[0]->status == RUN_OPEN)
-			fprintf(out, " (%zu of %zu relay tests accepted)", accepted, tests);
-		else if (res[0]->status == RUN_UNTESTED)
-			fprintf(out, " (%s)", res[0]->error.msg);
+	sum->bad += st != PLUGIN_OK;
+	sum->cut += cut_by_run_time(res);
+	if (st != PLUGIN_OK && !cut_by_run_time(res) && sum->nshown < NAGIOS_SHOWN) {
+		char name[4 * NAGIOS_NAME_MAX];
+
+		text_format(sum->shown[sum->nshown++], sizeof(sum->shown[0]), "%s: %s",
+			    clean(res->target.name, name, sizeof(name)), summary(res));
+	}
+	sum->accepted += c[VERDICT_ACCEPTED];
+	sum->denied += c[VERDICT_DENIED];
+	sum->undecided += c[VERDICT_TEMPFAIL] + c[VERDICT_ERROR] + c[VERDICT_UNTESTED];
+	sum->tests += tests;
+	sum->ms += res->elapsed_ms;
+	/* One target: its details whatever its state; several: the ones that
+	 * need attention (report_nagios_target drops an OK first one's). */
+	if (details != NULL && (st != PLUGIN_OK || sum->n == 1))
+		detail(details, res, sum);
+}
+
+static void print_status(FILE *out, const struct nagios_summary *sum)
+{
+	fprintf(out, "RELAYTEST %s - ", state_names[sum->worst]);
+	if (sum->n == 1) {
+		fputs(sum->first, out);
 	} else {
-		fprintf(out, "%zu of %zu servers need attention", bad, n);
-		for (size_t i = 0, shown = 0; i < n && shown < 5; i++) {
-			if (state_of(res[i]) == PLUGIN_OK || cut_by_run_time(res[i]))
-				continue;
-			fprintf(out, "%s %s: %s", shown == 0 ? ":" : ",", res[i]->target.name,
-				summary(res[i]));
-			shown++;
-		}
-		if (cut > 0)
+		fprintf(out, "%zu of %zu servers need attention", sum->bad, sum->n);
+		for (size_t i = 0; i < sum->nshown; i++)
+			fprintf(out, "%s %s", i == 0 ? ":" : ",", sum->shown[i]);
+		if (sum->cut > 0)
 			fprintf(out,
 				"; %zu not tested: the whole run's time limit ran out (--run-time)",
-				cut);
+				sum->cut);
 	}
 	/* Labels unique in their first 19 characters; UOM s for seconds. */
 	fprintf(out,
 		" | tests=%zu;;;0 accepted=%zu;;;0 denied=%zu;;;0 inconclusive=%zu;;;0 "
 		"servers=%zu;;;0 not_reached=%zu;;;0 time=%.3fs;;;0\n",
-		tests, accepted, denied, undecided, n, cut, ms / 1000.0);
-	for (size_t i = 0; i < n; i++)
-		if (state_of(res[i]) != PLUGIN_OK || n == 1)
-			detail(out, res[i], &budget);
-	if (budget == 0)
-		fprintf(out, "(more in relaytest's text report; only %d lines here)\n",
-			NAGIOS_DETAIL_LINES);
-	return (int)worst;
+		sum->tests, sum->accepted, sum->denied, sum->undecided, sum->n, sum->cut,
+		sum->ms / 1000.0);
 }
-
-/* Every result is kept for the one status line at the end. */
-struct nagios_store {
-	struct target_result **res;
-	size_t n, cap;
-};
 
 int report_nagios_target(FILE *out, struct target_result *res, struct report_state *st)
 {
-	struct nagios_store *store = st->kept;
+	struct nagios_summary *sum = st->kept;
 
 	(void)out;
-	if (store == NULL) {
-		store = calloc(1, sizeof(*store));
-		if (store == NULL)
+	if (sum == NULL) {
+		sum = calloc(1, sizeof(*sum));
+		if (sum == NULL)
 			return 0;
-		st->kept = store;
+		sum->budget = NAGIOS_DETAIL_LINES;
+		st->kept = sum;
 	}
-	if (store->n == store->cap) {
-		size_t cap = store->cap == 0 ? 16 : store->cap * 2;
-		struct target_result **grown =
-			realloc(store->res, cap * sizeof(struct target_result *));
-
-		if (grown == NULL)
-			return 0;
-		store->res = grown;
-		store->cap = cap;
+	if (sum->n == 1 && sum->worst == PLUGIN_OK && st->spill != NULL) {
+		/* A second target: the first one's lines were written because it
+		 * might be the only one; an OK target among several has none. */
+		rewind(st->spill);
+		if (ftruncate(fileno(st->spill), 0) == 0)
+			sum->budget = NAGIOS_DETAIL_LINES;
 	}
-	store->res[store->n++] = res;
-	return 1;
+	add(sum, res, report_spill(st));
+	return 0;
 }
 
 int report_nagios_finish(FILE *out, struct report_state *st, int status)
 {
-	struct nagios_store *store = st->kept;
-	int state;
+	struct nagios_summary none = { .budget = NAGIOS_DETAIL_LINES };
+	struct nagios_summary *sum = st->kept != NULL ? st->kept : &none;
+	int state = (int)sum->worst;
 
 	(void)status;
-	if (store == NULL) {
-		struct target_result *none[1] = { NULL };
+	print_status(out, sum);
+	if (st->spill != NULL) {
+		char buf[8192];
+		size_t got;
 
-		return report_nagios(out, none, 0);
+		rewind(st->spill);
+		while ((got = fread(buf, 1, sizeof(buf), st->spill)) > 0)
+			fwrite(buf, 1, got, out);
+	} else if (st->spill_lost) {
+		fputs("(the detail lines could not be kept: no temporary file)\n", out);
 	}
-	state = report_nagios(out, store->res, store->n);
-	for (size_t i = 0; i < store->n; i++) {
-		run_free(store->res[i]);
-		free(store->res[i]);
-	}
-	free(store->res);
-	free(store);
+	if (sum->budget == 0)
+		fprintf(out, "(more in relaytest's text report; only %d lines here)\n",
+			NAGIOS_DETAIL_LINES);
+	report_spill_close(st);
+	if (sum != &none)
+		free(sum);
 	st->kept = NULL;
 	return state;
+}
+
+int report_nagios(FILE *out, struct target_result *const *res, size_t n)
+{
+	struct report_state st;
+
+	memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < n; i++)
+		report_nagios_target(out, res[i], &st);
+	return report_nagios_finish(out, &st, 0);
 }

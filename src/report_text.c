@@ -26,6 +26,32 @@ static void print_field(FILE *out, const char *label, const char *text)
 	print_wrapped(out, prefix, text);
 }
 
+/* What TLS showed (issue 11): mode, version, cipher, certificate, expiry and
+ * the capabilities after TLS; each line at most 78 columns. */
+static void print_tls(FILE *out, const struct target_result *res)
+{
+	const struct tls_info *t = &res->tls;
+	char buf[CAPS_LIST_MAX + sizeof(res->tls.subject)];
+
+	if (!res->tls_used)
+		return;
+	snprintf(buf, sizeof(buf), "%s, %s, %s",
+		 strcmp(res->tls_mode, "implicit") == 0 ? "implicit" : "STARTTLS", t->version,
+		 t->cipher);
+	print_field(out, "TLS", buf);
+	print_field(out, "Cert", t->subject[0] != '\0' ? t->subject : "(none)");
+	if (t->not_after[0] != '\0') {
+		snprintf(buf, sizeof(buf), "%s%s", t->not_after, t->expired ? " (EXPIRED)" : "");
+		print_field(out, "Expires", buf);
+	}
+	snprintf(buf, sizeof(buf), "%s",
+		 res->tls_caps.list[0] != '\0' ? res->tls_caps.list : "(no extensions)");
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ' ';
+	print_field(out, "EHLO (TLS)", buf);
+}
+
 static void print_header(FILE *out, const struct target_result *res)
 {
 	char buf[REPLY_TEXT_MAX + 2 * TEXT_ARG_MAX + 200];
@@ -62,6 +88,7 @@ static void print_header(FILE *out, const struct target_result *res)
 	print_field(out, "Domain", buf);
 	snprintf(buf, sizeof(buf), "%s -> %s (external sender and recipient)", res->from, res->to);
 	print_field(out, "Addresses", buf);
+	print_tls(out, res);
 }
 
 static void result_words(const struct test_result *tr, char *buf, size_t cap)
@@ -285,8 +312,14 @@ void report_text(FILE *out, const struct target_result *res, int colour)
 
 int report_text_target(FILE *out, struct target_result *res, struct report_state *st)
 {
-	if (res->status == RUN_UNTESTED)
-		fprintf(stderr, "relaytest: %s: %s\n", res->target.name, res->error.msg);
+	if (res->status == RUN_UNTESTED) {
+		char name[4 * sizeof(res->target.name)], msg[4 * sizeof(res->error.msg)];
+
+		/* The name comes from the command line or --input: no raw escapes. */
+		text_sanitize(name, sizeof(name), res->target.name, strlen(res->target.name));
+		text_sanitize(msg, sizeof(msg), res->error.msg, strlen(res->error.msg));
+		fprintf(stderr, "relaytest: %s: %s\n", name, msg);
+	}
 	if (st->cfg->quiet && res->status == RUN_CLOSED)
 		return 0;
 	if (st->shown++ > 0)

@@ -53,7 +53,8 @@ static void choose_helo(const struct config *cfg, char *buf, size_t cap)
 int run_skip_reason(const struct target_result *res, const struct relay_case *tc, char *note,
 		    size_t cap)
 {
-	const struct capabilities *caps = &res->caps;
+	const struct capabilities *caps =
+		tc->group == CASE_AUTH && res->auth_after_tls ? &res->tls_caps : &res->caps;
 
 	if (res->greeting_host[0] == '\0' &&
 	    (cases_uses(tc->mail_from, "host") || cases_uses(tc->rcpt_to, "host") ||
@@ -65,9 +66,10 @@ int run_skip_reason(const struct target_result *res, const struct relay_case *tc
 		return 0;
 	if (!caps->auth) {
 		snprintf(note, cap, "the server does not offer AUTH%s",
-			 caps->starttls ? " (it may offer it only after STARTTLS, which relaytest "
-					  "does not speak)"
-					: "");
+			 res->auth_after_tls ? ", before or after STARTTLS"
+			 : caps->starttls    ? " (it may offer it only after STARTTLS; not used "
+					       "with --tls no)"
+					     : "");
 		return 1;
 	}
 	return !auth_offered(caps, tc->auth, note, cap);
@@ -131,41 +133,118 @@ static size_t lane_size(const struct config *cfg)
 	return n < 1 ? 1 : n > 6 ? 6 : n;
 }
 
-/* Walk the queued lanes on up to --connections connections at once: this
- * thread (with r, whose session may already be open) and helpers. */
-static void run_round(struct engine *eng, struct runner *r)
+/* Move to the head of the queue a lane the open session r suits: greeting
+ * with our name, over the TLS its first test needs. Returns 0 for none. */
+static int take_matching_lane(struct engine *eng, struct runner *r)
 {
-	pthread_t threads[CLI_CONNECTIONS_MAX];
-	struct runner *helpers = calloc(CLI_CONNECTIONS_MAX, sizeof(*helpers));
-	size_t want = eng->nlanes, started = 0;
+	for (size_t k = eng->next_lane; k < eng->nlanes; k++) {
+		struct lane *lane = &eng->lanes[k];
 
-	if (want > (size_t)eng->cfg->connections)
-		want = (size_t)eng->cfg->connections;
-	eng->busy = 0;
-	if (r->s.open && eng->nlanes > 0 && eng->lanes[0].helo == NULL) {
-		/* The first connection carries the first lane. */
-		r->lane = &eng->lanes[eng->next_lane++];
-		eng->busy = 1;
-		eng->res->max_connections = 1;
-	} else {
-		session_quit(&r->s);
+		if (lane->helo != NULL || lane->ntests == 0 ||
+		    tlsplan_for(eng, eng->res->tests[lane->tests[0]].tc) != r->s.tls_want)
+			continue;
+		if (k != eng->next_lane) {
+			struct lane head = eng->lanes[eng->next_lane];
+
+			eng->lanes[eng->next_lane] = *lane;
+			*lane = head;
+		}
+		return 1;
 	}
-	for (size_t i = 1; helpers != NULL && i < want && i < CLI_CONNECTIONS_MAX; i++) {
-		struct runner *h = &helpers[started];
+	return 0;
+}
+
+/* The helper connections of a round, each a thread with its own runner. */
+struct crew {
+	pthread_t threads[CLI_CONNECTIONS_MAX];
+	struct runner *helpers;
+	size_t started;
+};
+
+/* Start want - 1 helpers beside r, each running body. */
+static void crew_start(struct engine *eng, const struct runner *r, struct crew *c, size_t want,
+		       void *(*body)(void *))
+{
+	c->started = 0;
+	c->helpers = calloc(CLI_CONNECTIONS_MAX, sizeof(*c->helpers));
+	for (size_t i = 1; c->helpers != NULL && i < want && i < CLI_CONNECTIONS_MAX; i++) {
+		struct runner *h = &c->helpers[c->started];
 
 		h->eng = eng;
 		h->cfg = eng->cfg;
 		h->res = eng->res;
 		h->vars = eng->vars;
 		session_init(&h->s, &eng->res->log, r->s.timeout_ms, r->s.end_ms);
-		if (pthread_create(&threads[started], NULL, lane_worker, h) != 0)
+		if (pthread_create(&c->threads[c->started], NULL, body, h) != 0)
 			break; /* fewer connections at once: slower, not wrong */
-		started++;
+		c->started++;
 	}
+}
+
+/* Let the crew's waiting helpers go (the queue is filled, or empty: then
+ * they quit), and wait for them. */
+static void crew_finish(struct engine *eng, struct crew *c)
+{
+	pthread_mutex_lock(&eng->lock);
+	eng->planned = 1;
+	pthread_cond_broadcast(&eng->changed);
+	pthread_mutex_unlock(&eng->lock);
+	for (size_t i = 0; i < c->started; i++)
+		pthread_join(c->threads[i], NULL);
+	free(c->helpers);
+	c->helpers = NULL;
+	c->started = 0;
+}
+
+/* Connections worth making before the plan: one a lane at most, with the
+ * lanes counted as if every selected test could run. */
+static size_t lanes_at_most(const struct config *cfg, const struct target_result *res)
+{
+	size_t plain = 0, alone = 0, size = lane_size(cfg);
+
+	for (size_t i = 0; i < res->ntests; i++) {
+		enum case_group g = res->tests[i].tc->group;
+
+		if (g == CASE_HELO || g == CASE_AUTH)
+			alone++;
+		else
+			plain++;
+	}
+	return (plain + size - 1) / size + alone;
+}
+
+/* Walk the queued lanes on up to --connections connections at once: this
+ * thread (with r, whose session may already be open) and the helpers, the
+ * crew made ahead of time when there is one. */
+static void run_round(struct engine *eng, struct runner *r, struct crew *crew)
+{
+	struct crew fresh = { 0 };
+	size_t want = eng->nlanes;
+
+	if (want > (size_t)eng->cfg->connections)
+		want = (size_t)eng->cfg->connections;
+	eng->busy = 0;
+	/* The helpers wait for eng->planned: nobody else reads the queue yet. */
+	if (r->s.open && take_matching_lane(eng, r)) {
+		/* The first connection carries a lane it suits. */
+		r->lane = &eng->lanes[eng->next_lane++];
+		eng->busy = 1;
+		eng->res->max_connections = 1;
+	} else {
+		session_quit(&r->s);
+	}
+	if (crew == NULL || crew->helpers == NULL) {
+		crew = &fresh;
+		crew_start(eng, r, crew, want, lane_worker);
+	}
+	pthread_mutex_lock(&eng->lock);
+	for (size_t i = 0; i < crew->started; i++)
+		crew->helpers[i].vars = eng->vars; /* made before the crew's were known */
+	eng->planned = 1;
+	pthread_cond_broadcast(&eng->changed);
+	pthread_mutex_unlock(&eng->lock);
 	lane_worker(r);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	free(helpers);
+	crew_finish(eng, crew);
 }
 
 /* A first connection that was accepted and then dropped, or told 421, is
@@ -176,11 +255,43 @@ static int first_failure_is_transient(const struct session *s, const struct rt_e
 }
 
 /* The first connection: greeting and EHLO tell the plan what the server is. */
-static int probe(struct engine *eng, struct runner *r, struct rt_error *err)
+static int probe(struct engine *eng, struct runner *r, struct crew *crew, struct rt_error *err)
 {
 	struct target_result *res = eng->res;
+	size_t lanes = lanes_at_most(eng->cfg, res);
+	int rc;
 
-	if (lane_open(r, NULL, err) < 0 && first_failure_is_transient(&r->s, err)) {
+	r->s.tls_want = eng->tls_relay;
+	rc = lane_connect(r, err);
+	if (rc == 0 && eng->cfg->alone) {
+		/* The server greets: the other connections can be made while this
+		 * one learns, with EHLO, what the server is. Not when many targets
+		 * are tested at once: their servers' load matters more than the
+		 * round trip saved (each would spawn its processes at once). */
+		eng->preconnected = 1;
+		crew_start(eng, r, crew,
+			   lanes < (size_t)eng->cfg->connections ? lanes
+								 : (size_t)eng->cfg->connections,
+			   lane_preconnect_worker);
+	}
+	if (rc == 0)
+		rc = lane_open(r, NULL, err);
+	if (rc < 0)
+		crew_finish(eng, crew); /* a server that serves one at a time serves them first */
+	if (rc < 0 && tlsplan_implicit_retry(eng, r, err)) {
+		transcript_note(&res->log, "the server speaks TLS on connect: again with TLS");
+		error_clear(err);
+		r->s.tls_want = eng->tls_relay;
+		if (lane_open(r, NULL, err) < 0) {
+			char why[ERROR_MSG_MAX];
+
+			text_copy(why, sizeof(why), err->msg);
+			error_set(err, err->kind,
+				  "it expects TLS on connect (as on port 465), and over TLS: %s",
+				  why);
+			return -1;
+		}
+	} else if (!r->s.open && first_failure_is_transient(&r->s, err)) {
 		/* A drop or 421 during the greeting may be a passing overload, or
 		 * a connection limit still counting an earlier run: wait a second. */
 		struct timespec second = { 1, 0 };
@@ -188,7 +299,8 @@ static int probe(struct engine *eng, struct runner *r, struct rt_error *err)
 		transcript_note(&res->log, "first connection failed (%s); trying once more",
 				err->msg);
 		error_clear(err);
-		nanosleep(&second, NULL);
+		if (r->s.end_ms - net_now_ms() > 2000)
+			nanosleep(&second, NULL);
 	}
 	if (!r->s.open && (err->kind != ERR_NONE || lane_open(r, NULL, err) < 0))
 		return -1;
@@ -209,6 +321,7 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 {
 	struct engine eng;
 	struct runner r;
+	struct crew crew = { 0 };
 	struct rt_error err;
 	int64_t started = net_now_ms();
 
@@ -225,6 +338,7 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 	eng.cfg = r.cfg = cfg;
 	eng.res = r.res = res;
 	eng.max_busy = (unsigned)cfg->connections;
+	eng.tls_relay = eng.tls_auth = tlsplan_initial(cfg, t);
 	r.eng = &eng;
 	pthread_mutex_init(&eng.lock, NULL);
 	pthread_cond_init(&eng.changed, NULL);
@@ -241,7 +355,8 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 		res->ntests++;
 	}
 	error_clear(&err);
-	if (probe(&eng, &r, &err) < 0) {
+	if (probe(&eng, &r, &crew, &err) < 0) {
+		crew_finish(&eng, &crew);
 		res->error = err;
 		res->elapsed_ms = (long)(net_now_ms() - started);
 		goto out;
@@ -251,20 +366,24 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 		error_set(&res->error, ERR_INTERNAL, "cannot build the test addresses");
 		res->tested = 0;
 		session_quit(&r.s);
+		crew_finish(&eng, &crew);
 		goto out;
 	}
 	r.vars = eng.vars;
+	tlsplan_auth(&eng, &r);
 	plan_build(&eng, lane_size(cfg));
 	transcript_note(&res->log, "plan: %zu lanes, at most %d connections at once", eng.nlanes,
 			cfg->connections);
-	run_round(&eng, &r);
+	run_round(&eng, &r, &crew);
 	/* Tests the server would not let run get one more try on new connections. */
+	tlsplan_mark_reruns(&eng);
 	if (eng.stop == NULL && plan_reruns(&eng, lane_size(cfg)) > 0) {
 		transcript_note(&res->log, "rerun round: %zu lanes on fresh connections",
 				eng.nlanes);
-		run_round(&eng, &r);
+		run_round(&eng, &r, NULL);
 	}
 	plan_copy_twins(res);
+	tlsplan_warnings(&eng);
 	summary_build(res, &eng);
 	res->elapsed_ms = (long)(net_now_ms() - started);
 out:

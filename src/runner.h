@@ -7,6 +7,7 @@
  * steps.c   one test's dialogue: MAIL/RCPT, bogus AUTH, --send's message
  * group.c   plain tests as pipelined groups (RFC 2920)
  * summary.c the target's verdict and the warnings a reader needs
+ * tlsplan.c which tests run over TLS, and what to do when TLS is missing
  *
  * One owner for test state: a test belongs to exactly one lane at a time,
  * and only the thread walking that lane writes its result. Everything the
@@ -25,6 +26,9 @@
 /* Consecutive failed connects, with no other connection open, after which
  * the rest is "not reached". */
 #define RUN_RECONNECT_FAILURES_MAX 2
+/* A refusal this late is a tarpit's (Exchange's TarpitInterval is 5 s):
+ * tests waiting behind it on one connection are spread over others. */
+#define RUN_TARPIT_MS 2000
 /* Lanes of one round: every test alone, at most. */
 #define PLAN_LANES_MAX CASES_MAX
 
@@ -57,6 +61,12 @@ struct engine {
 	struct session *first; /* the first connection, handed to one lane */
 	int64_t slowest_ms;    /* the slowest reply seen, and to what */
 	char slowest_cmd[16];
+	int tls_relay;	       /* enum session_tls for every test but AUTH */
+	int tls_auth;	       /* enum session_tls for the AUTH tests */
+	int tls_switched;      /* relay tests refused for want of TLS moved to STARTTLS */
+	int planned;	       /* the queue is filled: workers may take lanes */
+	int tarpit;	       /* the server delays its refusals (RUN_TARPIT_MS) */
+	unsigned preconnected; /* connections open at once before the plan, the first too */
 };
 
 /* One connection's worker: walks lanes on its own session. */
@@ -73,6 +83,7 @@ struct runner {
 	int mail_refused;	 /* some MAIL has been refused: groups must be smaller */
 	int no_pipelining;	 /* the server broke a pipelined group: lock-step from then on */
 	const struct lane *lane; /* the lane being walked */
+	int waiting;		 /* connected and greeted by the server; no EHLO yet */
 };
 
 /* --- plan.c ------------------------------------------------------------- */
@@ -100,8 +111,17 @@ void plan_copy_twins(struct target_result *res);
  * session at a time until the queue is empty. arg is a struct runner. */
 void *lane_worker(void *arg);
 
-/* Open r's session with name (NULL: ours), counting it in the engine. */
+/* Open r's session with name (NULL: ours), counting it in the engine; a
+ * connection made ahead of time (lane_connect) is greeted instead. */
 int lane_open(struct runner *r, const char *name, struct rt_error *err);
+
+/* Connect r's session and read the greeting, without EHLO (r->waiting). */
+int lane_connect(struct runner *r, struct rt_error *err);
+
+/* Worker thread body that first makes its connection, while the first
+ * connection is still learning what the server is, then waits for the
+ * plan and works as lane_worker. */
+void *lane_preconnect_worker(void *arg);
 
 /* --- steps.c ------------------------------------------------------------ */
 
@@ -151,6 +171,43 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 
 /* Counts, status, the one-line reason and the warnings of a finished run. */
 void summary_build(struct target_result *res, const struct engine *eng);
+
+/* --- tlsplan.c ---------------------------------------------------------- */
+
+/* The TLS every test starts with: implicit for --tls implicit and, in auto
+ * mode, for port 465 (RFC 8314); STARTTLS for --tls starttls. */
+int tlsplan_initial(const struct config *cfg, const struct target *t);
+
+/* The TLS the test needs now (relay tests may move to STARTTLS mid-run). */
+int tlsplan_for(struct engine *eng, const struct relay_case *tc);
+
+/* After a connection opened: remember what its TLS showed, for the report. */
+void tlsplan_note(struct engine *eng, const struct session *s);
+
+/* The probe failed: when its silent server answered our TLS probe (auto
+ * mode), switch to implicit TLS and return 1 to try again; without libssl
+ * err says so instead and 0 is returned. */
+int tlsplan_implicit_retry(struct engine *eng, struct runner *r, struct rt_error *err);
+
+/* After the probe, auto mode: when the server offers STARTTLS and leaves
+ * out before it an AUTH mechanism a selected test uses, upgrade the probe's
+ * connection to learn the capabilities after TLS, and run the AUTH tests
+ * over STARTTLS. Where that cannot be done the AUTH tests get their
+ * verdict here ("not tested" without libssl, an error when STARTTLS fails). */
+void tlsplan_auth(struct engine *eng, struct runner *r);
+
+/* A test has ended: if the server refused it for want of TLS, move the relay
+ * tests to STARTTLS and mark it to run again, or say why it cannot. */
+void tlsplan_after_test(struct runner *r, struct test_result *tr);
+
+/* Before the rerun round: once relay tests moved to STARTTLS, those that
+ * ended in errors without TLS run again too (Postfix with
+ * smtpd_tls_security_level = encrypt refuses even RSET before TLS). */
+void tlsplan_mark_reruns(struct engine *eng);
+
+/* Warnings about TLS for the report (expired certificate, STARTTLS missing
+ * under --tls starttls). */
+void tlsplan_warnings(struct engine *eng);
 
 /* --- run.c -------------------------------------------------------------- */
 

@@ -200,7 +200,7 @@ static const char no_greeting_hint[] =
 	"; it did not answer a TLS ClientHello either, so it is not waiting for TLS";
 static const char implicit_tls[] =
 	"not an SMTP server: it expects TLS on connect (implicit TLS, as on port 465); "
-	"relaytest speaks plain SMTP, so test port 25 or 587";
+	"test it with --tls implicit (or auto), or test port 25 or 587";
 
 /* A silent server may be waiting for a TLS ClientHello (port 465). Send a
  * minimal one and see whether a TLS record (handshake or alert) comes back. */
@@ -243,15 +243,17 @@ static int read_greeting(struct session *s, struct rt_error *err)
 		if (net_now_ms() < deadline)
 			error_set(err, ERR_CLOSED,
 				  "the server closed the connection before its greeting");
-		else if (deadline < s->end_ms && answers_tls(s))
+		else if (deadline < s->end_ms && answers_tls(s)) {
+			s->tls_seen = 1;
 			error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
-		else
+		} else
 			timeout_error(s, deadline, err, no_greeting,
 				      deadline < s->end_ms ? no_greeting_hint : "");
 		session_close(s, err->msg);
 		return -1;
 	}
 	if (first == 0x16 || first == 0x15) {
+		s->tls_seen = 1;
 		error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
 		session_close(s, err->msg);
 		return -1;
@@ -300,24 +302,11 @@ static int read_greeting(struct session *s, struct rt_error *err)
 	return 0;
 }
 
-/* Greeting and EHLO on a connected s->conn. */
-static int session_start(struct session *s, const char *port, const char *helo,
-			 struct rt_error *err)
+/* EHLO (or HELO); anything but 250 ends the session. */
+static int greet(struct session *s, struct rt_error *err)
 {
 	struct reply r;
 
-	s->open = 1;
-	if (s->log != NULL)
-		transcript_conn_note(s->log, s->number, "connected to %s port %s",
-				     s->conn.peer_addr, port);
-	if (helo != NULL)
-		text_copy(s->helo, sizeof(s->helo), helo);
-	else
-		snprintf(s->helo, sizeof(s->helo),
-			 strchr(s->conn.local_addr, ':') != NULL ? "[IPv6:%s]" : "[%s]",
-			 s->conn.local_addr);
-	if (read_greeting(s, err) < 0)
-		return -1;
 	if (session_hello(s, s->helo, &r, err) < 0)
 		return -1;
 	if (r.code != 250) {
@@ -333,28 +322,119 @@ static int session_start(struct session *s, const char *port, const char *helo,
 	return 0;
 }
 
+/* The TLS handshake on s->conn; closes s on failure. */
+static int start_tls(struct session *s, struct rt_error *err)
+{
+	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
+
+	if (net_starttls(&s->conn, s->host, deadline, &s->tls, err) < 0) {
+		if (err->kind == ERR_TIMEOUT)
+			timeout_error(s, deadline, err, "the TLS handshake did not complete", "");
+		session_close(s, err->msg);
+		return -1;
+	}
+	s->tls_active = 1;
+	if (s->log != NULL)
+		transcript_conn_note(s->log, s->number,
+				     "TLS started: %s, %s, certificate %s, expires %s",
+				     s->tls.version, s->tls.cipher,
+				     s->tls.subject[0] != '\0' ? s->tls.subject : "(none)",
+				     s->tls.not_after[0] != '\0' ? s->tls.not_after : "(unknown)");
+	return 0;
+}
+
+int session_starttls(struct session *s, struct rt_error *err)
+{
+	struct reply r;
+
+	if (!tls_available(err))
+		return -1;
+	if (session_command(s, "STARTTLS", &r, err) < 0)
+		return -1;
+	if (r.code != 220) {
+		char first_line[REPLY_TEXT_MAX];
+
+		reply_line(&r, 0, first_line, sizeof(first_line));
+		error_set(err, ERR_REFUSED, "the server refused STARTTLS: %d %s", r.code,
+			  first_line);
+		return -1;
+	}
+	/* RFC 3207 5: bytes sent with the 220 are an injection; net drops them. */
+	if (net_has_unread(&s->conn) && s->log != NULL)
+		transcript_conn_note(s->log, s->number, "data after 220 to STARTTLS ignored");
+	if (start_tls(s, err) < 0)
+		return -1;
+	memset(&s->caps, 0, sizeof(s->caps));
+	return greet(s, err);
+}
+
+/* TLS on connect when asked, and the greeting, on a connected s->conn. */
+static int session_start(struct session *s, const char *port, struct rt_error *err)
+{
+	s->open = 1;
+	if (s->log != NULL)
+		transcript_conn_note(s->log, s->number, "connected to %s port %s",
+				     s->conn.peer_addr, port);
+	if (s->tls_want == SESSION_TLS_IMPLICIT && start_tls(s, err) < 0)
+		return -1;
+	return read_greeting(s, err);
+}
+
+int session_greet(struct session *s, const char *helo, struct rt_error *err)
+{
+	if (helo != NULL)
+		text_copy(s->helo, sizeof(s->helo), helo);
+	else
+		snprintf(s->helo, sizeof(s->helo),
+			 strchr(s->conn.local_addr, ':') != NULL ? "[IPv6:%s]" : "[%s]",
+			 s->conn.local_addr);
+	if (greet(s, err) < 0)
+		return -1;
+	if (s->tls_want == SESSION_TLS_STARTTLS && s->caps.starttls && !s->tls_active) {
+		if (session_starttls(s, err) < 0) {
+			session_quit(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void session_reset_counts(struct session *s)
 {
+	s->tls_active = 0;
+	s->tls_seen = 0;
+	memset(&s->tls, 0, sizeof(s->tls));
 	s->rejections = 0;
 	reply_init(&s->hello);
 	s->commands = 0;
 	s->last_code = 0;
 }
 
+int session_connect(struct session *s, const char *host, const char *port, int family,
+		    struct rt_error *err)
+{
+	session_reset_counts(s);
+	text_copy(s->host, sizeof(s->host), host);
+	if (net_connect(&s->conn, host, port, family, s->timeout_ms, s->end_ms, err) < 0)
+		return -1;
+	return session_start(s, port, err);
+}
+
 int session_open(struct session *s, const char *host, const char *port, int family,
 		 const char *helo, struct rt_error *err)
 {
-	session_reset_counts(s);
-	if (net_connect(&s->conn, host, port, family, s->timeout_ms, s->end_ms, err) < 0)
+	if (session_connect(s, host, port, family, err) < 0)
 		return -1;
-	return session_start(s, port, helo, err);
+	return session_greet(s, helo, err);
 }
 
 int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error *err)
 {
 	session_reset_counts(s);
 	net_adopt(&s->conn, fd);
-	return session_start(s, "(socket)", helo, err);
+	if (session_start(s, "(socket)", err) < 0)
+		return -1;
+	return session_greet(s, helo, err);
 }
 
 int session_data(struct session *s, const char *body, struct reply *r, struct rt_error *err)

@@ -46,8 +46,19 @@ void step_set_verdict(struct test_result *tr, const struct reply *rp, enum run_s
  * not a verdict. */
 enum step step_command_reply(struct runner *r, struct reply *rp, struct rt_error *err)
 {
+	int64_t asked = net_now_ms();
+
 	if (session_read(&r->s, rp, err) < 0)
 		return STEP_INTERRUPTED;
+	if (rp->code >= 500 && net_now_ms() - asked >= RUN_TARPIT_MS && !r->eng->tarpit) {
+		pthread_mutex_lock(&r->eng->lock);
+		r->eng->tarpit = 1;
+		pthread_mutex_unlock(&r->eng->lock);
+		transcript_conn_note(&r->res->log, r->s.number,
+				     "refusals come %.1f s late (a tarpit): tests not yet answered "
+				     "go to connections of their own",
+				     (double)(net_now_ms() - asked) / 1000);
+	}
 	if (rp->code == 421) {
 		char line[REPLY_TEXT_MAX];
 

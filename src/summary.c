@@ -76,6 +76,8 @@ static const char *plural(size_t n, const char *one, const char *many)
 static void undecided_reason(struct target_result *res, const struct test_result *control)
 {
 	char ids[RUN_WARNING_MAX / 2];
+	size_t no_libssl = list_ids(res, (struct pick){ VERDICT_UNTESTED, REASON_NO_TLS, 0 }, ids,
+				    sizeof(ids));
 	size_t tls = list_ids(res, (struct pick){ VERDICT_UNTESTED, REASON_TLS_REQUIRED, 0 }, ids,
 			      sizeof(ids));
 	size_t grey = list_ids(res, (struct pick){ VERDICT_TEMPFAIL, REASON_GREYLIST, 0 }, ids,
@@ -83,7 +85,9 @@ static void undecided_reason(struct target_result *res, const struct test_result
 	size_t untested = res->counts[VERDICT_UNTESTED], temp = res->counts[VERDICT_TEMPFAIL],
 	       errors = res->counts[VERDICT_ERROR];
 
-	if (tls > 0)
+	if (no_libssl > 0)
+		text_format(res->why, sizeof(res->why), "%s", TLS_NO_LIBSSL);
+	else if (tls > 0)
 		text_format(res->why, sizeof(res->why),
 			    "the server requires STARTTLS, so %zu relay %s could not run "
 			    "without TLS",
@@ -177,7 +181,13 @@ static void engine_warnings(struct target_result *res, const struct engine *eng)
 				"on a fresh connection: %s.",
 				reruns, plural(reruns, "test", "tests"),
 				plural(reruns, "was", "were"), ids);
-	if (eng->slowest_ms >= 2000)
+	if (eng->tarpit)
+		run_add_warning(res,
+				"The server delays its refusals (a tarpit, as Exchange's "
+				"TarpitInterval): relaytest gave each test still waiting a "
+				"connection of its own, at most %d at once (--connections).",
+				eng->cfg->connections);
+	else if (eng->slowest_ms >= 2000)
 		run_add_warning(res,
 				"The server delayed its reply to %s by %.0f s (a tarpit or "
 				"anti-spam delay); other connections went on meanwhile.",

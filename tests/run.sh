@@ -9,7 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
-SECTIONS=${SECTIONS:-lint unit cli scenarios multi formats monitoring docs faults fuzz valgrind postfix mta sanitizers}
+SECTIONS=${SECTIONS:-lint unit cli scenarios tls multi formats monitoring docs faults harden fuzz valgrind postfix mta sanitizers}
 
 passed=0
 failed=0
@@ -407,6 +407,17 @@ section_scenarios() {
 	done
 }
 
+# ---------------------------------------------------------------- tls
+# TLS (issue 11): tests/tls.sh.
+section_tls() {
+	# shellcheck source=tests/tls.sh
+	. tests/tls.sh
+	tls_linkage
+	tls_scenarios
+	tls_no_libssl
+	tls_valgrind
+}
+
 # ---------------------------------------------------------------- multi
 # Several targets: reports in the order given, exit status the worst.
 section_multi() {
@@ -763,6 +774,11 @@ section_postfix() {
 		. tests/postfix.sh
 		postfix_tests
 	fi
+	if [ -f tests/postfix-tls.sh ]; then
+		# shellcheck source=tests/postfix-tls.sh
+		. tests/postfix-tls.sh
+		postfix_tls_tests
+	fi
 }
 
 # ---------------------------------------------------------------- mta
@@ -812,7 +828,7 @@ section_sanitizers() {
 	section_scenarios
 	section_faults
 	local f
-	for f in fuzz_reply fuzz_session; do
+	for f in fuzz_reply fuzz_session fuzz_mx fuzz_targets fuzz_report fuzz_engine; do
 		if build-san/${f}_replay "tests/fuzz/corpus/${f#fuzz_}" >"$WORK/$f.san" 2>&1; then
 			ok "fuzz corpus replay: $f ($(sed -n 's/replayed //p' "$WORK/$f.san"))"
 		else
@@ -828,7 +844,7 @@ section_sanitizers() {
 # each libFuzzer target for that long (CI: 60 s each).
 section_fuzz() {
 	local f out
-	for f in fuzz_reply fuzz_session; do
+	for f in fuzz_reply fuzz_session fuzz_mx fuzz_targets fuzz_report fuzz_engine; do
 		if out=$("build/${f}_replay" "tests/fuzz/corpus/${f#fuzz_}" 2>&1); then
 			ok "fuzz corpus replay (plain build): $f, ${out#replayed }"
 		else
@@ -900,6 +916,9 @@ section_lint() {
 		not_ok "lint: clang-tidy" "$(echo "$out" | grep -m 10 -E 'error|warning:')"
 	fi
 }
+
+# shellcheck source=tests/harden.sh
+. tests/harden.sh
 
 for section in $SECTIONS; do
 	"section_$section"

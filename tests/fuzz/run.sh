@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 status=0
-for name in fuzz_reply fuzz_session; do
+for name in fuzz_reply fuzz_session fuzz_mx fuzz_targets fuzz_report fuzz_engine; do
 	bin=build-fuzz/$name
 	work=build-fuzz/corpus-$name
 	mkdir -p "$work"

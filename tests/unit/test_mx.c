@@ -7,7 +7,7 @@
 void test_mx_parse(void);
 
 struct packet {
-	unsigned char b[512];
+	unsigned char b[2048];
 	size_t len;
 };
 
@@ -154,4 +154,25 @@ void test_mx_parse(void)
 	CHECK_INT(mx_parse(p.b, p.len, &a, err, sizeof(err)), 0);
 	CHECK_INT(a.n, 10);
 	CHECK_INT(a.hosts[0].preference, 91);
+
+	/* 33 records, the primary last in the answer: it is kept, the least
+	 * preferred one is dropped (issue 12, item 8). */
+	header(&p, 0, MX_HOSTS_MAX + 1);
+	for (unsigned i = 0; i < MX_HOSTS_MAX; i++)
+		mx_record(&p, 20 + i, "backup.example.com");
+	mx_record(&p, 10, "primary.example.com");
+	CHECK_INT(mx_parse(p.b, p.len, &a, err, sizeof(err)), 0);
+	CHECK_INT(a.n, MX_HOSTS_MAX);
+	CHECK_STR(a.hosts[0].name, "primary.example.com");
+	CHECK_INT(a.hosts[0].preference, 10);
+	CHECK_INT(a.hosts[MX_HOSTS_MAX - 1].preference, 20 + MX_HOSTS_MAX - 2);
+
+	/* A tie with the last kept record keeps the earlier one (answer order). */
+	header(&p, 0, MX_HOSTS_MAX + 1);
+	for (unsigned i = 0; i < MX_HOSTS_MAX; i++)
+		mx_record(&p, 5, "first.example.com");
+	mx_record(&p, 5, "late.example.com");
+	CHECK_INT(mx_parse(p.b, p.len, &a, err, sizeof(err)), 0);
+	CHECK_INT(a.n, MX_HOSTS_MAX);
+	CHECK_STR(a.hosts[MX_HOSTS_MAX - 1].name, "first.example.com");
 }

@@ -178,6 +178,23 @@ void test_reply_greeting_host(void)
 		{ "220 mx.example.com", "mx.example.com" },
 		{ "220", "" },
 		{ "220 bad<host>.com ready", "" },
+		/* Only an RFC 5321 Domain or address literal (issue 12, item 6). */
+		{ "220 a.b.c:x] ready", "" },
+		{ "220 [evil ready", "" },
+		{ "220 .. ready", "" },
+		{ "220 a..b ready", "" },
+		{ "220 -a.example.com ready", "" },
+		{ "220 a-.example.com ready", "" },
+		{ "220 mx.example.com. ready", "" },
+		{ "220 under_score.example.com ready", "" },
+		{ "220 [192.0.2.300] ready", "" },
+		{ "220 [192.0.2.1 ready", "" },
+		{ "220 [] ready", "" },
+		{ "220 [IPv6:2001:db8::1] ready", "[IPv6:2001:db8::1]" },
+		{ "220 [IPv6:zz] ready", "" },
+		{ "220 [x-tag:abc] ready", "[x-tag:abc]" },
+		{ "220 [x-tag:a]b] ready", "" },
+		{ "220 mail-1.x9.example ready", "mail-1.x9.example" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -1,0 +1,199 @@
+/* tlsplan.c - which tests run over TLS (issue 11), and what happens when a
+ * server wants TLS that this system or the server cannot give.
+ *
+ * Relay tests run as the first connection found the server (plain, or
+ * implicit TLS on port 465) until the server refuses one for want of TLS;
+ * from then on they run over STARTTLS, and those already refused run again.
+ * AUTH tests run over STARTTLS when the server leaves out before TLS a
+ * mechanism they use (Postfix smtpd_tls_auth_only, Exim's Debian default,
+ * OpenSMTPD). Without libssl, whatever needs TLS is "not tested". */
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "runner.h"
+
+int tlsplan_initial(const struct config *cfg, const struct target *t)
+{
+	if (cfg->tls == CLI_TLS_IMPLICIT ||
+	    (cfg->tls == CLI_TLS_AUTO && strcmp(t->port, "465") == 0))
+		return SESSION_TLS_IMPLICIT;
+	return cfg->tls == CLI_TLS_STARTTLS ? SESSION_TLS_STARTTLS : SESSION_TLS_NONE;
+}
+
+int tlsplan_for(struct engine *eng, const struct relay_case *tc)
+{
+	int want;
+
+	pthread_mutex_lock(&eng->lock);
+	want = tc->group == CASE_AUTH ? eng->tls_auth : eng->tls_relay;
+	pthread_mutex_unlock(&eng->lock);
+	return want;
+}
+
+void tlsplan_note(struct engine *eng, const struct session *s)
+{
+	struct target_result *res = eng->res;
+
+	if (!s->tls_active)
+		return;
+	pthread_mutex_lock(&eng->lock);
+	if (!res->tls_used) {
+		res->tls_used = 1;
+		res->tls = s->tls;
+		res->tls_caps = s->caps;
+		text_copy(res->tls_mode, sizeof(res->tls_mode),
+			  s->tls_want == SESSION_TLS_IMPLICIT ? "implicit" : "starttls");
+	}
+	pthread_mutex_unlock(&eng->lock);
+}
+
+int tlsplan_implicit_retry(struct engine *eng, struct runner *r, struct rt_error *err)
+{
+	if (eng->cfg->tls != CLI_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE || !r->s.tls_seen)
+		return 0;
+	if (!tls_available(NULL)) {
+		error_set(err, ERR_NO_TLS, "it expects TLS on connect (as on port 465): %s",
+			  TLS_NO_LIBSSL);
+		return 0;
+	}
+	eng->tls_relay = eng->tls_auth = SESSION_TLS_IMPLICIT;
+	return 1;
+}
+
+/* Whether some selected AUTH test uses a mechanism caps leaves out. */
+static int auth_lacking(const struct target_result *res, const struct capabilities *caps)
+{
+	for (size_t i = 0; i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+		char why[RUN_NOTE_MAX];
+
+		if (tr->tc->group == CASE_AUTH && !tr->done &&
+		    !auth_offered(caps, tr->tc->auth, why, sizeof(why)))
+			return 1;
+	}
+	return 0;
+}
+
+/* The reason for a test that could not run because TLS failed. */
+static enum reason failure_reason(const struct rt_error *err)
+{
+	switch (err->kind) {
+	case ERR_TIMEOUT:
+		return REASON_TIMEOUT;
+	case ERR_NO_TLS:
+		return REASON_NO_TLS;
+	case ERR_TLS:
+		return REASON_PROTOCOL;
+	case ERR_REFUSED:
+		return REASON_TEMPORARY;
+	default:
+		return REASON_CONNECTION;
+	}
+}
+
+/* Every AUTH test ends for err: "not tested" without libssl, else an error. */
+static void fail_auth(struct target_result *res, const struct rt_error *err)
+{
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+
+		if (tr->tc->group != CASE_AUTH || tr->done)
+			continue;
+		tr->reason = failure_reason(err);
+		tr->verdict = tr->reason == REASON_NO_TLS ? VERDICT_UNTESTED : VERDICT_ERROR;
+		tr->done = 1;
+		text_copy(tr->text, sizeof(tr->text), err->msg);
+		text_copy(tr->note, sizeof(tr->note),
+			  "needs STARTTLS: the server offers it, and before it not every "
+			  "AUTH mechanism tested");
+	}
+}
+
+void tlsplan_auth(struct engine *eng, struct runner *r)
+{
+	struct target_result *res = eng->res;
+	struct rt_error err;
+
+	if (eng->cfg->tls != CLI_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE ||
+	    !r->s.caps.starttls || !auth_lacking(res, &r->s.caps))
+		return;
+	error_clear(&err);
+	if (!tls_available(&err)) {
+		fail_auth(res, &err);
+		return;
+	}
+	if (session_starttls(&r->s, &err) < 0) {
+		/* Not a pass: the AUTH tests could not be tried where they apply. */
+		transcript_conn_note(&res->log, r->s.number,
+				     "STARTTLS for the AUTH tests failed: %s", err.msg);
+		fail_auth(res, &err);
+		if (r->s.open && err.kind == ERR_REFUSED)
+			return; /* 454: the connection still serves plain tests */
+		session_close(&r->s, err.msg);
+		return;
+	}
+	r->s.tls_want = SESSION_TLS_STARTTLS;
+	eng->tls_auth = SESSION_TLS_STARTTLS;
+	res->auth_after_tls = 1;
+	tlsplan_note(eng, &r->s);
+}
+
+void tlsplan_after_test(struct runner *r, struct test_result *tr)
+{
+	struct engine *eng = r->eng;
+	int switched = 0;
+
+	if (!tr->needs_tls || tr->tc->group == CASE_AUTH || tr->over_tls)
+		return;
+	if (eng->cfg->tls != CLI_TLS_AUTO || !r->res->caps.starttls)
+		return; /* --tls no, or no STARTTLS to be had: "STARTTLS required" stands */
+	if (!tls_available(NULL)) {
+		tr->reason = REASON_NO_TLS;
+		tr->rerun = 0;
+		text_copy(tr->note, sizeof(tr->note), TLS_NO_LIBSSL);
+		return;
+	}
+	pthread_mutex_lock(&eng->lock);
+	if (eng->tls_relay == SESSION_TLS_NONE) {
+		eng->tls_relay = SESSION_TLS_STARTTLS;
+		eng->tls_switched = 1;
+		switched = 1;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	tr->rerun = 1;
+	if (switched)
+		transcript_conn_note(&r->res->log, r->s.number,
+				     "test %s refused for want of TLS: relay tests over STARTTLS "
+				     "from now on",
+				     tr->tc->id);
+}
+
+void tlsplan_mark_reruns(struct engine *eng)
+{
+	struct target_result *res = eng->res;
+
+	if (!eng->tls_switched)
+		return;
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+
+		if (tr->tc->group != CASE_AUTH && !tr->over_tls && tr->verdict == VERDICT_ERROR &&
+		    tr->reason != REASON_NOT_REACHED)
+			tr->rerun = 1;
+	}
+}
+
+void tlsplan_warnings(struct engine *eng)
+{
+	struct target_result *res = eng->res;
+
+	if (eng->cfg->tls == CLI_TLS_STARTTLS && !res->tls_used)
+		run_add_warning(res, "The server does not offer STARTTLS, so every test ran "
+				     "without TLS (--tls starttls).");
+	if (res->tls_used && res->tls.expired)
+		run_add_warning(res,
+				"The server's TLS certificate expired on %s: senders that verify "
+				"certificates will refuse to deliver over TLS.",
+				res->tls.not_after);
+}

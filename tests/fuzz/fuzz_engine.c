@@ -1,0 +1,192 @@
+/* fuzz_engine.c - libFuzzer target: the input plays the server, connection
+ * by connection, against the whole engine (run_target): the probe, the plan,
+ * lanes on several connections at once (threads), pipelined groups and
+ * lock-step, reconnects, reruns and the refusal paths.
+ *
+ * Input: a flags byte, then each connection's script in turn, separated by
+ * NUL bytes (a connection beyond the last script sees the server close at
+ * once). A script is the server's replies separated by 0x01 bytes: the first
+ * is sent on connect (the greeting), each next one after a command line is
+ * read; when they run out the server closes. Each connection is a
+ * socketpair with a thread playing the server end. Flags: bit 0
+ * --no-pipelining, bits 1-2 --connections 1-4, bit 3 connections made ahead
+ * of the plan, bits 4-5 the error budget (1, 2, 4, 8).
+ *
+ * Checked after each run: every selected test has a verdict of the table,
+ * the counts add up, and the status is one run_target can give. TLS stays
+ * off (--tls no): the fuzz and sanitizer builds cover the TLS-free paths.
+ * FUZZ_ENGINE_SHOW=1 in the environment prints each result as JSON. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "net.h"
+#include "report.h"
+#include "run.h"
+#include "target.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_INPUT_MAX ((size_t)32 * 1024)
+#define FUZZ_CONNECTIONS_MAX 48 /* then connections are refused */
+
+/* One connection's server: its script and its end of the socketpair. */
+struct played {
+	const uint8_t *script;
+	size_t len;
+	int fd;
+	pthread_t thread;
+};
+
+struct server {
+	const uint8_t *data; /* the scripts, NUL-separated */
+	size_t size, pos;
+	struct played conns[FUZZ_CONNECTIONS_MAX];
+	size_t n;
+	pthread_mutex_t lock; /* lanes connect from several threads */
+};
+
+/* Send the script's next reply (up to 0x01 or its end); 0 when none is left. */
+static int send_next(struct played *p, size_t *at)
+{
+	size_t end = *at;
+
+	if (*at >= p->len)
+		return 0;
+	while (end < p->len && p->script[end] != 1)
+		end++;
+	if (end > *at && write(p->fd, p->script + *at, end - *at) < 0)
+		return 0;
+	*at = end + 1;
+	return 1;
+}
+
+/* The server end: greeting, then one reply per command line read. */
+static void *play(void *arg)
+{
+	struct played *p = arg;
+	size_t at = 0;
+	char c;
+
+	if (send_next(p, &at))
+		while (read(p->fd, &c, 1) == 1)
+			if (c == '\n' && !send_next(p, &at))
+				break;
+	shutdown(p->fd, SHUT_WR); /* the client sees the server close */
+	return NULL;
+}
+
+/* The hook net_connect calls: a socketpair whose server end plays the next
+ * script. */
+static int next_connection(void *ctx)
+{
+	struct server *sv = ctx;
+	int pair[2], fd = -1;
+
+	pthread_mutex_lock(&sv->lock);
+	if (sv->n < FUZZ_CONNECTIONS_MAX && socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0) {
+		struct played *p = &sv->conns[sv->n];
+		size_t end = sv->pos;
+
+		while (end < sv->size && sv->data[end] != 0)
+			end++;
+		p->script = sv->data + sv->pos;
+		p->len = end - sv->pos;
+		p->fd = pair[1];
+		sv->pos = end < sv->size ? end + 1 : end;
+		if (pthread_create(&p->thread, NULL, play, p) == 0) {
+			sv->n++;
+			fd = pair[0];
+		} else {
+			close(pair[0]);
+			close(pair[1]);
+		}
+	}
+	pthread_mutex_unlock(&sv->lock);
+	return fd;
+}
+
+static void check(const struct target_result *res)
+{
+	size_t counted = 0;
+
+	if (res->status != RUN_OPEN && res->status != RUN_CLOSED &&
+	    res->status != RUN_INCONCLUSIVE && res->status != RUN_UNTESTED)
+		abort();
+	if (!res->tested)
+		return;
+	for (size_t i = 0; i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+
+		if ((int)tr->verdict < 0 || tr->verdict >= VERDICT_COUNT)
+			abort();
+		if (tr->tc->group != CASE_CONTROL)
+			counted++;
+	}
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		if (res->counts[v] > counted)
+			abort();
+	if (res->status == RUN_OPEN && res->counts[VERDICT_ACCEPTED] == 0)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct config base;
+	static struct target target;
+	static int ready;
+	struct server sv;
+	struct config cfg;
+	struct target_result *res;
+	unsigned flags;
+
+	if (!ready) {
+		char a0[] = "relaytest", a1[] = "--tls", a2[] = "no", a3[] = "127.0.0.1:25";
+		char *argv[] = { a0, a1, a2, a3, NULL };
+		char err[512];
+
+		if (cli_parse(4, argv, &base, err, sizeof(err)) < 0 ||
+		    target_parse("127.0.0.1:25", 25, &target, err, sizeof(err)) < 0)
+			abort();
+		signal(SIGPIPE, SIG_IGN); /* as main.c: a closed server is an error, not a death */
+		ready = 1;
+	}
+	if (size < 1 || size > FUZZ_INPUT_MAX)
+		return 0;
+	flags = data[0];
+	cfg = base;
+	cfg.no_pipelining = flags & 1;
+	cfg.connections = 1 + (int)((flags >> 1) & 3);
+	cfg.alone = (flags >> 3) & 1;
+	cfg.error_budget = 1 << ((flags >> 4) & 3);
+	cfg.timeout_ms = 20;   /* a script that stops replying costs little */
+	cfg.max_time_ms = 300; /* under the 1 s that lets a refused reconnect pause */
+	memset(&sv, 0, sizeof(sv));
+	sv.data = data + 1;
+	sv.size = size - 1;
+	pthread_mutex_init(&sv.lock, NULL);
+	res = calloc(1, sizeof(*res));
+	if (res == NULL)
+		return 0;
+	net_set_connect_hook(next_connection, &sv);
+	run_target(&cfg, &target, res);
+	net_set_connect_hook(NULL, NULL);
+	check(res);
+	if (getenv("FUZZ_ENGINE_SHOW") != NULL)
+		report_json(stdout, res);
+	run_free(res);
+	free(res);
+	for (size_t i = 0; i < sv.n; i++) {
+		shutdown(sv.conns[i].fd, SHUT_RDWR); /* ends a read still waiting */
+		pthread_join(sv.conns[i].thread, NULL);
+		close(sv.conns[i].fd);
+	}
+	pthread_mutex_destroy(&sv.lock);
+	return 0;
+}

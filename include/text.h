@@ -16,6 +16,11 @@
  * written. */
 size_t text_sanitize(char *dst, size_t cap, const char *src, size_t len);
 
+/* src, a string, sanitised into buf as text_sanitize does, with every '|'
+ * also made '/' when nagios is set (in a plugin's output '|' starts the
+ * performance data). Returns buf, for use inside printf's arguments. */
+const char *text_shown(char *buf, size_t cap, const char *src, int nagios);
+
 /* Bounded copy: copies at most cap-1 bytes and terminates. Returns 0, or -1
  * when src did not fit (dst then holds the truncated copy). */
 int text_copy(char *dst, size_t cap, const char *src);

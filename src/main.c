@@ -18,15 +18,6 @@
 /* msg as it may be printed: the command line and --input files are as
  * untrusted as a server, so control bytes become \xNN; for nagios a '|'
  * (which would start performance data) becomes '/'. */
-static const char *clean(const char *msg, char *buf, size_t cap, int nagios)
-{
-	text_sanitize(buf, cap, msg, strlen(msg));
-	for (char *p = buf; nagios && *p != '\0'; p++)
-		if (*p == '|')
-			*p = '/';
-	return buf;
-}
-
 struct output {
 	const struct report_format *format;
 	struct report_state state;
@@ -127,11 +118,11 @@ static int usage_error(int argc, char **argv, const char *err)
 	char shown[4 * 512];
 
 	if (cli_wants_nagios(argc, argv)) {
-		printf("RELAYTEST UNKNOWN - %s\n", clean(err, shown, sizeof(shown), 1));
+		printf("RELAYTEST UNKNOWN - %s\n", text_shown(shown, sizeof(shown), err, 1));
 		return CLI_EXIT_USAGE_NAGIOS;
 	}
 	fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n",
-		clean(err, shown, sizeof(shown), 0));
+		text_shown(shown, sizeof(shown), err, 0));
 	return CLI_EXIT_USAGE;
 }
 

@@ -77,15 +77,6 @@ static const char *summary(const struct target_result *res)
 
 /* s into buf (capacity cap) with control bytes escaped and every '|' made
  * '/': nothing a server says may end the plugin's text. */
-static const char *clean(const char *s, char *buf, size_t cap)
-{
-	text_sanitize(buf, cap, s, strlen(s));
-	for (char *p = buf; *p != '\0'; p++)
-		if (*p == '|')
-			*p = '/';
-	return buf;
-}
-
 static void detail(FILE *out, const struct target_result *res, struct nagios_summary *sum)
 {
 	const size_t *n = res->counts;
@@ -94,16 +85,17 @@ static void detail(FILE *out, const struct target_result *res, struct nagios_sum
 	if (sum->budget == 0)
 		return;
 	sum->budget--;
-	clean(res->target.name, name, sizeof(name));
+	text_shown(name, sizeof(name), res->target.name, 1);
 	if (!res->tested) {
 		fprintf(out, "%s: %s: %s\n", name, summary(res),
-			clean(res->error.msg, text, sizeof(text)));
+			text_shown(text, sizeof(text), res->error.msg, 1));
 		return;
 	}
-	fprintf(out, "%s (%s port ", name, clean(res->address, text, sizeof(text)));
+	fprintf(out, "%s (%s port ", name, text_shown(text, sizeof(text), res->address, 1));
 	fprintf(out, "%s): %s; %zu accepted, %zu denied, %zu undecided\n",
-		clean(res->target.port, text, sizeof(text)), summary(res), n[VERDICT_ACCEPTED],
-		n[VERDICT_DENIED], n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR] + n[VERDICT_UNTESTED]);
+		text_shown(text, sizeof(text), res->target.port, 1), summary(res),
+		n[VERDICT_ACCEPTED], n[VERDICT_DENIED],
+		n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR] + n[VERDICT_UNTESTED]);
 	for (size_t i = 0; i < res->ntests && sum->budget > 0; i++) {
 		const struct test_result *tr = &res->tests[i];
 
@@ -111,7 +103,7 @@ static void detail(FILE *out, const struct target_result *res, struct nagios_sum
 			continue;
 		sum->budget--;
 		fprintf(out, "  %s %s: %d %.80s\n", classify_verdict_name(tr->verdict), tr->tc->id,
-			tr->code, clean(tr->text, text, sizeof(text)));
+			tr->code, text_shown(text, sizeof(text), tr->text, 1));
 	}
 }
 
@@ -130,15 +122,17 @@ static void add(struct nagios_summary *sum, const struct target_result *res, FIL
 		if (res->status == RUN_OPEN)
 			text_format(sum->first, sizeof(sum->first),
 				    "%s: %s (%zu of %zu relay tests accepted)",
-				    clean(res->target.name, name, sizeof(name)), summary(res),
-				    c[VERDICT_ACCEPTED], tests);
+				    text_shown(name, sizeof(name), res->target.name, 1),
+				    summary(res), c[VERDICT_ACCEPTED], tests);
 		else if (res->status == RUN_UNTESTED)
 			text_format(sum->first, sizeof(sum->first), "%s: %s (%s)",
-				    clean(res->target.name, name, sizeof(name)), summary(res),
-				    clean(res->error.msg, text, sizeof(text)));
+				    text_shown(name, sizeof(name), res->target.name, 1),
+				    summary(res),
+				    text_shown(text, sizeof(text), res->error.msg, 1));
 		else
 			text_format(sum->first, sizeof(sum->first), "%s: %s",
-				    clean(res->target.name, name, sizeof(name)), summary(res));
+				    text_shown(name, sizeof(name), res->target.name, 1),
+				    summary(res));
 	}
 	sum->bad += st != PLUGIN_OK;
 	sum->cut += cut_by_run_time(res);
@@ -146,7 +140,7 @@ static void add(struct nagios_summary *sum, const struct target_result *res, FIL
 		char name[4 * NAGIOS_NAME_MAX];
 
 		text_format(sum->shown[sum->nshown++], sizeof(sum->shown[0]), "%s: %s",
-			    clean(res->target.name, name, sizeof(name)), summary(res));
+			    text_shown(name, sizeof(name), res->target.name, 1), summary(res));
 	}
 	sum->accepted += c[VERDICT_ACCEPTED];
 	sum->denied += c[VERDICT_DENIED];

@@ -89,3 +89,12 @@ const char *text_check_arg(const char *arg)
 	}
 	return NULL;
 }
+
+const char *text_shown(char *buf, size_t cap, const char *src, int nagios)
+{
+	text_sanitize(buf, cap, src, strlen(src));
+	for (char *p = buf; nagios && *p != '\0'; p++)
+		if (*p == '|')
+			*p = '/';
+	return buf;
+}

@@ -52,6 +52,7 @@ struct config {
 	long long run_deadline_ms; /* set by main from run_time_ms (net_now_ms clock) */
 	int error_budget;	   /* rejections per connection before a fresh one */
 	int connections;	   /* connections to one target at once */
+	int connections_set;	   /* --connections was given: never more */
 	int alone;		   /* one target at a time: connections may be made ahead */
 	const char *helo;	   /* NULL: this host's FQDN, else our address literal */
 	const char *domain;

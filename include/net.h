@@ -63,6 +63,11 @@ int net_read_line(struct net_conn *c, char *buf, size_t cap, size_t *len, int64_
  * waiting). Used to notice replies to commands never sent. */
 int net_has_unread(struct net_conn *c);
 
+/* Whether the server has started to answer by deadline: bytes are read
+ * and waiting, or the socket became readable (or closed). Nothing is
+ * consumed. Lets a reader notice a reply that is late before it comes. */
+int net_reply_started(struct net_conn *c, int64_t deadline);
+
 /* Wait until deadline for the first byte from the server, without
  * consuming it; returns 1 and stores the byte in *byte, 0 on timeout or close.
  * Lets the greeting reader recognise TLS or HTTP peers. */

@@ -39,6 +39,7 @@ struct session {
 	char last_cmd[16];	/* its verb */
 	int64_t slowest_ms;	/* the slowest reply on this session so far */
 	char slowest_cmd[16];	/* the verb it answered */
+	int64_t hello_ms;	/* how long the last EHLO took: a round trip and a bit */
 	struct reply greeting;
 	struct reply hello; /* the EHLO (or HELO) reply, also when it refused */
 	struct capabilities caps;
@@ -97,9 +98,10 @@ int session_command(struct session *s, const char *cmd, struct reply *r, struct 
  * with err (the session is then closed). */
 int session_send_group(struct session *s, const char *const *cmds, size_t n, struct rt_error *err);
 
-/* Read the next reply of a group sent with session_send_group. Returns as
- * session_command. */
-int session_read(struct session *s, struct reply *r, struct rt_error *err);
+/* Read the next reply of a group sent with session_send_group; the wait for
+ * it began at since (net_now_ms()), and --timeout counts from there.
+ * Returns as session_command. */
+int session_read(struct session *s, struct reply *r, int64_t since, struct rt_error *err);
 
 /* After a 354 to DATA: send body (CRLF lines, dot-stuffed here) and the
  * final ".", and read the reply to it into r. Returns as session_command. */

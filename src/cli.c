@@ -380,6 +380,7 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		return parse_count("--error-budget", arg, 3, CLI_ERROR_BUDGET_MAX,
 				   &cfg->error_budget, err, cap);
 	case OPT_CONNECTIONS:
+		cfg->connections_set = 1;
 		return parse_count("--connections", arg, 1, CLI_CONNECTIONS_MAX, &cfg->connections,
 				   err, cap);
 	case 'l':

@@ -49,7 +49,7 @@ size_t group_end(const struct runner *r, size_t first)
 	size_t end = first + 1;
 
 	cost = group_cost(r);
-	while (end < r->lane->ntests && end - first < GROUP_TESTS_MAX) {
+	while (end < r->lane_end && end - first < GROUP_TESTS_MAX) {
 		const struct test_result *tr = at(r, end);
 		unsigned c = group_cost(r);
 
@@ -105,6 +105,7 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 	size_t owner[GROUP_TESTS_MAX * 3];
 	enum group_step kind[GROUP_TESTS_MAX * 3];
 	int mail_ok[GROUP_TESTS_MAX] = { 0 };
+	int left_unread = 0;
 	size_t n = 0;
 	int64_t sent_at = net_now_ms();
 
@@ -141,12 +142,23 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 	for (size_t i = 0; i < n; i++) {
 		struct test_result *tr = at(r, owner[i]);
 		struct reply rp;
+		int got;
 
 		if (owner[i] != first && (i == 0 || owner[i - 1] != owner[i]))
 			tr->attempts++;
 		tr->connection = r->s.number;
 		tr->over_tls = r->s.tls_active;
-		if (step_command_reply(r, &rp, err) != STEP_DONE) {
+		r->pos = owner[i];
+		got = step_command_reply(r, &rp, err);
+		if (end > r->lane_end) {
+			/* The reply was late: the tests behind it went to other
+			 * connections. Their replies here are nobody's now. */
+			end = r->lane_end;
+			while (n > i + 1 && owner[n - 1] >= end)
+				n--;
+			left_unread = 1;
+		}
+		if (got != STEP_DONE) {
 			if (owner[i] == first)
 				return STEP_INTERRUPTED;
 			transcript_note(&r->res->log, "test %s interrupted: %s", tr->tc->id,
@@ -198,6 +210,9 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 			break;
 		}
 	}
+	if (left_unread && r->s.open)
+		session_close(&r->s,
+			      "later replies are late: their tests went to other connections");
 	/* Tests sent back to run alone keep their full two attempts. */
 	for (size_t k = first + 1; k < end; k++)
 		if (at(r, k)->lock_step && !at(r, k)->done && at(r, k)->attempts > 0)

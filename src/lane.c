@@ -102,7 +102,7 @@ static int concurrency_refused(struct runner *r, size_t pos, const struct rt_err
 		r->res->concurrency_refused = 1;
 		rest->helo = r->lane->helo;
 		rest->ntests = 0;
-		for (size_t k = pos; k < r->lane->ntests; k++)
+		for (size_t k = pos; k < r->lane_end; k++)
 			if (!r->res->tests[r->lane->tests[k]].done)
 				rest->tests[rest->ntests++] = r->lane->tests[k];
 		pthread_cond_broadcast(&eng->changed);
@@ -164,22 +164,18 @@ static void trace(struct runner *r, const struct test_result *tr, const char *wh
 				     tr->code, tr->rerun ? "; to run again" : "");
 }
 
-/* After a tarpit's late refusal: hand the lane's unfinished tests after
- * pos to the queue, each a lane of its own, so that idle connections share
- * the waiting. Returns 1 when they were handed over (all or none). */
-static int spread_rest(struct runner *r, size_t pos)
+int lane_hand_back(struct runner *r, size_t from)
 {
 	struct engine *eng = r->eng;
 	const struct lane *lane = r->lane;
 	size_t left = 0;
 	int moved = 0;
 
-	for (size_t k = pos + 1; k < lane->ntests; k++)
+	for (size_t k = from; k < r->lane_end; k++)
 		left += !r->res->tests[lane->tests[k]].done;
 	pthread_mutex_lock(&eng->lock);
-	if (eng->tarpit && left > 0 && (left > 1 || !r->s.open) &&
-	    eng->nlanes + left <= sizeof(eng->lanes) / sizeof(eng->lanes[0])) {
-		for (size_t k = pos + 1; k < lane->ntests; k++) {
+	if (left > 0 && eng->nlanes + left <= sizeof(eng->lanes) / sizeof(eng->lanes[0])) {
+		for (size_t k = from; k < r->lane_end; k++) {
 			struct lane *alone;
 
 			if (r->res->tests[lane->tests[k]].done)
@@ -189,11 +185,27 @@ static int spread_rest(struct runner *r, size_t pos)
 			alone->ntests = 1;
 			alone->tests[0] = lane->tests[k];
 		}
+		r->lane_end = from;
 		moved = 1;
 		pthread_cond_broadcast(&eng->changed);
 	}
 	pthread_mutex_unlock(&eng->lock);
 	return moved;
+}
+
+/* After a tarpit's late refusal: the lane's unfinished tests after pos go
+ * to other connections, unless one is left and this connection can take it. */
+static int spread_rest(struct runner *r, size_t pos)
+{
+	size_t left = 0;
+	int tarpit;
+
+	pthread_mutex_lock(&r->eng->lock);
+	tarpit = r->eng->tarpit;
+	pthread_mutex_unlock(&r->eng->lock);
+	for (size_t k = pos + 1; k < r->lane_end; k++)
+		left += !r->res->tests[r->lane->tests[k]].done;
+	return tarpit && (left > 1 || (left == 1 && !r->s.open)) && lane_hand_back(r, pos + 1);
 }
 
 /* Walk the lane from its first unfinished test. Returns 0, or -1 when the
@@ -203,7 +215,8 @@ static int walk(struct runner *r)
 	const struct lane *lane = r->lane;
 	struct target_result *res = r->res;
 
-	for (size_t pos = 0; pos < lane->ntests; pos++) {
+	r->lane_end = lane->ntests;
+	for (size_t pos = 0; pos < r->lane_end; pos++) {
 		struct test_result *tr = &res->tests[lane->tests[pos]];
 		int64_t started = net_now_ms();
 		const char *stop = stop_message(r->eng);
@@ -260,6 +273,7 @@ static int walk(struct runner *r)
 				count_connect_failure(r->eng, 0);
 			}
 			tr->attempts++;
+			r->pos = pos;
 			tr->connection = r->s.number;
 			tr->over_tls = r->s.tls_active;
 			if (group_can(r, tr)) {

@@ -373,6 +373,15 @@ int net_has_unread(struct net_conn *c)
 	return recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
 }
 
+int net_reply_started(struct net_conn *c, int64_t deadline)
+{
+	short revents = 0;
+
+	if (c->rpos < c->rlen || c->fd < 0 || (c->tls != NULL && tls_pending(c->tls)))
+		return 1;
+	return wait_for(c->fd, POLLIN, deadline, &revents) != 0;
+}
+
 int net_peek_byte(struct net_conn *c, unsigned char *byte, int64_t deadline)
 {
 	if (c->rpos == c->rlen && fill(c, deadline, NULL) < 0)

@@ -159,26 +159,58 @@ struct crew {
 	pthread_t threads[CLI_CONNECTIONS_MAX];
 	struct runner *helpers;
 	size_t started;
+	int timeout_ms;
+	int64_t end_ms;
+	void *(*body)(void *);
 };
+
+/* Start helpers until the crew has want - 1 (beside the caller's own). */
+static void crew_add(struct engine *eng, struct crew *c, size_t want)
+{
+	for (size_t i = c->started + 1; c->helpers != NULL && i < want && i < CLI_CONNECTIONS_MAX;
+	     i++) {
+		struct runner *h = &c->helpers[c->started];
+
+		memset(h, 0, sizeof(*h));
+		h->eng = eng;
+		h->cfg = eng->cfg;
+		h->res = eng->res;
+		h->vars = eng->vars;
+		session_init(&h->s, &eng->res->log, c->timeout_ms, c->end_ms);
+		if (pthread_create(&c->threads[c->started], NULL, c->body, h) != 0)
+			break; /* fewer connections at once: slower, not wrong */
+		c->started++;
+	}
+}
 
 /* Start want - 1 helpers beside r, each running body. */
 static void crew_start(struct engine *eng, const struct runner *r, struct crew *c, size_t want,
 		       void *(*body)(void *))
 {
 	c->started = 0;
+	c->timeout_ms = r->s.timeout_ms;
+	c->end_ms = r->s.end_ms;
+	c->body = body;
 	c->helpers = calloc(CLI_CONNECTIONS_MAX, sizeof(*c->helpers));
-	for (size_t i = 1; c->helpers != NULL && i < want && i < CLI_CONNECTIONS_MAX; i++) {
-		struct runner *h = &c->helpers[c->started];
+	crew_add(eng, c, want);
+}
 
-		h->eng = eng;
-		h->cfg = eng->cfg;
-		h->res = eng->res;
-		h->vars = eng->vars;
-		session_init(&h->s, &eng->res->log, r->s.timeout_ms, r->s.end_ms);
-		if (pthread_create(&c->threads[c->started], NULL, body, h) != 0)
-			break; /* fewer connections at once: slower, not wrong */
-		c->started++;
+void run_widen(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->lock);
+	if (!eng->late) {
+		eng->late = 1;
+		if (!eng->cfg->connections_set && !eng->res->concurrency_refused &&
+		    eng->max_busy < RUN_LATE_CONNECTIONS && eng->crew != NULL) {
+			eng->max_busy = RUN_LATE_CONNECTIONS;
+			eng->crew->body = lane_worker;
+			crew_add(eng, eng->crew, RUN_LATE_CONNECTIONS);
+			transcript_note(&eng->res->log,
+					"replies come late: up to %d connections at once",
+					RUN_LATE_CONNECTIONS);
+		}
 	}
+	pthread_mutex_unlock(&eng->lock);
 }
 
 /* Let the crew's waiting helpers go (the queue is filled, or empty: then
@@ -187,6 +219,8 @@ static void crew_finish(struct engine *eng, struct crew *c)
 {
 	pthread_mutex_lock(&eng->lock);
 	eng->planned = 1;
+	if (eng->crew == c)
+		eng->crew = NULL; /* no more helpers: the lanes are done */
 	pthread_cond_broadcast(&eng->changed);
 	pthread_mutex_unlock(&eng->lock);
 	for (size_t i = 0; i < c->started; i++)
@@ -239,7 +273,8 @@ static void run_round(struct engine *eng, struct runner *r, struct crew *crew)
 	}
 	pthread_mutex_lock(&eng->lock);
 	for (size_t i = 0; i < crew->started; i++)
-		crew->helpers[i].vars = eng->vars; /* made before the crew's were known */
+		crew->helpers[i].vars = eng->vars; /* a crew made ahead did not know them */
+	eng->crew = crew;
 	eng->planned = 1;
 	pthread_cond_broadcast(&eng->changed);
 	pthread_mutex_unlock(&eng->lock);

@@ -29,6 +29,13 @@
 /* A refusal this late is a tarpit's (Exchange's TarpitInterval is 5 s):
  * tests waiting behind it on one connection are spread over others. */
 #define RUN_TARPIT_MS 2000
+/* A reply this late, with tests waiting behind it on the connection, sends
+ * those tests to other connections at once (plus 3 EHLO round trips, so a
+ * distant server is not taken for a slow one). */
+#define RUN_LATE_MS 1000
+/* Connections at once when replies come late, unless --connections is
+ * given: Exchange's default MaxInboundConnectionPerSource. */
+#define RUN_LATE_CONNECTIONS 20
 /* Lanes of one round: every test alone, at most. */
 #define PLAN_LANES_MAX CASES_MAX
 
@@ -44,6 +51,8 @@ struct lane {
 	size_t ntests;
 	const char *helo; /* NULL: our own name; else the test's EHLO name */
 };
+
+struct crew; /* run.c */
 
 struct engine {
 	const struct config *cfg;
@@ -67,6 +76,8 @@ struct engine {
 	int planned;	       /* the queue is filled: workers may take lanes */
 	int tarpit;	       /* the server delays its refusals (RUN_TARPIT_MS) */
 	unsigned preconnected; /* connections open at once before the plan, the first too */
+	int late;	       /* some reply came late with tests waiting behind it */
+	struct crew *crew;     /* the round's helper connections (run_widen adds some) */
 };
 
 /* One connection's worker: walks lanes on its own session. */
@@ -83,6 +94,8 @@ struct runner {
 	int mail_refused;	 /* some MAIL has been refused: groups must be smaller */
 	int no_pipelining;	 /* the server broke a pipelined group: lock-step from then on */
 	const struct lane *lane; /* the lane being walked */
+	size_t lane_end;	 /* positions from here on were handed back to the queue */
+	size_t pos;		 /* the lane position of the test whose reply is awaited */
 	int waiting;		 /* connected and greeted by the server; no EHLO yet */
 };
 
@@ -117,6 +130,12 @@ int lane_open(struct runner *r, const char *name, struct rt_error *err);
 
 /* Connect r's session and read the greeting, without EHLO (r->waiting). */
 int lane_connect(struct runner *r, struct rt_error *err);
+
+/* Give the lane's unfinished tests from position from on back to the queue,
+ * each a lane of its own, so that idle connections share the waiting; r
+ * walks its lane only up to from. Returns 1 when they were handed over (all
+ * or none), 0 when there was none or no room. */
+int lane_hand_back(struct runner *r, size_t from);
 
 /* Worker thread body that first makes its connection, while the first
  * connection is still learning what the server is, then waits for the
@@ -214,6 +233,11 @@ void tlsplan_warnings(struct engine *eng);
 /* Whether the case cannot run against this server; the note says why. */
 int run_skip_reason(const struct target_result *res, const struct relay_case *tc, char *note,
 		    size_t cap);
+
+/* Replies come late: allow RUN_LATE_CONNECTIONS at once unless --connections
+ * was given or the server refused extra connections, and start the helpers
+ * to use them. Once per target. */
+void run_widen(struct engine *eng);
 
 /* Add a warning to res (the caller holds the engine lock, or is alone). */
 void run_add_warning(struct target_result *res, const char *fmt, ...)

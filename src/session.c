@@ -48,10 +48,11 @@ static void timeout_error(const struct session *s, int64_t deadline, struct rt_e
 			  s->timeout_ms / 1000.0, hint);
 }
 
-/* Read one complete reply; the whole reply must arrive by one deadline. */
-static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
+/* Read one complete reply; the whole reply must arrive by one deadline,
+ * --timeout after the wait for it began (since). */
+static int read_since(struct session *s, struct reply *r, int64_t since, struct rt_error *err)
 {
-	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
+	int64_t deadline = since + s->timeout_ms < s->end_ms ? since + s->timeout_ms : s->end_ms;
 	char line[REPLY_LINE_MAX + 1];
 	size_t len = 0;
 	int done = 0;
@@ -81,6 +82,11 @@ static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
 	if (r->code == 421)
 		session_close(s, "the server said 421 (closing)");
 	return 0;
+}
+
+static int read_reply(struct session *s, struct reply *r, struct rt_error *err)
+{
+	return read_since(s, r, net_now_ms(), err);
 }
 
 /* Bytes before our command are replies to nothing we sent (or a close):
@@ -138,14 +144,14 @@ int session_send_group(struct session *s, const char *const *cmds, size_t n, str
 	return 0;
 }
 
-int session_read(struct session *s, struct reply *r, struct rt_error *err)
+int session_read(struct session *s, struct reply *r, int64_t since, struct rt_error *err)
 {
 	if (!s->open) {
 		reply_init(r);
 		error_set(err, ERR_CLOSED, "the connection is closed");
 		return -1;
 	}
-	return read_reply(s, r, err);
+	return read_since(s, r, since, err);
 }
 
 int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err)
@@ -163,6 +169,7 @@ int session_hello(struct session *s, const char *name, struct reply *r, struct r
 	snprintf(cmd, sizeof(cmd), "EHLO %s", name);
 	if (session_command(s, cmd, r, err) < 0)
 		return -1;
+	s->hello_ms = net_now_ms() - s->sent_ms;
 	if (r->code >= 500) {
 		/* RFC 5321 4.1.4: a server that does not know EHLO gets HELO. */
 		snprintf(cmd, sizeof(cmd), "HELO %s", name);

@@ -42,13 +42,34 @@ void step_set_verdict(struct test_result *tr, const struct reply *rp, enum run_s
 	tr->needs_tls = c.action == CLASSIFY_NEEDS_TLS;
 }
 
+/* The reply to the test at lane position r->pos is late, with tests of the
+ * lane waiting behind it on this connection: a tarpit answers each in turn
+ * as late (Exchange delays every refusal 5 s). Those tests go to other
+ * connections now, and more connections are allowed. */
+static void hand_back_if_late(struct runner *r, int64_t asked)
+{
+	int64_t late_ms = RUN_LATE_MS + 3 * r->s.hello_ms;
+	size_t behind = r->lane_end - r->pos - 1;
+
+	if (late_ms >= r->s.timeout_ms || net_reply_started(&r->s.conn, asked + late_ms) ||
+	    !lane_hand_back(r, r->pos + 1))
+		return;
+	transcript_conn_note(&r->res->log, r->s.number,
+			     "no reply within %.1f s: the %zu %s waiting behind it go to other "
+			     "connections",
+			     (double)late_ms / 1000, behind, behind == 1 ? "test" : "tests");
+	run_widen(r->eng);
+}
+
 /* The next reply; one that ends the connection (421) is an interruption,
  * not a verdict. */
 enum step step_command_reply(struct runner *r, struct reply *rp, struct rt_error *err)
 {
 	int64_t asked = net_now_ms();
 
-	if (session_read(&r->s, rp, err) < 0)
+	if (r->lane != NULL && r->pos + 1 < r->lane_end && r->s.open)
+		hand_back_if_late(r, asked);
+	if (session_read(&r->s, rp, asked, err) < 0)
 		return STEP_INTERRUPTED;
 	if (rp->code >= 500 && net_now_ms() - asked >= RUN_TARPIT_MS && !r->eng->tarpit) {
 		pthread_mutex_lock(&r->eng->lock);

@@ -185,8 +185,8 @@ static void engine_warnings(struct target_result *res, const struct engine *eng)
 		run_add_warning(res,
 				"The server delays its refusals (a tarpit, as Exchange's "
 				"TarpitInterval): relaytest gave each test still waiting a "
-				"connection of its own, at most %d at once (--connections).",
-				eng->cfg->connections);
+				"connection of its own, %u at once at most.",
+				res->max_connections);
 	else if (eng->slowest_ms >= 2000)
 		run_add_warning(res,
 				"The server delayed its reply to %s by %.0f s (a tarpit or "

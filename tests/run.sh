@@ -195,6 +195,7 @@ section_cli() {
 #   test.verdict-default TEXT every other test row (control excepted) too
 #   test.output TEXT          stdout holds TEXT ({n}: any count, so totals
 #                             need no edit when the table grows)
+#   test.output-lacks TEXT    stdout does not hold TEXT
 #   test.no-output            stdout is empty
 #   test.stderr TEXT          stderr holds TEXT
 #   test.expect LINE          the server's log, line for line (see line_matches)

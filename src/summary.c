@@ -195,7 +195,7 @@ static void engine_warnings(struct target_result *res, const struct engine *eng)
 	if (res->concurrency_refused)
 		run_add_warning(res,
 				"The server refused extra connections from this client, so "
-				"relaytest used at most %u at once.",
+				"relaytest went down to %u at once.",
 				eng->max_busy);
 	if (res->pipelining_off)
 		run_add_warning(res,

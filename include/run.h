@@ -108,6 +108,11 @@ struct target_result {
 enum run_status run_target(const struct config *cfg, const struct target *t,
 			   struct target_result *res);
 
+/* Tests only: how late (ms) a reply must be before the tests pipelined
+ * behind it go to other connections (default 1000), so that a fuzzer can
+ * reach that path without waiting seconds. */
+void run_set_late_ms(int ms);
+
 /* Free what res owns. */
 void run_free(struct target_result *res);
 

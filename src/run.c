@@ -154,6 +154,13 @@ static int take_matching_lane(struct engine *eng, struct runner *r)
 	return 0;
 }
 
+static int late_ms_setting = RUN_LATE_MS;
+
+void run_set_late_ms(int ms)
+{
+	late_ms_setting = ms;
+}
+
 /* The helper connections of a round, each a thread with its own runner. */
 struct crew {
 	pthread_t threads[CLI_CONNECTIONS_MAX];
@@ -373,6 +380,7 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 	eng.cfg = r.cfg = cfg;
 	eng.res = r.res = res;
 	eng.max_busy = (unsigned)cfg->connections;
+	eng.late_ms = late_ms_setting;
 	eng.tls_relay = eng.tls_auth = tlsplan_initial(cfg, t);
 	r.eng = &eng;
 	pthread_mutex_init(&eng.lock, NULL);

@@ -77,6 +77,7 @@ struct engine {
 	int tarpit;	       /* the server delays its refusals (RUN_TARPIT_MS) */
 	unsigned preconnected; /* connections open at once before the plan, the first too */
 	int late;	       /* some reply came late with tests waiting behind it */
+	int late_ms;	       /* how late that is: RUN_LATE_MS (run_set_late_ms) */
 	struct crew *crew;     /* the round's helper connections (run_widen adds some) */
 };
 

@@ -48,7 +48,7 @@ void step_set_verdict(struct test_result *tr, const struct reply *rp, enum run_s
  * connections now, and more connections are allowed. */
 static void hand_back_if_late(struct runner *r, int64_t asked)
 {
-	int64_t late_ms = RUN_LATE_MS + 3 * r->s.hello_ms;
+	int64_t late_ms = r->eng->late_ms + 3 * r->s.hello_ms;
 	size_t behind = r->lane_end - r->pos - 1;
 
 	if (late_ms >= r->s.timeout_ms || net_reply_started(&r->s.conn, asked + late_ms) ||

@@ -7,10 +7,12 @@
  * NUL bytes (a connection beyond the last script sees the server close at
  * once). A script is the server's replies separated by 0x01 bytes: the first
  * is sent on connect (the greeting), each next one after a command line is
- * read; when they run out the server closes. Each connection is a
- * socketpair with a thread playing the server end. Flags: bit 0
- * --no-pipelining, bits 1-2 --connections 1-4, bit 3 connections made ahead
- * of the plan, bits 4-5 the error budget (1, 2, 4, 8).
+ * read; when they run out the server closes. A 0x02 byte inside a reply
+ * pauses it 8 ms. Each connection is a socketpair with a thread playing the
+ * server end. Flags: bit 0 --no-pipelining, bits 1-2 --connections 1-4, bit
+ * 3 connections made ahead of the plan, bits 4-5 the error budget (1, 2, 4,
+ * 8), bit 6 a reply 4 ms late hands on the tests behind it (and widens to
+ * 20 connections) instead of one 1 s late.
  *
  * Checked after each run: every selected test has a verdict of the table,
  * the counts add up, and the status is one run_target can give. TLS stays
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -52,17 +55,27 @@ struct server {
 	pthread_mutex_t lock; /* lanes connect from several threads */
 };
 
-/* Send the script's next reply (up to 0x01 or its end); 0 when none is left. */
+/* Send the script's next reply (up to 0x01 or its end), pausing at each
+ * 0x02; 0 when none is left. */
 static int send_next(struct played *p, size_t *at)
 {
 	size_t end = *at;
 
 	if (*at >= p->len)
 		return 0;
-	while (end < p->len && p->script[end] != 1)
-		end++;
-	if (end > *at && write(p->fd, p->script + *at, end - *at) < 0)
-		return 0;
+	while (end < p->len && p->script[end] != 1) {
+		size_t piece = end;
+		struct timespec pause = { 0, 8000000L };
+
+		while (end < p->len && p->script[end] != 1 && p->script[end] != 2)
+			end++;
+		if (end > piece && write(p->fd, p->script + piece, end - piece) < 0)
+			return 0;
+		if (end < p->len && p->script[end] == 2) {
+			nanosleep(&pause, NULL);
+			end++;
+		}
+	}
 	*at = end + 1;
 	return 1;
 }
@@ -165,6 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.connections = 1 + (int)((flags >> 1) & 3);
 	cfg.alone = (flags >> 3) & 1;
 	cfg.error_budget = 1 << ((flags >> 4) & 3);
+	run_set_late_ms((flags >> 6) & 1 ? 4 : 1000);
 	cfg.timeout_ms = 20;   /* a script that stops replying costs little */
 	cfg.max_time_ms = 300; /* under the 1 s that lets a refused reconnect pause */
 	memset(&sv, 0, sizeof(sv));

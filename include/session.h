@@ -36,6 +36,7 @@ struct session {
 	unsigned commands;	/* commands sent on this connection */
 	int last_code;		/* code of the last reply read, 0 if none */
 	int64_t sent_ms;	/* when the last command (group) went out */
+	int64_t replied_ms;	/* when the last reply came */
 	char last_cmd[16];	/* its verb */
 	int64_t slowest_ms;	/* the slowest reply on this session so far */
 	char slowest_cmd[16];	/* the verb it answered */
@@ -92,6 +93,11 @@ int session_hello(struct session *s, const char *name, struct reply *r, struct r
  * Returns 0 when a reply was read (any code; after a 421 the session is
  * closed), -1 with err when none could be read; the session is then closed. */
 int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err);
+
+/* EHLO again on the open session s, as name (RFC 5321 4.1.4 allows it; it
+ * resets the transaction). Returns as session_greet; a refusal leaves the
+ * reply in s->hello and closes s. */
+int session_regreet(struct session *s, const char *name, struct rt_error *err);
 
 /* PIPELINING (RFC 2920): send the n command lines (without CRLF) in one
  * write; read their replies with session_read, in order. Returns 0, or -1

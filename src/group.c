@@ -44,12 +44,13 @@ static unsigned group_cost(const struct runner *r)
 size_t group_end(const struct runner *r, size_t first)
 {
 	const struct target_result *res = r->res;
-	unsigned budget = (unsigned)r->cfg->error_budget, used = r->s.rejections, cost = 0;
+	unsigned budget = lane_error_budget(r), used = r->s.rejections, cost = 0;
+	size_t room = lane_tests_room(r);
 	char note[RUN_NOTE_MAX];
 	size_t end = first + 1;
 
 	cost = group_cost(r);
-	while (end < r->lane_end && end - first < GROUP_TESTS_MAX) {
+	while (end < r->lane_end && end - first < GROUP_TESTS_MAX && end - first < room) {
 		const struct test_result *tr = at(r, end);
 		unsigned c = group_cost(r);
 

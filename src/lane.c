@@ -65,17 +65,56 @@ static void set_stop(struct engine *eng, const char *why, const char *detail)
 	pthread_mutex_unlock(&eng->lock);
 }
 
-/* Whether the next test must start on a new connection. */
-static int needs_fresh_connection(const struct runner *r, const struct relay_case *tc)
+unsigned lane_error_budget(const struct runner *r)
+{
+	unsigned budget = (unsigned)r->cfg->error_budget;
+
+	return r->scarce && budget < RUN_SCARCE_ERRORS ? RUN_SCARCE_ERRORS : budget;
+}
+
+size_t lane_tests_room(const struct runner *r)
+{
+	unsigned cap = r->eng->scarce_commands;
+
+	if (!r->scarce)
+		return CASES_MAX;
+	return r->s.commands + 3 > cap ? 0 : (cap - r->s.commands) / 3;
+}
+
+enum next_conn {
+	CONN_KEEP,    /* the next test runs on this connection as it is */
+	CONN_REGREET, /* ... after EHLO again (connections are scarce) */
+	CONN_FRESH    /* on a new connection */
+};
+
+/* Where the next test runs. A HELO-trust test greets with its own name and
+ * an AUTH test needs a connection where nothing else ran: a new connection
+ * each, or, when the server refuses new ones, EHLO again on this one. */
+static enum next_conn next_connection(const struct runner *r, const struct relay_case *tc)
 {
 	const char *name = r->lane->helo != NULL ? r->lane->helo : r->res->helo;
 
-	if (!r->s.open || r->waiting || r->dirty || strcmp(r->s.helo, name) != 0 ||
-	    r->s.tls_want != tlsplan_for(r->eng, tc))
-		return 1;
-	if (tc->group == CASE_AUTH && !r->fresh)
-		return 1;
-	return r->s.rejections + RUN_TEST_REJECTIONS_MAX > (unsigned)r->cfg->error_budget;
+	if (!r->s.open || r->waiting || r->dirty || r->s.tls_want != tlsplan_for(r->eng, tc) ||
+	    r->s.rejections + RUN_TEST_REJECTIONS_MAX > lane_error_budget(r) ||
+	    lane_tests_room(r) == 0)
+		return CONN_FRESH;
+	if (strcmp(r->s.helo, name) != 0 || (tc->group == CASE_AUTH && !r->fresh))
+		return r->scarce ? CONN_REGREET : CONN_FRESH;
+	return CONN_KEEP;
+}
+
+/* Connections are scarce: EHLO again on this one, with the lane's name. */
+static int regreet(struct runner *r, const char *name, struct rt_error *err)
+{
+	const char *use = name != NULL ? name : r->res->helo;
+
+	transcript_conn_note(&r->res->log, r->s.number,
+			     "new connections are refused: EHLO again on this one as %s", use);
+	if (session_regreet(&r->s, use, err) < 0)
+		return -1;
+	r->fresh = 1;
+	r->idle = 1;
+	return 0;
 }
 
 /* A connection refused, dropped or told 421 before its greeting while other
@@ -98,6 +137,7 @@ static int concurrency_refused(struct runner *r, size_t pos, const struct rt_err
 		struct lane *rest = &eng->lanes[eng->nlanes++];
 
 		refused = 1;
+		eng->scarce = 1;
 		eng->max_busy = eng->busy > 1 ? eng->busy - 1 : 1;
 		r->res->concurrency_refused = 1;
 		rest->helo = r->lane->helo;
@@ -125,6 +165,37 @@ static void pause_before_retry(const struct runner *r, const struct rt_error *er
 
 	if ((err->kind == ERR_REFUSED || err->kind == ERR_CLOSED) && left > 1000)
 		nanosleep(&ts, NULL);
+}
+
+/* A reconnect refused at the greeting (421) or dropped before it, when
+ * fewer connections at once cannot help: the server counts connections
+ * over a time window (Postfix's anvil: 60 s; Sendmail's ClientRate).
+ * Keep open connections for more tests, and wait for the window while the
+ * time limit allows. A connection the network refuses (the server is
+ * down) is not waited for. Returns 1 after a wait (try again), else 0. */
+static int scarce_wait(struct runner *r, const struct rt_error *err)
+{
+	struct engine *eng = r->eng;
+	int64_t left = r->s.end_ms - net_now_ms() - r->s.timeout_ms;
+	int go;
+
+	if (r->s.hello.code != 0 || (err->kind != ERR_REFUSED && err->kind != ERR_CLOSED))
+		return 0;
+	pthread_mutex_lock(&eng->lock);
+	eng->scarce = r->scarce = 1;
+	go = eng->scarce_waits < RUN_SCARCE_WAITS && left > RUN_SCARCE_WAIT_MS;
+	if (go) {
+		eng->scarce_waits++;
+		eng->scarce_waited_ms += RUN_SCARCE_WAIT_MS;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	if (!go)
+		return 0;
+	transcript_conn_note(&r->res->log, r->s.number,
+			     "new connections are refused (%s); waiting %d s for the server",
+			     err->msg, RUN_SCARCE_WAIT_MS / 1000);
+	nanosleep(&(struct timespec){ RUN_SCARCE_WAIT_MS / 1000, 0 }, NULL);
+	return 1;
 }
 
 static int count_connect_failure(struct engine *eng, int failed)
@@ -222,6 +293,10 @@ static int walk(struct runner *r)
 		const char *stop = stop_message(r->eng);
 		int finished = 0;
 
+		pthread_mutex_lock(&r->eng->lock);
+		r->scarce = r->eng->scarce;
+		pthread_mutex_unlock(&r->eng->lock);
+
 		if (tr->done) {
 			tlsplan_after_test(r, tr);
 			trace(r, tr, "done"); /* inside the pipelined group before */
@@ -238,6 +313,7 @@ static int walk(struct runner *r)
 		}
 		while (stop == NULL && tr->attempts < 2 && !finished) {
 			struct rt_error err;
+			enum next_conn how;
 
 			error_clear(&err);
 			if (net_now_ms() >= r->s.end_ms) {
@@ -247,11 +323,15 @@ static int walk(struct runner *r)
 					"");
 				break;
 			}
-			if (needs_fresh_connection(r, tr->tc)) {
+			how = next_connection(r, tr->tc);
+			if (how == CONN_FRESH) {
 				if (!r->waiting)
 					session_quit(&r->s);
 				r->s.tls_want = tlsplan_for(r->eng, tr->tc);
-				if (lane_open(r, lane->helo, &err) < 0) {
+			}
+			if (how != CONN_KEEP) {
+				if ((how == CONN_REGREET ? regreet(r, lane->helo, &err)
+							 : lane_open(r, lane->helo, &err)) < 0) {
 					if (helo_refused(r, tr, &err)) {
 						count_connect_failure(r->eng, 0);
 						finished = 1;
@@ -259,6 +339,8 @@ static int walk(struct runner *r)
 					}
 					if (concurrency_refused(r, pos, &err))
 						return -1;
+					if (scarce_wait(r, &err))
+						continue;
 					tr->attempts++;
 					pause_before_retry(r, &err);
 					if (count_connect_failure(r->eng, 1) >=
@@ -331,6 +413,16 @@ static void note_delays(struct runner *r)
  * being walked may still hand tests back (a tarpit, a refused connection),
  * so an idle worker stays until none is busy, without holding a connection
  * that a server serving one at a time would wait on. */
+/* Give r the lane at the head of the queue (the caller holds the lock). */
+static void claim_lane(struct runner *r)
+{
+	struct engine *eng = r->eng;
+
+	r->lane = &eng->lanes[eng->next_lane++];
+	r->no_pipelining = r->res->pipelining_off;
+	r->scarce = eng->scarce;
+}
+
 static int take_lane(struct runner *r)
 {
 	struct engine *eng = r->eng;
@@ -340,7 +432,7 @@ static int take_lane(struct runner *r)
 		if (eng->planned && eng->next_lane < eng->nlanes) {
 			/* A connection the server has already greeted is used even
 			 * above the limit, for the same reason. */
-			if (eng->busy < eng->max_busy || r->waiting)
+			if (eng->busy < eng->max_busy || r->waiting || r->s.open)
 				break;
 		} else if (eng->planned && eng->busy == 0) {
 			pthread_mutex_unlock(&eng->lock);
@@ -354,11 +446,10 @@ static int take_lane(struct runner *r)
 		}
 		pthread_cond_wait(&eng->changed, &eng->lock);
 	}
-	r->lane = &eng->lanes[eng->next_lane++];
+	claim_lane(r);
 	eng->busy++;
 	if (eng->busy > r->res->max_connections)
 		r->res->max_connections = eng->busy;
-	r->no_pipelining = r->res->pipelining_off;
 	pthread_mutex_unlock(&eng->lock);
 	return 1;
 }
@@ -370,14 +461,19 @@ void *lane_worker(void *arg)
 
 	while (r->lane != NULL || take_lane(r)) {
 		walk(r);
-		session_quit(&r->s);
-		r->waiting = 0;
 		note_delays(r);
 		pthread_mutex_lock(&eng->lock);
-		eng->busy--;
 		r->lane = NULL;
+		if (eng->scarce && r->s.open && !r->dirty && eng->next_lane < eng->nlanes)
+			claim_lane(r); /* new connections are refused: this one goes on */
+		else
+			eng->busy--;
 		pthread_cond_broadcast(&eng->changed);
 		pthread_mutex_unlock(&eng->lock);
+		if (r->lane == NULL) {
+			session_quit(&r->s);
+			r->waiting = 0;
+		}
 	}
 	session_quit(&r->s); /* made ahead of time and never needed */
 	return NULL;
@@ -396,6 +492,7 @@ static void preconnect_refused(struct runner *r, const struct rt_error *err)
 		eng->max_busy = eng->preconnected > 1 ? eng->preconnected : 1;
 		r->res->concurrency_refused = 1;
 	}
+	eng->scarce = 1;
 	pthread_mutex_unlock(&eng->lock);
 	transcript_conn_note(&r->res->log, r->s.number,
 			     "extra connection refused (%s); at most %u at once from now on",

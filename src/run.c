@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "remedy.h"
 #include "runner.h"
 
 static const char *const stage_names[] = {
@@ -413,6 +414,15 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 		goto out;
 	}
 	r.vars = eng.vars;
+	switch (remedy_identify(res)) {
+	case SOFTWARE_POSTFIX:
+	case SOFTWARE_SENDMAIL:
+	case SOFTWARE_OPENSMTPD:
+		eng.scarce_commands = RUN_SCARCE_COMMANDS_KNOWN;
+		break;
+	default:
+		eng.scarce_commands = RUN_SCARCE_COMMANDS;
+	}
 	tlsplan_auth(&eng, &r);
 	plan_build(&eng, lane_size(cfg));
 	transcript_note(&res->log, "plan: %zu lanes, at most %d connections at once", eng.nlanes,

@@ -36,6 +36,22 @@
 /* Connections at once when replies come late, unless --connections is
  * given: Exchange's default MaxInboundConnectionPerSource. */
 #define RUN_LATE_CONNECTIONS 20
+/* When the server refuses new connections after accepting others (a rate
+ * limit such as Postfix's smtpd_client_connection_rate_limit, or a count
+ * limit), the open ones carry more: rejections up to RUN_SCARCE_ERRORS
+ * (under Postfix's hard limit of 20) and commands up to RUN_SCARCE_COMMANDS
+ * (about 8 tests: RSET and EHLO stay under Exim's 10 non-mail commands). */
+#define RUN_SCARCE_ERRORS 16
+#define RUN_SCARCE_COMMANDS 26
+/* ... and for a server known by its greeting to allow more on one
+ * connection (Postfix: 100 junk commands, hard error limit 20; Sendmail:
+ * MAXNOOPCOMMANDS 20 and RSET is not one; OpenSMTPD: no count): about 18. */
+#define RUN_SCARCE_COMMANDS_KNOWN 56
+/* A refused reconnect, with no connection left that may carry its test,
+ * waits 10 s and tries again, up to 9 times: a rate limit counts over a
+ * window (Postfix anvil_rate_time_unit: 60 s). */
+#define RUN_SCARCE_WAITS 9
+#define RUN_SCARCE_WAIT_MS 10000
 /* Lanes of one round: every test alone, at most. */
 #define PLAN_LANES_MAX CASES_MAX
 
@@ -70,15 +86,19 @@ struct engine {
 	struct session *first; /* the first connection, handed to one lane */
 	int64_t slowest_ms;    /* the slowest reply seen, and to what */
 	char slowest_cmd[16];
-	int tls_relay;	       /* enum session_tls for every test but AUTH */
-	int tls_auth;	       /* enum session_tls for the AUTH tests */
-	int tls_switched;      /* relay tests refused for want of TLS moved to STARTTLS */
-	int planned;	       /* the queue is filled: workers may take lanes */
-	int tarpit;	       /* the server delays its refusals (RUN_TARPIT_MS) */
-	unsigned preconnected; /* connections open at once before the plan, the first too */
-	int late;	       /* some reply came late with tests waiting behind it */
-	int late_ms;	       /* how late that is: RUN_LATE_MS (run_set_late_ms) */
-	struct crew *crew;     /* the round's helper connections (run_widen adds some) */
+	int tls_relay;		  /* enum session_tls for every test but AUTH */
+	int tls_auth;		  /* enum session_tls for the AUTH tests */
+	int tls_switched;	  /* relay tests refused for want of TLS moved to STARTTLS */
+	int planned;		  /* the queue is filled: workers may take lanes */
+	int tarpit;		  /* the server delays its refusals (RUN_TARPIT_MS) */
+	unsigned preconnected;	  /* connections open at once before the plan, the first too */
+	int late;		  /* some reply came late with tests waiting behind it */
+	int late_ms;		  /* how late that is: RUN_LATE_MS (run_set_late_ms) */
+	int scarce;		  /* a new connection was refused: keep open ones for more lanes */
+	unsigned scarce_commands; /* commands one connection may carry when scarce */
+	int scarce_waits;	  /* waits for the server to take connections again */
+	int64_t scarce_waited_ms; /* their sum, for the report */
+	struct crew *crew;	  /* the round's helper connections (run_widen adds some) */
 };
 
 /* One connection's worker: walks lanes on its own session. */
@@ -98,6 +118,7 @@ struct runner {
 	size_t lane_end;	 /* positions from here on were handed back to the queue */
 	size_t pos;		 /* the lane position of the test whose reply is awaited */
 	int waiting;		 /* connected and greeted by the server; no EHLO yet */
+	int scarce;		 /* eng->scarce when this lane was taken */
 };
 
 /* --- plan.c ------------------------------------------------------------- */
@@ -137,6 +158,13 @@ int lane_connect(struct runner *r, struct rt_error *err);
  * walks its lane only up to from. Returns 1 when they were handed over (all
  * or none), 0 when there was none or no room. */
 int lane_hand_back(struct runner *r, size_t from);
+
+/* The rejections r's connection may draw before a fresh one is needed. */
+unsigned lane_error_budget(const struct runner *r);
+
+/* How many more tests r's connection may carry by the commands it has
+ * sent (no limit unless connections are scarce). */
+size_t lane_tests_room(const struct runner *r);
 
 /* Worker thread body that first makes its connection, while the first
  * connection is still learning what the server is, then waits for the

@@ -55,6 +55,7 @@ static int read_since(struct session *s, struct reply *r, int64_t since, struct 
 	int64_t deadline = since + s->timeout_ms < s->end_ms ? since + s->timeout_ms : s->end_ms;
 	char line[REPLY_LINE_MAX + 1];
 	size_t len = 0;
+	int64_t from;
 	int done = 0;
 
 	reply_init(r);
@@ -73,8 +74,12 @@ static int read_since(struct session *s, struct reply *r, int64_t since, struct 
 		}
 	}
 	s->last_code = r->code;
-	if (net_now_ms() - s->sent_ms > s->slowest_ms) {
-		s->slowest_ms = net_now_ms() - s->sent_ms;
+	/* A reply's delay counts from its command or, in a pipelined group,
+	 * from the reply before it: the server answers them in turn. */
+	from = s->sent_ms > s->replied_ms ? s->sent_ms : s->replied_ms;
+	s->replied_ms = net_now_ms();
+	if (s->replied_ms - from > s->slowest_ms) {
+		s->slowest_ms = s->replied_ms - from;
 		text_copy(s->slowest_cmd, sizeof(s->slowest_cmd), s->last_cmd);
 	}
 	if (r->code >= 400)
@@ -406,6 +411,12 @@ int session_greet(struct session *s, const char *helo, struct rt_error *err)
 	return 0;
 }
 
+int session_regreet(struct session *s, const char *name, struct rt_error *err)
+{
+	text_copy(s->helo, sizeof(s->helo), name);
+	return greet(s, err);
+}
+
 static void session_reset_counts(struct session *s)
 {
 	s->tls_active = 0;
@@ -415,6 +426,7 @@ static void session_reset_counts(struct session *s)
 	reply_init(&s->hello);
 	s->commands = 0;
 	s->last_code = 0;
+	s->replied_ms = 0;
 }
 
 int session_connect(struct session *s, const char *host, const char *port, int family,

@@ -197,6 +197,14 @@ static void engine_warnings(struct target_result *res, const struct engine *eng)
 				"The server refused extra connections from this client, so "
 				"relaytest went down to %u at once.",
 				eng->max_busy);
+	if (eng->scarce_waited_ms > 0)
+		run_add_warning(res,
+				"New connections were refused even one at a time (a limit on "
+				"connections per minute, as Postfix's "
+				"smtpd_client_connection_rate_limit): relaytest carried more "
+				"tests on each connection and waited %.0f s in all for the "
+				"server to take new ones.",
+				eng->scarce_waited_ms / 1000.0);
 	if (res->pipelining_off)
 		run_add_warning(res,
 				"The server sent more replies than commands in a pipelined group, "

@@ -409,10 +409,6 @@ static void note_delays(struct runner *r)
 	r->s.slowest_ms = 0;
 }
 
-/* Wait for a lane to walk and take it; 0 when every lane is done. Lanes
- * being walked may still hand tests back (a tarpit, a refused connection),
- * so an idle worker stays until none is busy, without holding a connection
- * that a server serving one at a time would wait on. */
 /* Give r the lane at the head of the queue (the caller holds the lock). */
 static void claim_lane(struct runner *r)
 {
@@ -423,6 +419,10 @@ static void claim_lane(struct runner *r)
 	r->scarce = eng->scarce;
 }
 
+/* Wait for a lane to walk and take it; 0 when every lane is done. Lanes
+ * being walked may still hand tests back (a tarpit, a refused connection),
+ * so an idle worker stays until none is busy, without holding a connection
+ * that a server serving one at a time would wait on. */
 static int take_lane(struct runner *r)
 {
 	struct engine *eng = r->eng;
@@ -432,7 +432,7 @@ static int take_lane(struct runner *r)
 		if (eng->planned && eng->next_lane < eng->nlanes) {
 			/* A connection the server has already greeted is used even
 			 * above the limit, for the same reason. */
-			if (eng->busy < eng->max_busy || r->waiting || r->s.open)
+			if (eng->busy < eng->max_busy || r->waiting)
 				break;
 		} else if (eng->planned && eng->busy == 0) {
 			pthread_mutex_unlock(&eng->lock);

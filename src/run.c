@@ -208,7 +208,7 @@ void run_widen(struct engine *eng)
 	pthread_mutex_lock(&eng->lock);
 	if (!eng->late) {
 		eng->late = 1;
-		if (!eng->cfg->connections_set && !eng->res->concurrency_refused &&
+		if (!eng->cfg->connections_set && !eng->res->concurrency_refused && !eng->scarce &&
 		    eng->max_busy < RUN_LATE_CONNECTIONS && eng->crew != NULL) {
 			eng->max_busy = RUN_LATE_CONNECTIONS;
 			eng->crew->body = lane_worker;

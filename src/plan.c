@@ -70,12 +70,10 @@ void plan_copy_twins(struct target_result *res)
 	for (size_t i = 0; i < res->ntests; i++) {
 		struct test_result *tr = &res->tests[i];
 		const struct test_result *same;
-		char note[RUN_NOTE_MAX];
 
 		if (tr->twin_of == 0)
 			continue;
 		same = &res->tests[tr->twin_of - 1];
-		text_format(note, sizeof(note), "same commands as %s, run once", same->tc->id);
 		tr->verdict = same->verdict;
 		tr->reason = same->reason;
 		tr->stage = same->stage;
@@ -84,7 +82,8 @@ void plan_copy_twins(struct target_result *res)
 		memcpy(tr->text, same->text, sizeof(tr->text));
 		memcpy(tr->mail_from, same->mail_from, sizeof(tr->mail_from));
 		memcpy(tr->rcpt_to, same->rcpt_to, sizeof(tr->rcpt_to));
-		memcpy(tr->note, note, sizeof(tr->note));
+		text_format(tr->note, sizeof(tr->note), "same commands as %s, run once",
+			    same->tc->id);
 		tr->connection = same->connection;
 		tr->attempts = same->attempts;
 		tr->ms = 0;

@@ -194,6 +194,9 @@ static void worker(const struct config *cfg, const struct target *t, int fd)
 	if (write_all(fd, packed, n) < 0 ||
 	    (res->log.len > 0 && write_all(fd, res->log.buf, res->log.len) < 0))
 		_exit(71);
+	free(packed);
+	run_free(res);
+	free(res);
 	_exit(0);
 }
 

@@ -886,6 +886,26 @@ section_valgrind() {
 			not_ok "valgrind: $scn" "exit $rc" "$(grep -m 8 '^==' "$dir/err")"
 		fi
 	done
+	# The other formats keep end-of-run data in a temporary file (nagios,
+	# prometheus) or write as they go (json): two targets each, so each is
+	# tested in a forked worker. A worker ends with _exit and still holds
+	# what the parent had allocated: only lost memory counts here.
+	local fmt
+	dir=$WORK/valgrind-formats
+	mkdir -p "$dir"
+	start_fake tests/scenarios/all-denied.scn "$dir" 120 || { not_ok "valgrind: formats: no fake server"; return; }
+	for fmt in json nagios prometheus; do
+		valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
+			--errors-for-leak-kinds=definite,indirect --track-fds=no "$RELAYTEST" -F "$fmt" --timeout 10 \
+			"127.0.0.1:$FAKE_PORT" "127.0.0.1:$FAKE_PORT" >"$dir/$fmt.out" 2>"$dir/$fmt.err"
+		rc=$?
+		if [ "$rc" != 99 ] && [ -s "$dir/$fmt.out" ] && ! grep -q '^==[0-9]*==' "$dir/$fmt.err"; then
+			ok "valgrind: -F $fmt over two targets is clean (exit $rc)"
+		else
+			not_ok "valgrind: -F $fmt" "exit $rc" "$(grep -m 8 '^==' "$dir/$fmt.err")"
+		fi
+	done
+	stop_fake
 }
 
 # ---------------------------------------------------------------- lint

@@ -65,16 +65,6 @@ size_t group_end(const struct runner *r, size_t first)
 
 enum group_step { GROUP_RSET, GROUP_MAIL, GROUP_RCPT };
 
-static int tarpit_seen(struct runner *r)
-{
-	int seen;
-
-	pthread_mutex_lock(&r->eng->lock);
-	seen = r->eng->tarpit;
-	pthread_mutex_unlock(&r->eng->lock);
-	return seen;
-}
-
 /* Undo a group's verdicts and run its tests again one at a time. */
 static void distrust_group(struct runner *r, size_t first, size_t end)
 {
@@ -202,12 +192,6 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 				tr->done = !tr->lock_step;
 			}
 			tr->ms = (long)(net_now_ms() - sent_at);
-			break;
-		}
-		if (tr->done && i + 1 < n && owner[i + 1] != owner[i] && tarpit_seen(r)) {
-			/* Each later reply would come as late: leave them unread,
-			 * and let the lane hand its other tests to other connections. */
-			session_close(&r->s, "refusals come late (tarpit)");
 			break;
 		}
 	}

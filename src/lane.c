@@ -264,24 +264,9 @@ int lane_hand_back(struct runner *r, size_t from)
 	return moved;
 }
 
-/* After a tarpit's late refusal: the lane's unfinished tests after pos go
- * to other connections, unless one is left and this connection can take it. */
-static int spread_rest(struct runner *r, size_t pos)
-{
-	size_t left = 0;
-	int tarpit;
-
-	pthread_mutex_lock(&r->eng->lock);
-	tarpit = r->eng->tarpit;
-	pthread_mutex_unlock(&r->eng->lock);
-	for (size_t k = pos + 1; k < r->lane_end; k++)
-		left += !r->res->tests[r->lane->tests[k]].done;
-	return tarpit && (left > 1 || (left == 1 && !r->s.open)) && lane_hand_back(r, pos + 1);
-}
-
-/* Walk the lane from its first unfinished test. Returns 0, or -1 when the
- * rest of the lane went back to the queue. */
-static int walk(struct runner *r)
+/* Walk the lane from its first unfinished test, up to lane_end (tests
+ * after it were handed back to the queue). */
+static void walk(struct runner *r)
 {
 	const struct lane *lane = r->lane;
 	struct target_result *res = r->res;
@@ -300,8 +285,6 @@ static int walk(struct runner *r)
 		if (tr->done) {
 			tlsplan_after_test(r, tr);
 			trace(r, tr, "done"); /* inside the pipelined group before */
-			if (spread_rest(r, pos))
-				return -1;
 			continue;
 		}
 		if (stop == NULL && run_skip_reason(res, tr->tc, tr->note, sizeof(tr->note))) {
@@ -338,7 +321,7 @@ static int walk(struct runner *r)
 						break;
 					}
 					if (concurrency_refused(r, pos, &err))
-						return -1;
+						return;
 					if (scarce_wait(r, &err))
 						continue;
 					tr->attempts++;
@@ -389,10 +372,7 @@ static int walk(struct runner *r)
 		tlsplan_after_test(r, tr);
 		trace(r, tr, "done");
 		tr->ms = (long)(net_now_ms() - started);
-		if (spread_rest(r, pos))
-			return -1;
 	}
-	return 0;
 }
 
 /* Note the slowest reply this connection saw, for the report. */

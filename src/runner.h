@@ -26,8 +26,9 @@
 /* Consecutive failed connects, with no other connection open, after which
  * the rest is "not reached". */
 #define RUN_RECONNECT_FAILURES_MAX 2
-/* A refusal this late is a tarpit's (Exchange's TarpitInterval is 5 s):
- * tests waiting behind it on one connection are spread over others. */
+/* A refusal this late is a tarpit's (Exchange's TarpitInterval is 5 s),
+ * named in the report; the tests behind it have gone to other connections
+ * by then (RUN_LATE_MS). */
 #define RUN_TARPIT_MS 2000
 /* A reply this late, with tests waiting behind it on the connection, sends
  * those tests to other connections at once (plus 3 EHLO round trips, so a

@@ -71,14 +71,17 @@ enum step step_command_reply(struct runner *r, struct reply *rp, struct rt_error
 		hand_back_if_late(r, asked);
 	if (session_read(&r->s, rp, asked, err) < 0)
 		return STEP_INTERRUPTED;
-	if (rp->code >= 500 && net_now_ms() - asked >= RUN_TARPIT_MS && !r->eng->tarpit) {
+	if (rp->code >= 500 && net_now_ms() - asked >= RUN_TARPIT_MS) {
+		int first;
+
 		pthread_mutex_lock(&r->eng->lock);
+		first = !r->eng->tarpit;
 		r->eng->tarpit = 1;
 		pthread_mutex_unlock(&r->eng->lock);
-		transcript_conn_note(&r->res->log, r->s.number,
-				     "refusals come %.1f s late (a tarpit): tests not yet answered "
-				     "go to connections of their own",
-				     (double)(net_now_ms() - asked) / 1000);
+		if (first)
+			transcript_conn_note(&r->res->log, r->s.number,
+					     "refusals come %.1f s late (a tarpit)",
+					     (double)(net_now_ms() - asked) / 1000);
 	}
 	if (rp->code == 421) {
 		char line[REPLY_TEXT_MAX];

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2207
-# bash completion for relaytest. Options, formats and test ids are asked of
-# the relaytest being completed (--help, --format's error, --list-tests), so
-# they always match the installed binary.
+# bash completion for relaytest. Options, formats, TLS modes and test ids are
+# asked of the relaytest being completed (--help, --format's and --tls's
+# errors, --list-tests), so they always match the installed binary.
 _relaytest()
 {
 	local cur prev cmd=${COMP_WORDS[0]}
@@ -11,6 +11,11 @@ _relaytest()
 	-F | --format)
 		COMPREPLY=($(compgen -W "$("$cmd" --format=? 2>&1 |
 			sed -n 's/.*must be one of //p' | tr -d ,)" -- "$cur"))
+		return
+		;;
+	--tls)
+		COMPREPLY=($(compgen -W "$("$cmd" --tls='?' 2>&1 |
+			sed -n 's/.*: use //p' | sed 's/,/ /g; s/ or / /g')" -- "$cur"))
 		return
 		;;
 	-T | --tests)
@@ -26,7 +31,7 @@ _relaytest()
 		;;
 	-p | --port | --ports | -H | --helo | -d | --domain | -f | --from | -r | --to | \
 		-t | --timeout | -m | --max-time | -j | --jobs | -M | --mx | \
-		--error-budget | --connections)
+		--run-time | --error-budget | --connections)
 		return
 		;;
 	esac

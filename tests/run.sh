@@ -674,18 +674,22 @@ section_docs() {
 
 # complete BIN COMPLETION WORDS...: what bash completes for the command line
 # WORDS (the last word is the one being completed), one candidate a line.
+# Host names come from $WORK/hosts, which holds relaytest-nohost.example.
 complete_words() {
 	local bin=$1 file=$2
 	shift 2
-	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	[ -f "$WORK/hosts" ] || echo '127.0.0.9 relaytest-nohost.example' >"$WORK/hosts"
+	HOSTFILE=$WORK/hosts bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		complete -p relaytest >/dev/null || exit 1
 		_relaytest; printf "%s\n" "${COMPREPLY[@]}"' _ "$file" "$bin" "$@"
 }
 
 # The installed bash completion registers itself and offers the options of
-# --help, the formats of the format table and the test ids of --list-tests.
+# --help, the formats of the format table, the TLS modes and the test ids of
+# --list-tests; after an option that takes an argument it never offers host
+# names.
 docs_completion() {
-	local bin=$1 file=$2 why=() got want
+	local bin=$1 file=$2 why=() got want opt
 	got=$(complete_words "$bin" "$file" "$bin" --for | sort | tr '\n' ' ')
 	[ "$got" = "--format " ] || why+=("--for completes to '$got'")
 	got=$(complete_words "$bin" "$file" "$bin" - | sort | tr '\n' ' ')
@@ -698,8 +702,18 @@ docs_completion() {
 	[ -n "$want" ] && [ "$got" = "$want" ] || why+=("test ids after a comma: '$got', want '$want'")
 	got=$(complete_words "$bin" "$file" "$bin" -T "" | wc -l)
 	[ "$got" = "$(echo "$TEST_IDS" | wc -l)" ] || why+=("-T offers $got ids")
+	got=$(complete_words "$bin" "$file" "$bin" --tls "" | sort | tr '\n' ' ')
+	[ "$got" = "auto implicit no starttls " ] || why+=("--tls modes: '$got'")
+	got=$(complete_words "$bin" "$file" "$bin" --tls st | tr '\n' ' ')
+	[ "$got" = "starttls " ] || why+=("--tls st completes to '$got'")
+	got=$(complete_words "$bin" "$file" "$bin" relaytest-noh)
+	[ "$got" = relaytest-nohost.example ] || why+=("a target completes to '$got', not the host name")
+	for opt in $("$bin" --help | grep -oE -- '--[a-z][a-z0-9-]+ [A-Z]' | cut -d' ' -f1); do
+		got=$(complete_words "$bin" "$file" "$bin" "$opt" relaytest-noh)
+		[ -z "$got" ] || why+=("$opt offers '$got'")
+	done
 	if [ ${#why[@]} -eq 0 ]; then
-		ok "docs: bash completion offers options, formats and test ids"
+		ok "docs: bash completion offers options, formats, TLS modes and test ids; no host names after an option's argument"
 	else
 		not_ok "docs: bash completion" "${why[@]}"
 	fi

@@ -624,7 +624,9 @@ formats_quiet_json() {
 
 # ---------------------------------------------------------------- docs
 # The man page lints clean and names exactly the options --help names;
-# install, uninstall, dist and demo do what the README says.
+# README.md and relaytest.1 agree with --help and --list-tests
+# (tests/docs-check.sh); install, uninstall, dist and demo do what the README
+# says.
 section_docs() {
 	local dir=$WORK/docs out help_opts man_opts
 	mkdir -p "$dir"
@@ -639,6 +641,9 @@ section_docs() {
 	man_opts=$(grep -oE 'Fl Fl [a-z][a-z0-9-]+' relaytest.1 | sed 's/Fl Fl /--/' | sort -u | tr '\n' ' ')
 	[ "$help_opts" = "$man_opts" ] && ok "docs: man page and --help name the same options" ||
 		not_ok "docs: options differ" "help: $help_opts" "man:  $man_opts"
+	# shellcheck source=tests/docs-check.sh
+	. tests/docs-check.sh
+	docs_agree
 
 	make -s install DESTDIR="$dir/root" PREFIX=/usr/local >/dev/null 2>&1
 	out=$(cd "$dir/root" && find . -type f | sort | tr '\n' ' ')

@@ -44,7 +44,8 @@ monitoring_tests() {
 	# open fake server: CRITICAL, exit 2, well inside 60 s.
 	local line
 	line=$(sed -n 's/^ *command_line *//p' contrib/relaytest-nagios.cfg)
-	start_fake tests/scenarios/open-relay.scn "$dir" 60 || return
+	start_fake tests/scenarios/open-relay.scn "$dir" 60 ||
+		{ not_ok "monitoring: Nagios command line: fake server did not start"; return; }
 	line=${line//\/usr\/local\/bin\/relaytest/$RELAYTEST}
 	line=${line//\$ARG1\$/$FAKE_PORT}
 	line=${line//\$HOSTADDRESS\$/127.0.0.1}

@@ -424,9 +424,17 @@ section_tls() {
 section_multi() {
 	local dir=$WORK/multi closed open grey rc why
 	mkdir -p "$dir/c" "$dir/o" "$dir/g"
-	start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60 && closed=$FAKE_PORT && local closed_pid=$FAKE_PID
-	start_fake tests/scenarios/open-relay.scn "$dir/o" 60 && open=$FAKE_PORT && local open_pid=$FAKE_PID
-	start_fake tests/scenarios/greylisting.scn "$dir/g" 60 && grey=$FAKE_PORT && local grey_pid=$FAKE_PID
+	local closed_pid="" open_pid="" grey_pid=""
+	start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60 && closed=$FAKE_PORT && closed_pid=$FAKE_PID
+	start_fake tests/scenarios/open-relay.scn "$dir/o" 60 && open=$FAKE_PORT && open_pid=$FAKE_PID
+	start_fake tests/scenarios/greylisting.scn "$dir/g" 60 && grey=$FAKE_PORT && grey_pid=$FAKE_PID
+	if [ -z "$closed_pid" ] || [ -z "$open_pid" ] || [ -z "$grey_pid" ]; then
+		not_ok "multi: several targets: fake server did not start" \
+			"closed: ${closed:-none}, open: ${open:-none}, greylisting: ${grey:-none}"
+		# shellcheck disable=SC2086
+		kill $closed_pid $open_pid $grey_pid 2>/dev/null
+		return
+	fi
 
 	multi_case() { # NAME WANT-EXIT ARGS...
 		local name=$1 want=$2
@@ -489,7 +497,8 @@ section_formats() {
 	mkdir -p "$dir"
 	for name in "quiet-closed 0 OK" "open-relay 2 CRITICAL" "greylisting 1 WARNING"; do
 		read -r scn want state <<<"$name"
-		start_fake "tests/scenarios/$scn.scn" "$dir" 60 || continue
+		start_fake "tests/scenarios/$scn.scn" "$dir" 60 ||
+			{ not_ok "formats: nagios for $scn: fake server did not start"; continue; }
 		"$RELAYTEST" --format nagios "127.0.0.1:$FAKE_PORT" >"$dir/out" 2>"$dir/err"
 		rc=$?
 		stop_fake
@@ -517,7 +526,10 @@ section_formats() {
 	formats_quiet_json "$dir"
 
 	# Colour: on a terminal (script(1) gives one) unless NO_COLOR; never in a pipe.
-	start_fake tests/scenarios/percent-hack-only.scn "$dir" 60 || return
+	if ! start_fake tests/scenarios/percent-hack-only.scn "$dir" 60; then
+		not_ok "formats: colour on a terminal, NO_COLOR and in a pipe: fake server did not start"
+		return
+	fi
 	local port=$FAKE_PORT
 	script -qec "$RELAYTEST --tests ext-to-ext,percent-hack-domain 127.0.0.1:$port" /dev/null >"$dir/tty" 2>&1
 	NO_COLOR=1 script -qec "$RELAYTEST --tests ext-to-ext 127.0.0.1:$port" /dev/null >"$dir/tty-nc" 2>&1
@@ -539,9 +551,16 @@ formats_prometheus() {
 	local dir=$1/prom open_port closed_port open_pid rc promtool want got
 	mkdir -p "$dir/o" "$dir/c"
 	promtool=${PROMTOOL:-$(command -v promtool || echo /opt/prometheus/usr/bin/promtool)}
-	start_fake tests/scenarios/open-relay.scn "$dir/o" 60 || return
+	if ! start_fake tests/scenarios/open-relay.scn "$dir/o" 60; then
+		not_ok "formats: prometheus (promtool, values): fake server did not start"
+		return
+	fi
 	open_port=$FAKE_PORT open_pid=$FAKE_PID
-	start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60 || return
+	if ! start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60; then
+		not_ok "formats: prometheus (promtool, values): fake server did not start"
+		kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+		return
+	fi
 	closed_port=$FAKE_PORT
 	"$RELAYTEST" -F prometheus "127.0.0.1:$open_port" "127.0.0.1:$closed_port" 127.0.0.1:1 \
 		--timeout 2 >"$dir/out" 2>"$dir/err"
@@ -580,9 +599,16 @@ formats_prometheus() {
 formats_nagios_run_time() {
 	local dir=$1/runtime slow fast slow_pid rc start end line
 	mkdir -p "$dir/s" "$dir/f"
-	start_fake tests/scenarios/greeting-delayed.scn "$dir/s" 60 || return
+	if ! start_fake tests/scenarios/greeting-delayed.scn "$dir/s" 60; then
+		not_ok "formats: nagios --run-time, perfdata labels, long output: fake server did not start"
+		return
+	fi
 	slow=$FAKE_PORT slow_pid=$FAKE_PID
-	start_fake tests/scenarios/quiet-closed.scn "$dir/f" 60 || return
+	if ! start_fake tests/scenarios/quiet-closed.scn "$dir/f" 60; then
+		not_ok "formats: nagios --run-time, perfdata labels, long output: fake server did not start"
+		kill "$slow_pid" 2>/dev/null && wait "$slow_pid" 2>/dev/null
+		return
+	fi
 	fast=$FAKE_PORT
 	start=$(date +%s%N)
 	"$RELAYTEST" -F nagios -j 1 --run-time 2 --tests ext-to-ext "127.0.0.1:$slow" \
@@ -611,10 +637,12 @@ formats_nagios_run_time() {
 formats_quiet_json() {
 	local dir=$1/qjson closed open
 	mkdir -p "$dir"
-	start_fake tests/scenarios/quiet-closed.scn "$dir" 60 || return
+	start_fake tests/scenarios/quiet-closed.scn "$dir" 60 ||
+		{ not_ok "formats: -q -F json: fake server did not start"; return; }
 	"$RELAYTEST" -q -F json "127.0.0.1:$FAKE_PORT" >"$dir/closed" 2>&1
 	stop_fake
-	start_fake tests/scenarios/quiet-open.scn "$dir" 60 || return
+	start_fake tests/scenarios/quiet-open.scn "$dir" 60 ||
+		{ not_ok "formats: -q -F json: fake server did not start"; return; }
 	"$RELAYTEST" -q -F json "127.0.0.1:$FAKE_PORT" >"$dir/open" 2>&1
 	stop_fake
 	[ ! -s "$dir/closed" ] && [ "$(jq -r .verdict "$dir/open")" = open ] &&
@@ -742,7 +770,7 @@ fault_matrix() {
 	local mode_args=("$@")
 	mkdir -p "$dir"
 	run_faulty() { # SCENARIO OUT
-		start_fake "$1" "$dir" 30 || return 1
+		start_fake "$1" "$dir" 30 || { rc=fixture; return 1; }
 		timeout 60 "$RELAYTEST" "${mode_args[@]}" --helo client.example.org --timeout 5 \
 			"127.0.0.1:$FAKE_PORT" >"$2" 2>&1
 		rc=$?
@@ -750,6 +778,10 @@ fault_matrix() {
 	}
 	rows() { cut -c1-64 "$1" | grep -E '^[a-z]+-[a-z-]+ ' | sort; }
 	run_faulty "$base" "$dir/clean.out"
+	if [ "$rc" = fixture ]; then
+		not_ok "faults ($mode): clean baseline run: fake server did not start"
+		return
+	fi
 	rows "$dir/clean.out" >"$dir/clean.rows"
 	n=$(grep -vc '^== connect' "$FAKE_LOG")
 	if [ "$rc" != 0 ] || [ "$(wc -l <"$dir/clean.rows")" -lt 37 ] || [ "$n" -lt 50 ]; then
@@ -767,7 +799,9 @@ fault_matrix() {
 			{ cat "$base"; echo "at $k => $action"; } >"$dir/faulty.scn"
 			run_faulty "$dir/faulty.scn" "$dir/faulty.out"
 			rows "$dir/faulty.out" >"$dir/faulty.rows"
-			if [ "$rc" != 0 ]; then
+			if [ "$rc" = fixture ]; then
+				bad+=("k=$k: fake server did not start")
+			elif [ "$rc" != 0 ]; then
 				bad+=("k=$k: exit $rc")
 			elif ! cmp -s "$dir/clean.rows" "$dir/faulty.rows"; then
 				bad+=("k=$k: $(diff "$dir/clean.rows" "$dir/faulty.rows" | grep '^[<>]' | head -2 | tr '\n' ' ')")
@@ -893,7 +927,7 @@ section_valgrind() {
 	for scn in all-denied bogus-auth-accepted mid-table-421-full huge-line; do
 		dir=$WORK/valgrind-$scn
 		mkdir -p "$dir"
-		start_fake "tests/scenarios/$scn.scn" "$dir" 120 || { not_ok "valgrind: $scn: no fake server"; continue; }
+		start_fake "tests/scenarios/$scn.scn" "$dir" 120 || { not_ok "valgrind: $scn: fake server did not start"; continue; }
 		valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
 			--errors-for-leak-kinds=all --track-fds=no \
 			"$RELAYTEST" --verbose --timeout 10 "127.0.0.1:$FAKE_PORT" >"$dir/out" 2>"$dir/err"
@@ -912,7 +946,7 @@ section_valgrind() {
 	local fmt
 	dir=$WORK/valgrind-formats
 	mkdir -p "$dir"
-	start_fake tests/scenarios/all-denied.scn "$dir" 120 || { not_ok "valgrind: formats: no fake server"; return; }
+	start_fake tests/scenarios/all-denied.scn "$dir" 120 || { not_ok "valgrind: formats: fake server did not start"; return; }
 	for fmt in json nagios prometheus; do
 		valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 			--errors-for-leak-kinds=definite,indirect --track-fds=no "$RELAYTEST" -F "$fmt" --timeout 10 \

@@ -36,7 +36,7 @@ tls_no_libssl() {
 		scn=tests/tls/$name.scn
 		dir=$WORK/nossl-$name
 		mkdir -p "$dir"
-		FAKESMTPD=$TLSFAKE start_fake "$scn" "$dir" 60 || { not_ok "tls: no libssl: $name: no fake server"; continue; }
+		FAKESMTPD=$TLSFAKE start_fake "$scn" "$dir" 60 || { not_ok "tls: no libssl: $name: fake server did not start"; continue; }
 		unshare -m --propagation private sh -c '
 			for f in /lib/*/libssl.so.* /usr/lib/*/libssl.so.*; do
 				[ -e "$f" ] && { mount --bind /dev/null "$f" || exit 97; }
@@ -81,7 +81,7 @@ tls_valgrind() {
 	command -v valgrind >/dev/null || return 0
 	mkdir -p "$dir"
 	FAKESMTPD=$TLSFAKE start_fake tests/tls/starttls-auth-after-tls.scn "$dir" 120 ||
-		{ not_ok "valgrind: TLS: no fake server"; return; }
+		{ not_ok "valgrind: TLS session: fake server did not start"; return; }
 	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --track-fds=no \
 		"$RELAYTEST" --verbose --timeout 10 -T ext-to-ext,auth-plain-bogus "127.0.0.1:$FAKE_PORT" \

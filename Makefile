@@ -1,4 +1,5 @@
-# relaytest - see README.md. `make` builds ./relaytest, `make check` runs every test.
+# relaytest - see README.md. `make` builds ./relaytest, `make check` runs every test,
+# `make check-quick` the fast ones, `make scenario NAME=x` one scenario.
 
 CC      ?= cc
 CSTD     = -std=c17
@@ -75,6 +76,18 @@ check: $(BIN) $(BUILD)/unit_tests $(BUILD)/fakesmtpd $(BUILD)/manyfake $(FUZZERS
 	SAN_RELAYTEST=build-san/relaytest SAN_UNIT_TESTS=build-san/unit_tests \
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/run.sh
 
+# The edit-build-test loop (about 2.5 minutes): unit, cli, every scenario once
+# (no json, lock-step or concurrent twin), multi, formats and docs, with the
+# plain build only.
+QUICK_SECTIONS = unit cli scenarios multi formats docs
+check-quick: $(BIN) $(BUILD)/unit_tests $(BUILD)/fakesmtpd
+	RELAYTEST=./$(BIN) UNIT_TESTS=$(BUILD)/unit_tests FAKESMTPD=$(BUILD)/fakesmtpd \
+	SECTIONS="$(QUICK_SECTIONS)" TWINS=0 bash tests/run.sh
+
+# One scenario, tests/scenarios/NAME.scn or tests/tls/NAME.scn, with its twins.
+scenario: $(BIN) $(BUILD)/fakesmtpd
+	RELAYTEST=./$(BIN) FAKESMTPD=$(BUILD)/fakesmtpd SECTIONS=scenario SCENARIO='$(NAME)' bash tests/run.sh
+
 # Run each fuzzer for FUZZ_SECONDS (default 60 here) on a copy of its corpus.
 fuzz: fuzzers
 	FUZZ_SECONDS=$(if $(filter 0,$(FUZZ_SECONDS)),60,$(FUZZ_SECONDS)) bash tests/fuzz/run.sh
@@ -111,4 +124,4 @@ bench: $(BIN)
 clean:
 	rm -rf build build-* relaytest relaytest-*.tar.gz
 
-.PHONY: all check sanitized fuzzers fuzz install uninstall dist demo bench clean
+.PHONY: all check check-quick scenario sanitized fuzzers fuzz install uninstall dist demo bench clean

@@ -5,10 +5,13 @@ CC      ?= cc
 CSTD     = -std=c17
 WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Werror
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+# Each object's stack frame sizes, in $(BUILD)/*.su: tests check that no
+# frame is large (connection threads have a stack of their own size).
+STACK    = -fstack-usage
 OPT     ?= -O2 -g
 SAN     ?=
 CPPFLAGS += -D_DEFAULT_SOURCE -Iinclude
-CFLAGS  += $(CSTD) $(WARN) $(HARDEN) $(OPT) $(SAN)
+CFLAGS  += $(CSTD) $(WARN) $(HARDEN) $(STACK) $(OPT) $(SAN)
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 LDLIBS  += -lm
 

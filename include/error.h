@@ -14,7 +14,8 @@ enum err_kind {
 	ERR_CLOSED,   /* the server closed or reset the connection */
 	ERR_PROTOCOL, /* the server did not speak SMTP as RFC 5321 says */
 	ERR_REFUSED,  /* the server refused service (421/554 greeting, 421 reply) */
-	ERR_INTERNAL, /* out of memory, a buffer too small: our fault */
+	ERR_INTERNAL, /* a buffer too small, a command too long: our fault */
+	ERR_LOCAL,    /* this machine ran out (open files, memory): ours, not the server's */
 	ERR_TLS,      /* the TLS handshake failed or the server sent a TLS alert */
 	ERR_NO_TLS    /* TLS is needed and this system has no libssl */
 };

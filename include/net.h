@@ -46,6 +46,11 @@ int net_connect(struct net_conn *c, const char *host, const char *port, int fami
 /* Take over a connected stream socket (a socketpair in the fuzzer). */
 void net_adopt(struct net_conn *c, int fd);
 
+/* How many more sockets this process may open: its open-file limit
+ * (RLIMIT_NOFILE) less the descriptors open now and a few kept for libssl
+ * and the resolver; 0 when none. */
+unsigned net_sockets_free(void);
+
 /* Tests and fuzzing only: with a hook set, net_connect adopts the
  * descriptor the hook returns (a socketpair's end) instead of connecting;
  * a negative one is a refused connection. NULL restores real connects. */

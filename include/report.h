@@ -9,25 +9,26 @@
 #include <stdio.h>
 
 #include "run.h"
+#include "spill.h"
 
 /* What the writers share for one run; zeroed by the caller, then cfg and
  * colour set. The writers own the rest. */
 struct report_state {
 	const struct config *cfg;
-	int colour;	/* text: ANSI colour on a terminal */
-	size_t shown;	/* targets written so far */
-	void *kept;	/* a format's own summary across targets (nagios) */
-	FILE *spill;	/* report_spill's temporary file, or NULL */
-	int spill_lost; /* no temporary file could be made */
+	int colour;	    /* text: ANSI colour on a terminal */
+	size_t shown;	    /* targets written so far */
+	void *kept;	    /* a format's own summary across targets (nagios) */
+	struct spill spill; /* report_keep's records */
+	int lost;	    /* errno: a record could not be kept; the report is incomplete */
 };
 
-/* A temporary file in which a format keeps, target by target, what it
- * writes at the end (nagios' detail lines, prometheus' samples), so that
- * memory does not grow with the number of targets. Made on first use;
- * NULL (and st->spill_lost set) when none can be made. The format's finish
- * reads it back and calls report_spill_close. */
-FILE *report_spill(struct report_state *st);
-void report_spill_close(struct report_state *st);
+/* Keep len bytes, target by target, for what a format writes at the end
+ * (nagios' detail lines, prometheus' samples): in a temporary file, so that
+ * memory does not grow with the number of targets, and in memory when the
+ * disk fails. When neither can take them, st->lost gets errno: the format's
+ * finish must not pass a partial report off as whole, and main exits 3.
+ * Returns 0 or -1. The format's finish reads st->spill back and frees it. */
+int report_keep(struct report_state *st, const void *data, size_t len);
 
 struct report_format {
 	const char *name;

@@ -91,6 +91,7 @@ struct target_result {
 	unsigned connections;	  /* connections opened in all */
 	unsigned max_connections; /* the most open at once */
 	int concurrency_refused;  /* the server refused extra connections */
+	int local_limit;	  /* relaytest could not open more (ERR_LOCAL): ours */
 	int pipelining_off;	  /* the server broke a pipelined group */
 	int tls_used;		  /* some test ran over TLS: tls and tls_caps are set */
 	struct tls_info tls;

@@ -19,6 +19,8 @@ struct target_list {
 	size_t used, size;
 	size_t *at; /* owned: where each target's record starts in packed */
 	size_t n, cap;
+	size_t *seen; /* owned: hash set of (host, port), as target index + 1 */
+	size_t seen_cap;
 };
 
 /* Unpack target i (< list->n) into t. */
@@ -26,6 +28,9 @@ void targets_get(const struct target_list *list, size_t i, struct target *t);
 
 /* Parse arg and append it, once per port in ports[0..nports) unless arg
  * names its own port. domain, when not NULL, is the mail domain to use.
+ * A (host, port) already in the list is not added again (host compared
+ * without case, an address literal in its canonical form): each server is
+ * tested, and reported, once; the first mention keeps its domain.
  * Returns 0, or -1 with a message in err. */
 int targets_add(struct target_list *list, const char *arg, const int *ports, size_t nports,
 		const char *domain, char *err, size_t cap);
@@ -33,11 +38,16 @@ int targets_add(struct target_list *list, const char *arg, const int *ports, siz
 /* Append a target that cannot be tested, with the reason (a failed --mx). */
 int targets_add_failed(struct target_list *list, const char *name, const char *why);
 
+#define TARGETS_USAGE (-1)	/* a bad file or line: a usage error (exit 64) */
+#define TARGETS_READ_ERROR (-2) /* the file could not be read (exit 3) */
+
 /* Append every target in the file at path ("-": standard input): one per
- * line, '#' starts a comment, blank lines are skipped. A directory, a
- * NUL or CR byte inside a line, an overlong line or a read error is refused.
- * Returns 0, or -1 with "FILE:LINE: problem" (or "--input FILE: problem")
- * in err. */
+ * line, '#' starts a comment, blank lines are skipped. Lines are read into
+ * a fixed buffer, so no input can make memory grow. Returns 0;
+ * TARGETS_USAGE for a missing file, a directory, a NUL or CR byte inside a
+ * line, an overlong line or a bad target ("FILE:LINE: problem" in err);
+ * TARGETS_READ_ERROR when reading failed, which is never taken for the end
+ * of the file ("--input FILE: cannot read line N: why" in err). */
 int targets_read(struct target_list *list, const char *path, const int *ports, size_t nports,
 		 char *err, size_t cap);
 

@@ -68,7 +68,10 @@ int tls_pending(struct tls_conn *t);
 /* Fill info from the completed handshake; now is the current wall time. */
 void tls_get_info(struct tls_conn *t, long long now, struct tls_info *info);
 
-/* Send close_notify without waiting and free t. Safe on NULL. */
+/* Send close_notify without waiting (not after a fatal error, as OpenSSL
+ * requires) and free t. Safe on NULL. libssl writes to the socket with
+ * write(2), not send(MSG_NOSIGNAL): the process must ignore SIGPIPE (main.c
+ * does), or a peer that reset the connection kills it. */
 void tls_free(struct tls_conn *t);
 
 #endif

@@ -52,6 +52,7 @@ static const struct option long_options[] = {
 	{ "error-budget", required_argument, NULL, OPT_ERROR_BUDGET },
 	{ "connections", required_argument, NULL, OPT_CONNECTIONS },
 	{ "format", required_argument, NULL, 'F' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "send", no_argument, NULL, OPT_SEND },
 	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
 	{ "tls", required_argument, NULL, OPT_TLS },
@@ -81,18 +82,18 @@ void cli_usage(FILE *out)
 	      "  -f, --from ADDR        external sender (default " CLI_DEFAULT_FROM ")\n"
 	      "  -r, --to ADDR          external recipient (default " CLI_DEFAULT_TO ")\n"
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
-	      "  -l, --list-tests       list the tests and exit\n"
+	      "  -l, --list-tests       list the tests and exit; -V, --version; -h, --help\n"
 	      "      --error-budget N   rejections per connection, then reconnect (default 8)\n"
 	      "      --connections N    connections to a target at once (default 10, max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
 	      "      --tls MODE         auto (default), starttls, implicit or no (libssl)\n"
 	      "  -F, --format FORMAT    text (default), json (a line per target), nagios or\n"
 	      "                         prometheus (node_exporter textfile collector)\n"
+	      "  -o, --output FILE      write the report to FILE, replaced whole at the end\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
 	      "                         message to --to (which must then be given)\n"
 	      "  -q, --quiet            text, json: nothing for targets found closed (exit 0)\n"
 	      "  -v, --verbose          add the full SMTP transcript to the report\n"
-	      "  -V, --version / -h, --help\n"
 	      "\n"
 	      "Exit status: 1 open relay (a relay test was accepted); 0 not an open relay\n"
 	      "(the control was accepted and every relay test that ran was denied);\n"
@@ -374,6 +375,14 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		}
 		cfg->format = arg;
 		return 0;
+	case 'o':
+		if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+			snprintf(err, cap, "--output: name a file (without it, the report goes to "
+					   "standard output)");
+			return -1;
+		}
+		cfg->output = arg;
+		return 0;
 	case 'T':
 		return select_tests(cfg, arg, err, cap);
 	case OPT_ERROR_BUDGET:
@@ -412,7 +421,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 	set_defaults(cfg);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:i:M:j:lqvVh", long_options,
+	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:o:i:M:j:lqvVh", long_options,
 				NULL)) != -1) {
 		if (c == '?') {
 			if (optopt != 0)

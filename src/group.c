@@ -1,4 +1,5 @@
 /* group.c - PIPELINING (RFC 2920) for the plain tests. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "runner.h"
@@ -89,9 +90,9 @@ static void distrust_group(struct runner *r, size_t first, size_t end)
 /* Run the tests at lane positions [first, end) as one pipelined group. Returns STEP_DONE when the
  * first test is finished (later ones may be too: their done flag says), or
  * STEP_INTERRUPTED with err when the first test's replies did not all come. */
-enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error *err)
+static enum step group_run_with(struct runner *r, size_t first, size_t end, struct rt_error *err,
+				char (*lines)[SESSION_COMMAND_MAX])
 {
-	char lines[GROUP_TESTS_MAX * 3][SESSION_COMMAND_MAX];
 	const char *cmds[GROUP_TESTS_MAX * 3];
 	size_t owner[GROUP_TESTS_MAX * 3];
 	enum group_step kind[GROUP_TESTS_MAX * 3];
@@ -212,4 +213,20 @@ enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error 
 		return STEP_INTERRUPTED;
 	}
 	return at(r, first)->done || at(r, first)->lock_step ? STEP_DONE : STEP_INTERRUPTED;
+}
+
+/* The command lines (96 KiB) live on the heap: a connection's thread has a
+ * small stack. */
+enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error *err)
+{
+	char(*lines)[SESSION_COMMAND_MAX] = malloc(GROUP_TESTS_MAX * 3 * sizeof(*lines));
+	enum step done;
+
+	if (lines == NULL) {
+		error_set(err, ERR_LOCAL, "relaytest ran out of memory");
+		return STEP_INTERRUPTED;
+	}
+	done = group_run_with(r, first, end, err, lines);
+	free(lines);
+	return done;
 }

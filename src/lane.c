@@ -124,22 +124,28 @@ static int regreet(struct runner *r, const char *name, struct rt_error *err)
 static int concurrency_refused(struct runner *r, size_t pos, const struct rt_error *err)
 {
 	struct engine *eng = r->eng;
-	int refused = 0;
+	int refused = 0, ours = err->kind == ERR_LOCAL;
 
-	if (err->kind != ERR_REFUSED && err->kind != ERR_CLOSED && err->kind != ERR_CONNECT)
+	if (!ours && err->kind != ERR_REFUSED && err->kind != ERR_CLOSED &&
+	    err->kind != ERR_CONNECT)
 		return 0;
-	if (r->s.hello.code != 0)
+	if (!ours && r->s.hello.code != 0)
 		return 0; /* the greeting came: this is about our EHLO, not numbers */
 	pthread_mutex_lock(&eng->lock);
 	/* A server may still count a connection we just closed: any refusal
-	 * while more than one connection is allowed means "fewer". */
+	 * while more than one connection is allowed means "fewer". So does our
+	 * own limit (open files), which says nothing about the server. */
 	if (eng->max_busy > 1 && eng->nlanes < sizeof(eng->lanes) / sizeof(eng->lanes[0])) {
 		struct lane *rest = &eng->lanes[eng->nlanes++];
 
 		refused = 1;
-		eng->scarce = 1;
 		eng->max_busy = eng->busy > 1 ? eng->busy - 1 : 1;
-		r->res->concurrency_refused = 1;
+		if (ours) {
+			r->res->local_limit = 1;
+		} else {
+			eng->scarce = 1;
+			r->res->concurrency_refused = 1;
+		}
 		rest->helo = r->lane->helo;
 		rest->ntests = 0;
 		for (size_t k = pos; k < r->lane_end; k++)
@@ -149,10 +155,9 @@ static int concurrency_refused(struct runner *r, size_t pos, const struct rt_err
 	}
 	pthread_mutex_unlock(&eng->lock);
 	if (refused)
-		transcript_conn_note(
-			&r->res->log, r->s.number,
-			"extra connection refused (%s); at most %u at once from now on", err->msg,
-			eng->max_busy);
+		transcript_conn_note(&r->res->log, r->s.number,
+				     "extra connection %s (%s); at most %u at once from now on",
+				     ours ? "not made" : "refused", err->msg, eng->max_busy);
 	return refused;
 }
 
@@ -464,19 +469,25 @@ void *lane_worker(void *arg)
 static void preconnect_refused(struct runner *r, const struct rt_error *err)
 {
 	struct engine *eng = r->eng;
+	int ours = err->kind == ERR_LOCAL;
 
-	if (err->kind != ERR_REFUSED && err->kind != ERR_CLOSED && err->kind != ERR_CONNECT)
+	if (!ours && err->kind != ERR_REFUSED && err->kind != ERR_CLOSED &&
+	    err->kind != ERR_CONNECT)
 		return;
 	pthread_mutex_lock(&eng->lock);
 	if (eng->max_busy > eng->preconnected) {
 		eng->max_busy = eng->preconnected > 1 ? eng->preconnected : 1;
-		r->res->concurrency_refused = 1;
+		if (ours)
+			r->res->local_limit = 1;
+		else
+			r->res->concurrency_refused = 1;
 	}
-	eng->scarce = 1;
+	if (!ours)
+		eng->scarce = 1;
 	pthread_mutex_unlock(&eng->lock);
 	transcript_conn_note(&r->res->log, r->s.number,
-			     "extra connection refused (%s); at most %u at once from now on",
-			     err->msg, eng->max_busy);
+			     "extra connection %s (%s); at most %u at once from now on",
+			     ours ? "not made" : "refused", err->msg, eng->max_busy);
 }
 
 void *lane_preconnect_worker(void *arg)

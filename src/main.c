@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "mx.h"
 #include "net.h"
+#include "output.h"
 #include "report.h"
 #include "run.h"
 #include "text.h"
@@ -15,50 +16,86 @@
 #include "version.h"
 #include "workers.h"
 
-/* msg as it may be printed: the command line and --input files are as
- * untrusted as a server, so control bytes become \xNN; for nagios a '|'
- * (which would start performance data) becomes '/'. */
-struct output {
+/* The run's report as it is written. */
+struct run_output {
 	const struct report_format *format;
 	struct report_state state;
+	struct output_file file; /* stdout, or --output's temporary file */
 	int status;
-	int write_errno; /* set: stdout failed, nothing more is written */
+	size_t emitted;	 /* targets handed to the format so far */
+	int write_errno; /* set: the report cannot be written; nothing more is */
 };
 
 /* Reports go out as each target finishes, in order. */
 static void emit(struct target_result *res, void *ctx)
 {
-	struct output *out = ctx;
+	struct run_output *out = ctx;
 
+	out->emitted++;
 	if (out->write_errno != 0) {
 		run_free(res);
 		free(res);
 		return;
 	}
 	out->status = run_worse_status(out->status, (int)res->status);
-	if (out->format->target(stdout, res, &out->state) == 0) {
+	if (out->format->target(out->file.fp, res, &out->state) == 0) {
 		run_free(res);
 		free(res);
 	}
 	errno = 0;
-	if (fflush(stdout) == EOF || ferror(stdout)) {
+	if (fflush(out->file.fp) == EOF || ferror(out->file.fp)) {
 		out->write_errno = errno != 0 ? errno : EIO;
 		workers_stop();
 	}
 }
 
+/* Targets the run never handed on (no memory left for a result, say) are
+ * reported all the same, each untested with why: a list of N is never a
+ * report of fewer. */
+static void emit_missing(const struct target_list *list, const struct config *cfg,
+			 struct run_output *out)
+{
+	for (size_t i = out->emitted; i < list->n && out->write_errno == 0; i++) {
+		struct target_result *res = malloc(sizeof(*res));
+		struct target t;
+
+		if (res == NULL) {
+			fprintf(stderr, "relaytest: out of memory: %zu of %zu targets not reported\n",
+				list->n - i, list->n);
+			out->status = run_worse_status(out->status, RUN_UNTESTED);
+			return;
+		}
+		targets_get(list, i, &t);
+		snprintf(t.error, sizeof(t.error),
+			 "not tested: relaytest could not start a process or ran out of memory");
+		run_target(cfg, &t, res);
+		emit(res, out);
+	}
+}
+
 /* The report could not be written: quietly gone when the reader closed the
  * pipe (like any filter), else said on stderr; exit 3 (UNKNOWN). */
-static int write_failed(int err)
+static int write_failed(struct run_output *out, const char *why)
 {
-	if (err == EPIPE) {
+	output_discard(&out->file);
+	if (out->file.path == NULL && out->write_errno == EPIPE) {
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
 		return CLI_EXIT_USAGE_NAGIOS;
 	}
-	fprintf(stderr, "relaytest: cannot write the report to standard output: %s\n",
-		strerror(err));
+	fprintf(stderr, "relaytest: %s\n", why);
 	return CLI_EXIT_USAGE_NAGIOS;
+}
+
+/* SIGINT or SIGTERM outside the workers' own wait (a target tested in this
+ * process, a report write blocked on its reader): remove an unfinished
+ * --output file, then end as the signal asks (130, 143); workers end with
+ * us. */
+static void end_on_signal(int signo)
+{
+	output_discard_on_signal();
+	signal(signo, SIG_DFL);
+	raise(signo);
 }
 
 /* Each MX host of domain, in preference order; the domain itself when it
@@ -94,48 +131,56 @@ static int add_mx(struct target_list *list, const struct config *cfg, const char
 }
 
 /* The whole list, built before any connection: a bad line in an --input
- * file is a usage error like a bad operand. */
+ * file is a usage error like a bad operand (TARGETS_USAGE); a file that
+ * cannot be read is TARGETS_READ_ERROR. */
 static int build_targets(const struct config *cfg, struct target_list *list, char *err, size_t cap)
 {
+	int rc;
+
 	for (int i = 0; i < cfg->ntargets; i++)
 		if (targets_add(list, cfg->targets[i], cfg->ports, cfg->nports, NULL, err, cap) < 0)
-			return -1;
-	for (size_t i = 0; i < cfg->ninputs; i++)
-		if (targets_read(list, cfg->inputs[i], cfg->ports, cfg->nports, err, cap) < 0)
-			return -1;
+			return TARGETS_USAGE;
+	for (size_t i = 0; i < cfg->ninputs; i++) {
+		rc = targets_read(list, cfg->inputs[i], cfg->ports, cfg->nports, err, cap);
+		if (rc < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < cfg->nmx; i++)
 		if (add_mx(list, cfg, cfg->mx_domains[i], err, cap) < 0)
-			return -1;
+			return TARGETS_USAGE;
 	if (list->n == 0) {
 		snprintf(err, cap, "no target given: the --input files hold none");
-		return -1;
+		return TARGETS_USAGE;
 	}
 	return 0;
 }
 
-static int usage_error(int argc, char **argv, const char *err)
+/* A problem before any test (usage: exit 64; else, such as an --input file
+ * that cannot be read: exit 3). A monitoring plugin says either as UNKNOWN
+ * on stdout, exit 3. */
+static int cannot_start(int argc, char **argv, const char *err, int usage)
 {
-	char shown[4 * 512];
+	char shown[4 * OUTPUT_MSG_MAX];
 
 	if (cli_wants_nagios(argc, argv)) {
 		printf("RELAYTEST UNKNOWN - %s\n", text_shown(shown, sizeof(shown), err, 1));
 		return CLI_EXIT_USAGE_NAGIOS;
 	}
-	fprintf(stderr, "relaytest: %s\nTry 'relaytest --help' for more information.\n",
-		text_shown(shown, sizeof(shown), err, 0));
-	return CLI_EXIT_USAGE;
+	fprintf(stderr, "relaytest: %s\n%s", text_shown(shown, sizeof(shown), err, 0),
+		usage ? "Try 'relaytest --help' for more information.\n" : "");
+	return usage ? CLI_EXIT_USAGE : CLI_EXIT_USAGE_NAGIOS;
 }
 
 int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct target_list list = { 0 };
-	struct output out = { 0 };
-	char err[512];
-	int jobs;
+	struct run_output out = { 0 };
+	char err[OUTPUT_MSG_MAX];
+	int jobs, rc;
 
 	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) < 0)
-		return usage_error(argc, argv, err);
+		return cannot_start(argc, argv, err, 1);
 	switch (cfg.action) {
 	case CLI_HELP:
 		cli_usage(stdout);
@@ -149,34 +194,59 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
-	if (build_targets(&cfg, &list, err, sizeof(err)) < 0) {
+	/* A server that resets the connection must be an error, never a death:
+	 * libssl writes with write(2), so a close_notify or a command to a
+	 * dead TLS peer would raise SIGPIPE. A closed stdout shows as EPIPE
+	 * instead (write_failed). */
+	signal(SIGPIPE, SIG_IGN);
+	rc = build_targets(&cfg, &list, err, sizeof(err));
+	if (rc < 0) {
 		targets_free(&list);
-		return usage_error(argc, argv, err);
+		return cannot_start(argc, argv, err, rc != TARGETS_READ_ERROR);
 	}
+	if (output_open(&out.file, cfg.output, err, sizeof(err)) < 0) {
+		targets_free(&list);
+		return cannot_start(argc, argv, err, 0);
+	}
+	signal(SIGINT, end_on_signal);
+	signal(SIGTERM, end_on_signal);
 	if (cfg.run_time_ms > 0)
 		cfg.run_deadline_ms = (long long)net_now_ms() + cfg.run_time_ms;
 	out.format = report_format_find(cfg.format);
 	out.state.cfg = &cfg;
-	out.state.colour = strcmp(cfg.format, "text") == 0 && report_use_colour(stdout);
+	out.state.colour = strcmp(cfg.format, "text") == 0 && cfg.output == NULL &&
+			   report_use_colour(stdout);
 	out.status = RUN_CLOSED;
 	jobs = cfg.jobs > 0 ? cfg.jobs : list.n > 1 ? CLI_DEFAULT_JOBS : 1;
 	cfg.alone = jobs == 1 || list.n == 1;
-	if (workers_run(&cfg, &list, jobs, emit, &out) < 0) {
-		fprintf(stderr,
-			"relaytest: out of memory or processes; some targets were not tested\n");
-		out.status = run_worse_status(out.status, RUN_UNTESTED);
-	}
+	workers_run(&cfg, &list, jobs, emit, &out);
+	if (workers_stopped() == 0)
+		emit_missing(&list, &cfg, &out);
 	targets_free(&list);
-	if (workers_stopped() == SIGPIPE)
-		return write_failed(EPIPE);
-	if (workers_stopped() > 0)
+	if (workers_stopped() > 0 && workers_stopped() != SIGPIPE) {
+		output_discard(&out.file);
 		return 128 + workers_stopped(); /* SIGINT 130, SIGTERM 143 */
+	}
+	if (workers_stopped() == SIGPIPE)
+		out.write_errno = EPIPE;
 	if (out.format->finish != NULL && out.write_errno == 0)
-		out.status = out.format->finish(stdout, &out.state, out.status);
-	errno = 0;
-	if (out.write_errno == 0 && (fflush(stdout) == EOF || ferror(stdout)))
-		out.write_errno = errno != 0 ? errno : EIO;
-	if (out.write_errno != 0)
-		return write_failed(out.write_errno);
+		out.status = out.format->finish(out.file.fp, &out.state, out.status);
+	if (out.write_errno != 0) {
+		snprintf(err, sizeof(err), "cannot write the report to %s: %s",
+			 cfg.output != NULL ? cfg.output : "standard output",
+			 strerror(out.write_errno));
+		return write_failed(&out, err);
+	}
+	if (out.state.lost != 0) {
+		snprintf(err, sizeof(err),
+			 "cannot keep every target's result until the end (%s: no room in "
+			 "$TMPDIR or /tmp, nor in memory); the report would be incomplete",
+			 strerror(out.state.lost));
+		return write_failed(&out, err);
+	}
+	if (output_commit(&out.file, err, sizeof(err)) < 0) {
+		out.write_errno = errno;
+		return write_failed(&out, err);
+	}
 	return out.status;
 }

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <resolv.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DNS_HEADER_LEN 12
@@ -130,14 +131,21 @@ bad_mx:
 	return -1;
 }
 
+#define MX_ANSWER_MAX 65535 /* the largest DNS message over TCP */
+
 int mx_lookup(const char *domain, struct mx_answer *out, char *err, size_t cap)
 {
-	unsigned char answer[65535];
-	int len;
+	unsigned char *answer = malloc(MX_ANSWER_MAX); /* not 64 KiB of stack */
+	int len, rc;
 
 	memset(out, 0, sizeof(*out));
-	len = res_query(domain, DNS_CLASS_IN, DNS_TYPE_MX, answer, sizeof(answer));
+	if (answer == NULL) {
+		snprintf(err, cap, "MX lookup for %s: out of memory", domain);
+		return -1;
+	}
+	len = res_query(domain, DNS_CLASS_IN, DNS_TYPE_MX, answer, MX_ANSWER_MAX);
 	if (len < 0) {
+		free(answer);
 		switch (h_errno) {
 		case HOST_NOT_FOUND:
 			out->no_such_name = 1;
@@ -156,5 +164,7 @@ int mx_lookup(const char *domain, struct mx_answer *out, char *err, size_t cap)
 			return -1;
 		}
 	}
-	return mx_parse(answer, (size_t)len, out, err, cap);
+	rc = mx_parse(answer, (size_t)len, out, err, cap);
+	free(answer);
+	return rc;
 }

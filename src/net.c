@@ -11,6 +11,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,8 +85,18 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_er
 	short revents = 0;
 
 	if (fd < 0) {
-		error_set(err, ERR_CONNECT, "cannot create a socket for %s: %s", shown,
-			  strerror(errno));
+		int local = errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM;
+
+		/* Out of descriptors or memory is this machine's limit, never a
+		 * sign that the server refuses connections. */
+		if (local)
+			error_set(err, ERR_LOCAL, "relaytest cannot open a socket for %s: %s%s",
+				  shown, strerror(errno),
+				  errno == EMFILE ? " (its open-file limit, ulimit -n)" : "");
+		else
+			error_set(err, ERR_CONNECT, "cannot create a socket for %s: %s", shown,
+				  strerror(errno));
 		return -1;
 	}
 	flags = fcntl(fd, F_GETFL);
@@ -108,6 +120,30 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_er
 	}
 	fcntl(fd, F_SETFL, flags);
 	return fd;
+}
+
+/* Descriptors kept free beyond the sockets: libssl's first load, a
+ * resolver's socket, a worker's pipe. */
+#define NET_FD_RESERVE 4
+/* Counting open descriptors looks this far at most (the count is then a
+ * lower bound, and a later EMFILE is still told apart: ERR_LOCAL). */
+#define NET_FD_SCAN_MAX 65536
+
+unsigned net_sockets_free(void)
+{
+	struct rlimit rl;
+	rlim_t open_now = 0, limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return UINT_MAX;
+	limit = rl.rlim_cur < NET_FD_SCAN_MAX ? rl.rlim_cur : NET_FD_SCAN_MAX;
+	for (rlim_t fd = 0; fd < limit; fd++)
+		open_now += fcntl((int)fd, F_GETFD) != -1;
+	if (rl.rlim_cur <= open_now + NET_FD_RESERVE)
+		return 0;
+	return rl.rlim_cur - open_now - NET_FD_RESERVE > UINT_MAX
+		       ? UINT_MAX
+		       : (unsigned)(rl.rlim_cur - open_now - NET_FD_RESERVE);
 }
 
 static int (*connect_hook)(void *ctx);

@@ -1,5 +1,6 @@
 /* plan.c - which tests share a connection, and which repeat another. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runner.h"
@@ -25,12 +26,17 @@ int plan_is_twin(const struct target_result *res, size_t t)
 /* Two tests are twins when they send the same commands: the same EHLO name
  * (ours counts as one name), the same MAIL and RCPT. AUTH tests differ by
  * their dialogue, the control has no twin. */
-static void mark_twins(struct engine *eng)
+struct twin_commands {
+	char helo[CASES_MAX][RUN_ADDR_MAX], from[CASES_MAX][RUN_ADDR_MAX],
+		to[CASES_MAX][RUN_ADDR_MAX];
+};
+
+static void mark_twins_with(struct engine *eng, struct twin_commands *sent)
 {
 	struct target_result *res = eng->res;
 	static const size_t none = (size_t)-1;
-	char helo[CASES_MAX][RUN_ADDR_MAX], from[CASES_MAX][RUN_ADDR_MAX],
-		to[CASES_MAX][RUN_ADDR_MAX];
+	char(*helo)[RUN_ADDR_MAX] = sent->helo, (*from)[RUN_ADDR_MAX] = sent->from,
+		(*to)[RUN_ADDR_MAX] = sent->to;
 	size_t first_of[CASES_MAX];
 
 	for (size_t i = 0; i < res->ntests; i++) {
@@ -63,6 +69,18 @@ static void mark_twins(struct engine *eng)
 			tr->done = 1;
 		}
 	}
+}
+
+/* The expanded commands (110 KiB) on the heap, not on a small stack; without
+ * memory no test is a twin, which costs only time. */
+static void mark_twins(struct engine *eng)
+{
+	struct twin_commands *sent = malloc(sizeof(*sent));
+
+	if (sent == NULL)
+		return;
+	mark_twins_with(eng, sent);
+	free(sent);
 }
 
 void plan_copy_twins(struct target_result *res)

@@ -1,7 +1,8 @@
-/* report.c - the table of output formats, and the temporary file some of
- * them keep their output in until the end. */
+/* report.c - the table of output formats, and the records some of them
+ * keep until the end. */
 #include "report.h"
 
+#include <errno.h>
 #include <string.h>
 
 const struct report_format report_formats[] = {
@@ -21,18 +22,15 @@ const struct report_format *report_format_find(const char *name)
 	return NULL;
 }
 
-FILE *report_spill(struct report_state *st)
+int report_keep(struct report_state *st, const void *data, size_t len)
 {
-	if (st->spill == NULL && !st->spill_lost) {
-		st->spill = tmpfile();
-		st->spill_lost = st->spill == NULL;
-	}
-	return st->spill;
-}
+	size_t at;
 
-void report_spill_close(struct report_state *st)
-{
-	if (st->spill != NULL)
-		fclose(st->spill);
-	st->spill = NULL;
+	if (st->lost != 0)
+		return -1;
+	if (spill_append(&st->spill, data, len, &at) < 0) {
+		st->lost = errno != 0 ? errno : ENOMEM;
+		return -1;
+	}
+	return 0;
 }

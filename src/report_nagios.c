@@ -8,6 +8,9 @@
  * file (report_spill), so memory does not grow with the number of targets.
  * No text from a server (or anywhere else) can put a '|' into the output:
  * it would start forged performance data. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,37 +80,61 @@ static const char *summary(const struct target_result *res)
 
 /* s into buf (capacity cap) with control bytes escaped and every '|' made
  * '/': nothing a server says may end the plugin's text. */
-static void detail(FILE *out, const struct target_result *res, struct nagios_summary *sum)
+/* One detail line, kept for finish. */
+static void keep_line(struct report_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void keep_line(struct report_state *st, const char *fmt, ...)
+{
+	char line[8 * NAGIOS_NAME_MAX + 4 * ERROR_MSG_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) { /* cannot happen with these sizes; keep it a line */
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	report_keep(st, line, (size_t)n);
+}
+
+static void detail(struct report_state *st, const struct target_result *res,
+		   struct nagios_summary *sum)
 {
 	const size_t *n = res->counts;
-	char name[4 * NAGIOS_NAME_MAX], text[4 * ERROR_MSG_MAX];
+	char name[4 * NAGIOS_NAME_MAX], text[4 * ERROR_MSG_MAX], port[4 * 8];
 
 	if (sum->budget == 0)
 		return;
 	sum->budget--;
 	text_shown(name, sizeof(name), res->target.name, 1);
 	if (!res->tested) {
-		fprintf(out, "%s: %s: %s\n", name, summary(res),
-			text_shown(text, sizeof(text), res->error.msg, 1));
+		keep_line(st, "%s: %s: %s\n", name, summary(res),
+			  text_shown(text, sizeof(text), res->error.msg, 1));
 		return;
 	}
-	fprintf(out, "%s (%s port ", name, text_shown(text, sizeof(text), res->address, 1));
-	fprintf(out, "%s): %s; %zu accepted, %zu denied, %zu undecided\n",
-		text_shown(text, sizeof(text), res->target.port, 1), summary(res),
-		n[VERDICT_ACCEPTED], n[VERDICT_DENIED],
-		n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR] + n[VERDICT_UNTESTED]);
+	keep_line(st, "%s (%s port %s): %s; %zu accepted, %zu denied, %zu undecided\n", name,
+		  text_shown(text, sizeof(text), res->address, 1),
+		  text_shown(port, sizeof(port), res->target.port, 1), summary(res),
+		  n[VERDICT_ACCEPTED], n[VERDICT_DENIED],
+		  n[VERDICT_TEMPFAIL] + n[VERDICT_ERROR] + n[VERDICT_UNTESTED]);
 	for (size_t i = 0; i < res->ntests && sum->budget > 0; i++) {
 		const struct test_result *tr = &res->tests[i];
 
 		if (tr->verdict != VERDICT_ACCEPTED || tr->tc->group == CASE_CONTROL)
 			continue;
 		sum->budget--;
-		fprintf(out, "  %s %s: %d %.80s\n", classify_verdict_name(tr->verdict), tr->tc->id,
-			tr->code, text_shown(text, sizeof(text), tr->text, 1));
+		keep_line(st, "  %s %s: %d %.80s\n", classify_verdict_name(tr->verdict),
+			  tr->tc->id, tr->code, text_shown(text, sizeof(text), tr->text, 1));
 	}
 }
 
-static void add(struct nagios_summary *sum, const struct target_result *res, FILE *details)
+static void add(struct nagios_summary *sum, const struct target_result *res,
+		struct report_state *details)
 {
 	const size_t *c = res->counts;
 	enum plugin_state st = state_of(res);
@@ -182,19 +209,20 @@ int report_nagios_target(FILE *out, struct target_result *res, struct report_sta
 	(void)out;
 	if (sum == NULL) {
 		sum = calloc(1, sizeof(*sum));
-		if (sum == NULL)
+		if (sum == NULL) {
+			st->lost = ENOMEM; /* no status line can be trusted now */
 			return 0;
+		}
 		sum->budget = NAGIOS_DETAIL_LINES;
 		st->kept = sum;
 	}
-	if (sum->n == 1 && sum->worst == PLUGIN_OK && st->spill != NULL) {
+	if (sum->n == 1 && sum->worst == PLUGIN_OK) {
 		/* A second target: the first one's lines were written because it
 		 * might be the only one; an OK target among several has none. */
-		rewind(st->spill);
-		if (ftruncate(fileno(st->spill), 0) == 0)
-			sum->budget = NAGIOS_DETAIL_LINES;
+		spill_clear(&st->spill);
+		sum->budget = NAGIOS_DETAIL_LINES;
 	}
-	add(sum, res, report_spill(st));
+	add(sum, res, st);
 	return 0;
 }
 
@@ -205,21 +233,30 @@ int report_nagios_finish(FILE *out, struct report_state *st, int status)
 	int state = (int)sum->worst;
 
 	(void)status;
+	/* What was lost may have been worse than what was kept: never OK then. */
+	if (st->lost != 0 && state_rank[PLUGIN_UNKNOWN] > state_rank[state])
+		state = PLUGIN_UNKNOWN;
+	sum->worst = (enum plugin_state)state;
 	print_status(out, sum);
-	if (st->spill != NULL) {
+	for (size_t at = 0, left = spill_size(&st->spill); left > 0 && st->lost == 0;) {
 		char buf[8192];
-		size_t got;
+		size_t got = left < sizeof(buf) ? left : sizeof(buf);
 
-		rewind(st->spill);
-		while ((got = fread(buf, 1, sizeof(buf), st->spill)) > 0)
-			fwrite(buf, 1, got, out);
-	} else if (st->spill_lost) {
-		fputs("(the detail lines could not be kept: no temporary file)\n", out);
+		if (spill_read(&st->spill, at, buf, got) < 0) {
+			st->lost = errno != 0 ? errno : EIO;
+			break;
+		}
+		fwrite(buf, 1, got, out);
+		at += got;
+		left -= got;
 	}
+	if (st->lost != 0)
+		fprintf(out, "(results lost: %s; see relaytest's text report)\n",
+			strerror(st->lost));
 	if (sum->budget == 0)
 		fprintf(out, "(more in relaytest's text report; only %d lines here)\n",
 			NAGIOS_DETAIL_LINES);
-	report_spill_close(st);
+	spill_free(&st->spill);
 	if (sum != &none)
 		free(sum);
 	st->kept = NULL;

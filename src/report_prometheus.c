@@ -5,6 +5,7 @@
  * small summary in a temporary file (report_spill: memory does not grow with
  * the number of targets) and everything is written at the end, one pass
  * over the file per metric. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,19 +23,16 @@ struct prom_target {
 
 int report_prometheus_target(FILE *out, struct target_result *res, struct report_state *st)
 {
-	FILE *kept = report_spill(st);
 	struct prom_target t;
 
 	(void)out;
-	if (kept == NULL)
-		return 0; /* said at the end */
 	memset(&t, 0, sizeof(t));
 	text_copy(t.name, sizeof(t.name), res->target.host);
 	text_copy(t.port, sizeof(t.port), res->target.port);
 	t.status = res->status;
 	memcpy(t.counts, res->counts, sizeof(t.counts));
 	t.elapsed_ms = res->elapsed_ms;
-	fwrite(&t, sizeof(t), 1, kept);
+	report_keep(st, &t, sizeof(t)); /* a failure is said at the end */
 	return 0;
 }
 
@@ -65,50 +63,58 @@ static void family(FILE *out, const char *metric, const char *help)
 	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
 }
 
-/* Each kept target in turn, from the start of the file; 0 at the end. */
-static int next_target(struct report_state *st, struct prom_target *t, int first)
+/* Each kept target in turn (*at from 0); 0 at the end, or when it cannot
+ * be read back (st->lost says so). */
+static int next_target(struct report_state *st, struct prom_target *t, size_t *at)
 {
-	if (st->spill == NULL)
+	if (*at + sizeof(*t) > spill_size(&st->spill))
 		return 0;
-	if (first)
-		rewind(st->spill);
-	return fread(t, sizeof(*t), 1, st->spill) == 1;
+	if (spill_read(&st->spill, *at, t, sizeof(*t)) < 0) {
+		st->lost = errno != 0 ? errno : EIO;
+		return 0;
+	}
+	*at += sizeof(*t);
+	return 1;
 }
 
 int report_prometheus_finish(FILE *out, struct report_state *st, int status)
 {
 	struct prom_target t;
 
-	if (st->spill_lost)
-		fputs("# relaytest: no temporary file could be made; targets left out\n", out);
+	/* A file that lacks a target would read as "not an open relay" for
+	 * it, or as no target at all: write nothing rather than part. */
+	if (st->lost != 0) {
+		spill_free(&st->spill);
+		return RUN_UNTESTED;
+	}
 	family(out, "relaytest_open_relay",
 	       "1 if the server accepted a relay test, 0 if not (absent: could not test).");
-	for (int more = next_target(st, &t, 1); more; more = next_target(st, &t, 0))
+	for (size_t at = 0; next_target(st, &t, &at);)
 		if (t.status != RUN_UNTESTED) {
 			labels(out, "relaytest_open_relay", &t);
 			fprintf(out, "} %d\n", t.status == RUN_OPEN);
 		}
 	family(out, "relaytest_status",
 	       "Result: 0 not an open relay, 1 open relay, 2 inconclusive, 3 could not test.");
-	for (int more = next_target(st, &t, 1); more; more = next_target(st, &t, 0)) {
+	for (size_t at = 0; next_target(st, &t, &at);) {
 		labels(out, "relaytest_status", &t);
 		fprintf(out, "} %d\n", (int)t.status);
 	}
 	family(out, "relaytest_tests", "Relay tests run, by verdict (control test excluded).");
-	for (int more = next_target(st, &t, 1); more; more = next_target(st, &t, 0))
+	for (size_t at = 0; next_target(st, &t, &at);)
 		for (int v = 0; v < VERDICT_COUNT; v++) {
 			labels(out, "relaytest_tests", &t);
 			fprintf(out, ",verdict=\"%s\"} %zu\n", classify_verdict_key(v),
 				t.counts[v]);
 		}
 	family(out, "relaytest_duration_seconds", "How long testing the target took.");
-	for (int more = next_target(st, &t, 1); more; more = next_target(st, &t, 0)) {
+	for (size_t at = 0; next_target(st, &t, &at);) {
 		labels(out, "relaytest_duration_seconds", &t);
 		fprintf(out, "} %.3f\n", t.elapsed_ms / 1000.0);
 	}
 	family(out, "relaytest_last_run_timestamp_seconds",
 	       "When this run finished, in seconds since the Unix epoch.");
 	fprintf(out, "relaytest_last_run_timestamp_seconds %lld\n", (long long)time(NULL));
-	report_spill_close(st);
-	return status;
+	spill_free(&st->spill);
+	return st->lost != 0 ? RUN_UNTESTED : status;
 }

@@ -172,6 +172,23 @@ struct crew {
 	void *(*body)(void *);
 };
 
+/* A connection's thread, with a stack of its own size: the default is
+ * RLIMIT_STACK (ulimit -s) on glibc and 128 KiB on musl, neither ours to
+ * rely on. The engine's large buffers are on the heap. */
+static int start_thread(pthread_t *thread, void *(*body)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	int rc;
+
+	if (pthread_attr_init(&attr) != 0)
+		return -1;
+	rc = pthread_attr_setstacksize(&attr, RUN_THREAD_STACK);
+	if (rc == 0)
+		rc = pthread_create(thread, &attr, body, arg);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
 /* Start helpers until the crew has want - 1 (beside the caller's own). */
 static void crew_add(struct engine *eng, struct crew *c, size_t want)
 {
@@ -185,7 +202,7 @@ static void crew_add(struct engine *eng, struct crew *c, size_t want)
 		h->res = eng->res;
 		h->vars = eng->vars;
 		session_init(&h->s, &eng->res->log, c->timeout_ms, c->end_ms);
-		if (pthread_create(&c->threads[c->started], NULL, c->body, h) != 0)
+		if (start_thread(&c->threads[c->started], c->body, h) != 0)
 			break; /* fewer connections at once: slower, not wrong */
 		c->started++;
 	}
@@ -208,14 +225,16 @@ void run_widen(struct engine *eng)
 	pthread_mutex_lock(&eng->lock);
 	if (!eng->late) {
 		eng->late = 1;
+		unsigned wide = RUN_LATE_CONNECTIONS < eng->socket_room ? RUN_LATE_CONNECTIONS
+									: eng->socket_room;
+
 		if (!eng->cfg->connections_set && !eng->res->concurrency_refused && !eng->scarce &&
-		    eng->max_busy < RUN_LATE_CONNECTIONS && eng->crew != NULL) {
-			eng->max_busy = RUN_LATE_CONNECTIONS;
+		    eng->max_busy < wide && eng->crew != NULL) {
+			eng->max_busy = wide;
 			eng->crew->body = lane_worker;
-			crew_add(eng, eng->crew, RUN_LATE_CONNECTIONS);
+			crew_add(eng, eng->crew, wide);
 			transcript_note(&eng->res->log,
-					"replies come late: up to %d connections at once",
-					RUN_LATE_CONNECTIONS);
+					"replies come late: up to %u connections at once", wide);
 		}
 	}
 	pthread_mutex_unlock(&eng->lock);
@@ -263,8 +282,8 @@ static void run_round(struct engine *eng, struct runner *r, struct crew *crew)
 	struct crew fresh = { 0 };
 	size_t want = eng->nlanes;
 
-	if (want > (size_t)eng->cfg->connections)
-		want = (size_t)eng->cfg->connections;
+	if (want > eng->max_busy)
+		want = eng->max_busy;
 	eng->busy = 0;
 	/* The helpers wait for eng->planned: nobody else reads the queue yet. */
 	if (r->s.open && take_matching_lane(eng, r)) {
@@ -312,9 +331,7 @@ static int probe(struct engine *eng, struct runner *r, struct crew *crew, struct
 		 * are tested at once: their servers' load matters more than the
 		 * round trip saved (each would spawn its processes at once). */
 		eng->preconnected = 1;
-		crew_start(eng, r, crew,
-			   lanes < (size_t)eng->cfg->connections ? lanes
-								 : (size_t)eng->cfg->connections,
+		crew_start(eng, r, crew, lanes < eng->max_busy ? lanes : eng->max_busy,
 			   lane_preconnect_worker);
 	}
 	if (rc == 0)
@@ -359,34 +376,31 @@ static int probe(struct engine *eng, struct runner *r, struct crew *crew, struct
 	return 0;
 }
 
-enum run_status run_target(const struct config *cfg, const struct target *t,
-			   struct target_result *res)
+/* run_target's work, on the engine and first runner it allocated: they
+ * hold ~80 KiB, too much for a thread's or a small main stack. */
+static void run_target_with(const struct config *cfg, const struct target *t,
+			    struct target_result *res, struct engine *eng, struct runner *r)
 {
-	struct engine eng;
-	struct runner r;
 	struct crew crew = { 0 };
 	struct rt_error err;
 	int64_t started = net_now_ms();
 
-	memset(res, 0, sizeof(*res));
-	memset(&eng, 0, sizeof(eng));
-	memset(&r, 0, sizeof(r));
-	transcript_init(&res->log, cfg->verbose);
-	res->status = RUN_UNTESTED;
-	res->target = *t;
-	if (t->error[0] != '\0') {
-		error_set(&res->error, ERR_RESOLVE, "%s", t->error);
-		return res->status;
+	eng->cfg = r->cfg = cfg;
+	eng->res = r->res = res;
+	eng->max_busy = (unsigned)cfg->connections;
+	/* Our own open-file limit (ulimit -n) caps the connections at once,
+	 * before any is refused for it: a limit of ours, said as such. */
+	eng->socket_room = net_sockets_free();
+	if (eng->socket_room < eng->max_busy) {
+		eng->max_busy = eng->socket_room > 1 ? eng->socket_room : 1;
+		res->local_limit = 1;
 	}
-	eng.cfg = r.cfg = cfg;
-	eng.res = r.res = res;
-	eng.max_busy = (unsigned)cfg->connections;
-	eng.late_ms = late_ms_setting;
-	eng.tls_relay = eng.tls_auth = tlsplan_initial(cfg, t);
-	r.eng = &eng;
-	pthread_mutex_init(&eng.lock, NULL);
-	pthread_cond_init(&eng.changed, NULL);
-	session_init(&r.s, &res->log, cfg->timeout_ms, started + cfg->max_time_ms);
+	eng->late_ms = late_ms_setting;
+	eng->tls_relay = eng->tls_auth = tlsplan_initial(cfg, t);
+	r->eng = eng;
+	pthread_mutex_init(&eng->lock, NULL);
+	pthread_cond_init(&eng->changed, NULL);
+	session_init(&r->s, &res->log, cfg->timeout_ms, started + cfg->max_time_ms);
 	choose_helo(cfg, res->helo, sizeof(res->helo));
 	text_copy(res->from, sizeof(res->from), cfg->from);
 	text_copy(res->to, sizeof(res->to), cfg->to);
@@ -399,49 +413,73 @@ enum run_status run_target(const struct config *cfg, const struct target *t,
 		res->ntests++;
 	}
 	error_clear(&err);
-	if (probe(&eng, &r, &crew, &err) < 0) {
-		crew_finish(&eng, &crew);
+	if (probe(eng, r, &crew, &err) < 0) {
+		crew_finish(eng, &crew);
 		res->error = err;
 		res->elapsed_ms = (long)(net_now_ms() - started);
 		goto out;
 	}
-	if (cases_vars_set(&eng.vars, cfg->from, cfg->to, res->domain, res->greeting_host,
+	if (cases_vars_set(&eng->vars, cfg->from, cfg->to, res->domain, res->greeting_host,
 			   res->address) < 0) {
 		error_set(&res->error, ERR_INTERNAL, "cannot build the test addresses");
 		res->tested = 0;
-		session_quit(&r.s);
-		crew_finish(&eng, &crew);
+		session_quit(&r->s);
+		crew_finish(eng, &crew);
 		goto out;
 	}
-	r.vars = eng.vars;
+	r->vars = eng->vars;
 	switch (remedy_identify(res)) {
 	case SOFTWARE_POSTFIX:
 	case SOFTWARE_SENDMAIL:
 	case SOFTWARE_OPENSMTPD:
-		eng.scarce_commands = RUN_SCARCE_COMMANDS_KNOWN;
+		eng->scarce_commands = RUN_SCARCE_COMMANDS_KNOWN;
 		break;
 	default:
-		eng.scarce_commands = RUN_SCARCE_COMMANDS;
+		eng->scarce_commands = RUN_SCARCE_COMMANDS;
 	}
-	tlsplan_auth(&eng, &r);
-	plan_build(&eng, lane_size(cfg));
-	transcript_note(&res->log, "plan: %zu lanes, at most %d connections at once", eng.nlanes,
+	tlsplan_auth(eng, r);
+	plan_build(eng, lane_size(cfg));
+	transcript_note(&res->log, "plan: %zu lanes, at most %d connections at once", eng->nlanes,
 			cfg->connections);
-	run_round(&eng, &r, &crew);
+	run_round(eng, r, &crew);
 	/* Tests the server would not let run get one more try on new connections. */
-	tlsplan_mark_reruns(&eng);
-	if (eng.stop == NULL && plan_reruns(&eng, lane_size(cfg)) > 0) {
+	tlsplan_mark_reruns(eng);
+	if (eng->stop == NULL && plan_reruns(eng, lane_size(cfg)) > 0) {
 		transcript_note(&res->log, "rerun round: %zu lanes on fresh connections",
-				eng.nlanes);
-		run_round(&eng, &r, NULL);
+				eng->nlanes);
+		run_round(eng, r, NULL);
 	}
 	plan_copy_twins(res);
-	tlsplan_warnings(&eng);
-	summary_build(res, &eng);
+	tlsplan_warnings(eng);
+	summary_build(res, eng);
 	res->elapsed_ms = (long)(net_now_ms() - started);
 out:
-	pthread_cond_destroy(&eng.changed);
-	pthread_mutex_destroy(&eng.lock);
+	pthread_cond_destroy(&eng->changed);
+	pthread_mutex_destroy(&eng->lock);
+}
+
+enum run_status run_target(const struct config *cfg, const struct target *t,
+			   struct target_result *res)
+{
+	struct engine *eng;
+	struct runner *r;
+
+	memset(res, 0, sizeof(*res));
+	transcript_init(&res->log, cfg->verbose);
+	res->status = RUN_UNTESTED;
+	res->target = *t;
+	if (t->error[0] != '\0') {
+		error_set(&res->error, ERR_RESOLVE, "%s", t->error);
+		return res->status;
+	}
+	eng = calloc(1, sizeof(*eng));
+	r = calloc(1, sizeof(*r));
+	if (eng == NULL || r == NULL)
+		error_set(&res->error, ERR_LOCAL, "relaytest ran out of memory");
+	else
+		run_target_with(cfg, t, res, eng, r);
+	free(eng);
+	free(r);
 	return res->status;
 }
 

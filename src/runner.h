@@ -53,6 +53,10 @@
  * window (Postfix anvil_rate_time_unit: 60 s). */
 #define RUN_SCARCE_WAITS 9
 #define RUN_SCARCE_WAIT_MS 10000
+/* Each connection thread's stack: the engine's deepest call chain uses
+ * under 64 KiB (no frame over 16 KiB: tests/nosilent.sh checks), and a
+ * sanitizer build about three times that. */
+#define RUN_THREAD_STACK (256 * 1024)
 /* Lanes of one round: every test alone, at most. */
 #define PLAN_LANES_MAX CASES_MAX
 
@@ -93,6 +97,7 @@ struct engine {
 	int planned;		  /* the queue is filled: workers may take lanes */
 	int tarpit;		  /* the server delays its refusals (RUN_TARPIT_MS) */
 	unsigned preconnected;	  /* connections open at once before the plan, the first too */
+	unsigned socket_room;	  /* connections our open-file limit allows (net_sockets_free) */
 	int late;		  /* some reply came late with tests waiting behind it */
 	int late_ms;		  /* how late that is: RUN_LATE_MS (run_set_late_ms) */
 	int scarce;		  /* a new connection was refused: keep open ones for more lanes */

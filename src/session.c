@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -116,8 +117,9 @@ static int check_nothing_pending(struct session *s, struct rt_error *err)
 
 int session_send_group(struct session *s, const char *const *cmds, size_t n, struct rt_error *err)
 {
-	char wire[SESSION_GROUP_MAX];
+	char *wire;
 	size_t used = 0;
+	int sent;
 
 	if (!s->open) {
 		error_set(err, ERR_CLOSED, "the connection is closed");
@@ -125,12 +127,18 @@ int session_send_group(struct session *s, const char *const *cmds, size_t n, str
 	}
 	if (check_nothing_pending(s, err) < 0)
 		return -1;
+	wire = malloc(SESSION_GROUP_MAX); /* not on a connection thread's small stack */
+	if (wire == NULL) {
+		error_set(err, ERR_LOCAL, "relaytest ran out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(cmds[i]);
 
-		if (len > SESSION_COMMAND_MAX || used + len + 2 > sizeof(wire)) {
+		if (len > SESSION_COMMAND_MAX || used + len + 2 > SESSION_GROUP_MAX) {
 			error_set(err, ERR_INTERNAL, "command group longer than %d bytes",
 				  SESSION_GROUP_MAX);
+			free(wire);
 			return -1;
 		}
 		memcpy(wire + used, cmds[i], len);
@@ -139,7 +147,9 @@ int session_send_group(struct session *s, const char *const *cmds, size_t n, str
 		log_line(s, "-> ", cmds[i], len);
 		s->commands++;
 	}
-	if (net_write_all(&s->conn, wire, used, net_deadline(s->timeout_ms, s->end_ms), err) < 0) {
+	sent = net_write_all(&s->conn, wire, used, net_deadline(s->timeout_ms, s->end_ms), err);
+	free(wire);
+	if (sent < 0) {
 		session_close(s, err->msg);
 		return -1;
 	}

@@ -192,6 +192,12 @@ static void engine_warnings(struct target_result *res, const struct engine *eng)
 				"The server delayed its reply to %s by %.0f s (a tarpit or "
 				"anti-spam delay); other connections went on meanwhile.",
 				eng->slowest_cmd, eng->slowest_ms / 1000.0);
+	if (res->local_limit)
+		run_add_warning(res,
+				"relaytest used at most %u %s at once: it could open no more on "
+				"this machine (its open-file limit, ulimit -n, or memory). This "
+				"limit is relaytest's, not the server's.",
+				eng->max_busy, plural(eng->max_busy, "connection", "connections"));
 	if (res->concurrency_refused)
 		run_add_warning(res,
 				"The server refused extra connections from this client, so "

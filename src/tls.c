@@ -92,6 +92,7 @@ static int loaded;
 
 struct tls_conn {
 	void *ssl;
+	int failed; /* SSL_ERROR_SYSCALL or SSL_ERROR_SSL: no close_notify may follow */
 	char sni[256]; /* the server name sent; SSL_ctrl takes it as void * */
 };
 
@@ -153,7 +154,7 @@ struct tls_conn *tls_new(int fd, const char *sni, struct rt_error *err)
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		error_set(err, ERR_INTERNAL, "out of memory");
+		error_set(err, ERR_LOCAL, "relaytest ran out of memory");
 		return NULL;
 	}
 	t->ssl = ssl.ssl_new(ssl_ctx);
@@ -196,10 +197,12 @@ static int status(struct tls_conn *t, int ret, const char *during, struct rt_err
 	case SSL_ERROR_ZERO_RETURN:
 		return TLS_EOF;
 	case SSL_ERROR_SYSCALL:
+		t->failed = 1;
 		ssl.err_clear();
 		error_set(err, ERR_CLOSED, "the server closed the connection during %s", during);
 		return TLS_FAIL;
 	default:
+		t->failed = 1;
 		code = ssl.err_get();
 		if (code != 0)
 			ssl.err_string(code, why, sizeof(why));
@@ -285,8 +288,11 @@ void tls_free(struct tls_conn *t)
 	if (t == NULL)
 		return;
 	if (t->ssl != NULL) {
-		/* Best effort close_notify on the non-blocking socket: no waiting. */
-		ssl.shutdown(t->ssl);
+		/* Best effort close_notify on the non-blocking socket: no waiting.
+		 * OpenSSL's rule: never after a fatal error (SSL_shutdown(3)); the
+		 * peer is gone or broken, and the write would meet a reset. */
+		if (!t->failed)
+			ssl.shutdown(t->ssl);
 		ssl.err_clear();
 		ssl.ssl_free(t->ssl);
 	}

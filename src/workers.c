@@ -5,12 +5,20 @@
  * by its transcript. The parent is the same program image, so the result's
  * pointers into cases_table stay valid; only the transcript buffer is
  * rebuilt. A result that finishes before its turn waits packed in a
- * temporary file, never whole in memory, so a slow target at the head of a
- * long list costs disk (a few KiB a target), not RAM.
+ * temporary file (spill.h), not in memory, so a slow target at the head of
+ * a long list costs disk (a few KiB a target), not RAM; in memory only when
+ * the disk is full.
  *
- * SIGINT and SIGTERM stop every worker; so does the caller through
- * workers_stop (a report that can no longer be written). */
+ * When no process can be started and none runs, the next target is tested
+ * in this process: a process limit makes the run slower, never shorter.
+ * SIGINT and SIGTERM stop every worker at once, whenever they come; so does
+ * the caller through workers_stop (a report that can no longer be written). */
+/* ppoll(2): a wait that only a signal we leave open can end (Linux, and
+ * POSIX.1-2024). */
+#define _GNU_SOURCE
 #include "workers.h"
+
+#include "spill.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -42,7 +50,7 @@ struct slot {
 struct pending {
 	int ready;
 	int wstatus;
-	off_t at; /* its bytes in the spill file */
+	size_t at; /* its bytes in the spill */
 	size_t len;
 };
 
@@ -54,9 +62,26 @@ static void on_signal(int signo)
 	stop_signal = signo;
 }
 
+/* SIGINT and SIGTERM, blocked while run_parallel works and open while it waits. */
+static sigset_t stop_signals;
+
+/* Catch SIGINT and SIGTERM in on_signal; the old actions go to old_int and
+ * old_term unless NULL. */
+static void catch_stop_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, old_int);
+	sigaction(SIGTERM, &sa, old_term);
+}
+
 void workers_stop(void)
 {
-	stop_signal = -1;
+	if (stop_signal == 0) /* a signal that came first stays the reason */
+		stop_signal = -1;
 }
 
 int workers_stopped(void)
@@ -243,25 +268,20 @@ static struct target_result *collect(const struct config *cfg, const struct targ
 	return res;
 }
 
+/* Fork a worker for target index. SIGINT and SIGTERM are blocked (by
+ * run_parallel) so that one sent between fork and the child's reset of its
+ * handlers waits for the reset; orig is the mask to run the child with.
+ * Returns 0, or -1 when no pipe or process could be had. */
 static int start(const struct config *cfg, const struct target_list *list, size_t index,
-		 struct slot *slots, int jobs, struct slot *s)
+		 struct slot *slots, int jobs, struct slot *s, const sigset_t *orig)
 {
 	int fds[2];
-	sigset_t stops, old;
 
 	if (pipe(fds) < 0)
 		return -1;
 	fflush(stdout);
 	fflush(stderr);
-	/* A SIGTERM sent between fork and the child's reset of its handlers
-	 * would only reach our handler's copy: hold it until the reset. */
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGINT);
-	sigaddset(&stops, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stops, &old);
 	s->pid = fork();
-	if (s->pid != 0)
-		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (s->pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
@@ -272,8 +292,10 @@ static int start(const struct config *cfg, const struct target_list *list, size_
 
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		/* SIGPIPE stays ignored, as main set it: a dead TLS peer is an
+		 * error, and so is a parent gone away (write_all fails, exit 71). */
+		signal(SIGPIPE, SIG_IGN);
+		sigprocmask(SIG_SETMASK, orig, NULL);
 #ifdef __linux__
 		/* Should the parent die without stopping us (SIGKILL), stop too. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -321,19 +343,47 @@ static int drain(struct slot *s)
 	}
 }
 
-/* Hand on target index from data (len bytes). Returns 0, or -1 when memory ran out. */
-static int hand_on(const struct config *cfg, const struct target_list *list, size_t index,
-		   const char *data, size_t len, int wstatus, workers_emit_fn emit, void *ctx)
+/* What run_parallel keeps while it runs. */
+struct crowd {
+	const struct config *cfg;
+	const struct target_list *list;
+	int jobs;
+	struct slot *slots;
+	struct pending *pend;
+	struct pollfd *pfds;   /* one per slot, then stdout */
+	struct spill early;    /* results that finished before their turn */
+	size_t next_start, next_emit, finished;
+	int show;	       /* the progress line */
+	int watch_out;	       /* stdout is a pipe: watch for its reader leaving */
+	workers_emit_fn emit;
+	void *ctx;
+	sigset_t orig;	       /* the caller's mask: SIGINT and SIGTERM open */
+	struct sigaction old_int, old_term;
+	int rc;
+};
+
+/* Hand on target index from data (len bytes; none: the worker failed). */
+static void hand_on(struct crowd *c, size_t index, const char *data, size_t len, int wstatus)
 {
 	struct target t;
 	struct target_result *res;
 
-	targets_get(list, index, &t);
-	res = collect(cfg, &t, data, len, wstatus);
-	if (res == NULL)
-		return -1;
-	emit(res, ctx);
-	return 0;
+	targets_get(c->list, index, &t);
+	res = collect(c->cfg, &t, data, len, wstatus);
+	if (res == NULL) {
+		c->rc = -1; /* main reports the targets never handed on */
+		return;
+	}
+	/* A report write may block on a reader that does not read, and a
+	 * write interrupted after part of it is resumed by stdio: while the
+	 * report is written, SIGINT and SIGTERM do what they do for the caller
+	 * (end the process; the workers follow, PR_SET_PDEATHSIG). */
+	sigaction(SIGINT, &c->old_int, NULL);
+	sigaction(SIGTERM, &c->old_term, NULL);
+	sigprocmask(SIG_SETMASK, &c->orig, NULL);
+	c->emit(res, c->ctx);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	catch_stop_signals(NULL, NULL);
 }
 
 /* The open-file limit decides how many pipes can be open at once: raise
@@ -362,162 +412,190 @@ static int fit_jobs(int jobs)
 	return jobs;
 }
 
+/* No process could be started and none is running: test the next target in
+ * this process, one connection thread at a time if need be, rather than
+ * drop it. SIGINT and SIGTERM act as they do for the caller meanwhile. */
+static void run_here(struct crowd *c)
+{
+	struct target_result *res = malloc(sizeof(*res));
+	struct target t;
+
+	if (res == NULL) {
+		c->rc = -1;
+		return;
+	}
+	sigaction(SIGINT, &c->old_int, NULL);
+	sigaction(SIGTERM, &c->old_term, NULL);
+	sigprocmask(SIG_SETMASK, &c->orig, NULL);
+	targets_get(c->list, c->next_start, &t);
+	run_one(c->cfg, &t, res);
+	progress(c->list->n, c->list->n, c->show);
+	c->emit(res, c->ctx);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	catch_stop_signals(NULL, NULL);
+	c->next_start++;
+	c->next_emit++;
+	c->finished++;
+}
+
+/* Start a worker for every free slot while targets are left; returns how
+ * many run. */
+static int start_workers(struct crowd *c)
+{
+	int active = 0;
+
+	for (int i = 0; i < c->jobs; i++) {
+		if (c->slots[i].pid < 0 && c->next_start < c->list->n &&
+		    start(c->cfg, c->list, c->next_start, c->slots, c->jobs, &c->slots[i],
+			  &c->orig) == 0)
+			c->next_start++;
+		active += c->slots[i].pid >= 0;
+	}
+	return active;
+}
+
+/* A worker's pipe reached its end: reap it, and hand its result on or keep
+ * it until its turn (in the spill: on disk, else in memory). */
+static void finish_worker(struct crowd *c, struct slot *s)
+{
+	struct pending *p = &c->pend[s->index];
+	int wstatus = 0;
+
+	close(s->fd);
+	while (waitpid(s->pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	s->pid = -1;
+	progress(++c->finished, c->list->n, c->show);
+	p->ready = 1;
+	p->wstatus = wstatus;
+	if (s->index == c->next_emit) {
+		progress(c->list->n, c->list->n, c->show);
+		hand_on(c, c->next_emit++, s->buf, s->len, wstatus);
+	} else if (spill_append(&c->early, s->buf, s->len, &p->at) == 0) {
+		p->len = s->len;
+	} else {
+		p->len = 0; /* neither disk nor memory: reported as a failed worker */
+	}
+	if (s->cap > 1048576) { /* a verbose transcript: give it back */
+		free(s->buf);
+		s->buf = NULL;
+		s->cap = 0;
+	}
+}
+
+/* Hand on, in order, every result that is ready. */
+static void emit_ready(struct crowd *c)
+{
+	while (c->next_emit < c->list->n && c->pend[c->next_emit].ready && stop_signal == 0) {
+		struct pending *p = &c->pend[c->next_emit];
+		char *data = p->len > 0 ? malloc(p->len) : NULL;
+
+		progress(c->list->n, c->list->n, c->show);
+		if (data != NULL && spill_read(&c->early, p->at, data, p->len) < 0) {
+			free(data);
+			data = NULL;
+		}
+		hand_on(c, c->next_emit++, data, data == NULL ? 0 : p->len, p->wstatus);
+		free(data);
+		if (c->next_emit == c->next_start)
+			spill_clear(&c->early); /* nothing waits in it */
+	}
+	progress(c->finished, c->list->n, c->show);
+}
+
+/* Wait for a worker's bytes; SIGINT and SIGTERM open only inside ppoll, so
+ * one that comes at any moment ends the wait at once. */
+static void wait_workers(struct crowd *c)
+{
+	nfds_t n = (nfds_t)c->jobs;
+
+	for (int i = 0; i < c->jobs; i++) {
+		c->pfds[i].fd = c->slots[i].pid < 0 ? -1 : c->slots[i].fd;
+		c->pfds[i].events = POLLIN;
+		c->pfds[i].revents = 0;
+	}
+	/* A pipe on stdout whose reader went away shows as POLLERR at once, not
+	 * at the next write, which may be a slow target's --max-time away. */
+	c->pfds[n].fd = c->watch_out ? STDOUT_FILENO : -1;
+	c->pfds[n].events = 0;
+	c->pfds[n].revents = 0;
+	if (ppoll(c->pfds, n + 1, NULL, &c->orig) < 0) {
+		if (errno != EINTR)
+			c->rc = -1;
+		return;
+	}
+	if (c->pfds[n].revents & POLLERR) {
+		stop_signal = SIGPIPE;
+		return;
+	}
+	for (int i = 0; i < c->jobs && stop_signal == 0; i++)
+		if (c->slots[i].pid >= 0 &&
+		    (c->pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) && drain(&c->slots[i]))
+			finish_worker(c, &c->slots[i]);
+}
+
+/* Stop and reap every worker still running. */
+static void stop_workers(struct crowd *c)
+{
+	for (int i = 0; i < c->jobs; i++)
+		if (c->slots[i].pid > 0)
+			kill(c->slots[i].pid, SIGTERM);
+	for (int i = 0; i < c->jobs; i++) {
+		if (c->slots[i].pid > 0) {
+			while (waitpid(c->slots[i].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			close(c->slots[i].fd);
+		}
+		free(c->slots[i].buf);
+	}
+}
+
 static int run_parallel(const struct config *cfg, const struct target_list *list, int jobs,
 			workers_emit_fn emit, void *ctx)
 {
-	struct slot *slots = calloc((size_t)jobs, sizeof(*slots));
-	struct pending *pend = calloc(list->n, sizeof(*pend));
-	struct pollfd *pfds = calloc((size_t)jobs + 1, sizeof(*pfds));
+	struct crowd c = { .cfg = cfg, .list = list, .jobs = jobs, .emit = emit, .ctx = ctx };
 	struct stat st;
-	/* A pipe on stdout whose reader went away shows as POLLERR at once, not
-	 * at the next write, which may be a slow target's --max-time away. */
-	int watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
-	FILE *spill = NULL;
-	off_t spill_end = 0;
-	size_t next_start = 0, next_emit = 0, finished = 0, spilled = 0;
-	int show = isatty(STDERR_FILENO) && list->n > 1, rc = 0;
-	struct sigaction sa, old_int, old_term, old_pipe;
+	struct sigaction ignore, old_pipe;
 
-	if (slots == NULL || pend == NULL || pfds == NULL) {
-		free(slots);
-		free(pend);
-		free(pfds);
+	c.slots = calloc((size_t)jobs, sizeof(*c.slots));
+	c.pend = calloc(list->n, sizeof(*c.pend));
+	c.pfds = calloc((size_t)jobs + 1, sizeof(*c.pfds));
+	if (c.slots == NULL || c.pend == NULL || c.pfds == NULL) {
+		free(c.slots);
+		free(c.pend);
+		free(c.pfds);
 		return -1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	c.show = isatty(STDERR_FILENO) && list->n > 1;
+	c.watch_out = cfg->output == NULL && fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
+	sigprocmask(SIG_BLOCK, &stop_signals, &c.orig);
+	catch_stop_signals(&c.old_int, &c.old_term);
 	/* A closed stdout shows as a failed write (the caller calls workers_stop),
 	 * not as a SIGPIPE that would leave the workers behind. */
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, &old_pipe);
+	memset(&ignore, 0, sizeof(ignore));
+	ignore.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ignore, &old_pipe);
 	for (int i = 0; i < jobs; i++)
-		slots[i].pid = -1;
-	while (next_emit < list->n && stop_signal == 0) {
-		int active = 0;
-
-		for (int i = 0; i < jobs && next_start < list->n; i++)
-			if (slots[i].pid < 0 &&
-			    start(cfg, list, next_start, slots, jobs, &slots[i]) == 0)
-				next_start++;
-		for (int i = 0; i < jobs; i++) {
-			pfds[i].fd = slots[i].pid < 0 ? -1 : slots[i].fd;
-			pfds[i].events = POLLIN;
-			pfds[i].revents = 0;
-			active += slots[i].pid >= 0;
-		}
-		if (active == 0) {
-			rc = -1; /* fork keeps failing: nothing can progress */
-			break;
-		}
-		pfds[jobs].fd = watch_out ? STDOUT_FILENO : -1;
-		pfds[jobs].events = 0;
-		pfds[jobs].revents = 0;
-		if (poll(pfds, (nfds_t)jobs + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -1;
-			break;
-		}
-		if (pfds[jobs].revents & POLLERR) {
-			stop_signal = SIGPIPE;
-			break;
-		}
-		for (int i = 0; i < jobs && stop_signal == 0; i++) {
-			struct slot *s = &slots[i];
-			struct pending *p;
-			int wstatus = 0;
-
-			if (s->pid < 0 || !(pfds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			if (!drain(s))
-				continue;
-			close(s->fd);
-			while (waitpid(s->pid, &wstatus, 0) < 0 && errno == EINTR)
-				;
-			s->pid = -1;
-			progress(++finished, list->n, show);
-			p = &pend[s->index];
-			p->ready = 1;
-			p->wstatus = wstatus;
-			if (s->index == next_emit) {
-				progress(list->n, list->n, show);
-				if (hand_on(cfg, list, next_emit, s->buf, s->len, wstatus, emit,
-					    ctx) < 0)
-					rc = -1;
-				next_emit++;
-			} else {
-				if (spill == NULL)
-					spill = tmpfile();
-				if (spill == NULL || fseeko(spill, spill_end, SEEK_SET) < 0 ||
-				    fwrite(s->buf, 1, s->len, spill) != s->len) {
-					p->len = 0; /* reported as a worker that ended early */
-				} else {
-					p->at = spill_end;
-					p->len = s->len;
-					spill_end += (off_t)s->len;
-					spilled++;
-				}
-			}
-			if (s->cap > 1048576) { /* a verbose transcript: give it back */
-				free(s->buf);
-				s->buf = NULL;
-				s->cap = 0;
-			}
-		}
-		/* Everything now in order, read back from the spill file. */
-		while (next_emit < list->n && pend[next_emit].ready && stop_signal == 0) {
-			struct pending *p = &pend[next_emit];
-			char *data = NULL;
-
-			progress(list->n, list->n, show);
-			if (p->len > 0) {
-				data = malloc(p->len);
-				fflush(spill);
-				if (data == NULL ||
-				    pread(fileno(spill), data, p->len, p->at) != (ssize_t)p->len) {
-					free(data);
-					data = NULL;
-				}
-				spilled--;
-			}
-			if (hand_on(cfg, list, next_emit, data, data == NULL ? 0 : p->len,
-				    p->wstatus, emit, ctx) < 0)
-				rc = -1;
-			free(data);
-			next_emit++;
-			if (spilled == 0 && spill != NULL && spill_end > 0) {
-				fflush(spill);
-				if (ftruncate(fileno(spill), 0) == 0)
-					spill_end = 0;
-			}
-		}
-		progress(finished, list->n, show);
+		c.slots[i].pid = -1;
+	while (c.next_emit < list->n && stop_signal == 0) {
+		if (start_workers(&c) == 0)
+			run_here(&c); /* fork or pipe failed with nothing running */
+		else
+			wait_workers(&c);
+		emit_ready(&c);
 	}
-	for (int i = 0; i < jobs; i++)
-		if (slots[i].pid > 0)
-			kill(slots[i].pid, SIGTERM);
-	for (int i = 0; i < jobs; i++) {
-		if (slots[i].pid > 0) {
-			while (waitpid(slots[i].pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			close(slots[i].fd);
-		}
-		free(slots[i].buf);
-	}
+	stop_workers(&c);
 	if (stop_signal != 0)
-		progress(list->n, list->n, show);
-	if (spill != NULL)
-		fclose(spill);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+		progress(list->n, list->n, c.show);
+	spill_free(&c.early);
+	sigaction(SIGINT, &c.old_int, NULL);
+	sigaction(SIGTERM, &c.old_term, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
-	free(slots);
-	free(pend);
-	free(pfds);
-	return rc;
+	sigprocmask(SIG_SETMASK, &c.orig, NULL);
+	free(c.slots);
+	free(c.pend);
+	free(c.pfds);
+	return c.rc;
 }
 
 int workers_run(const struct config *cfg, const struct target_list *list, int jobs,
@@ -525,6 +603,9 @@ int workers_run(const struct config *cfg, const struct target_list *list, int jo
 {
 	int show = isatty(STDERR_FILENO) && list->n > 1;
 
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
 	if (list->n == 0)
 		return 0;
 	if (jobs > (int)list->n)

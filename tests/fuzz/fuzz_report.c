@@ -484,7 +484,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fmt->finish != NULL)
 			status = fmt->finish(mem, &st, status);
 		stderr = real_stderr;
-		if (st.kept != NULL || st.spill != NULL)
+		if (st.kept != NULL || st.spill.has_file || st.spill.mem != NULL || st.lost != 0)
 			FAIL(); /* finish releases what the format held */
 		fclose(mem);
 		checking = out;

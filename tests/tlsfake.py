@@ -27,8 +27,9 @@ Scenario lines ("test." lines are the runner's and ignored here):
 
 STARTTLS is answered "220 2.0.0 Ready to start TLS" and starts the handshake
 unless a rule answers it otherwise (e.g. 454). ACTION: reply lines separated
-by "\\n"; "!close"; "!then-close ACTION". QUIT gets 221 and a close, RSET 250,
-anything else unmatched "500 5.5.2 unrecognised command".
+by "\\n"; "!close"; "!then-close ACTION"; "!reset" (an RST instead of a
+reply); "!then-reset ACTION" (the reply, then an RST). QUIT gets 221 and
+a close, RSET 250, anything else unmatched "500 5.5.2 unrecognised command".
 
 Certificates are made with the openssl command in a directory beside LOG.
 """
@@ -38,6 +39,7 @@ import os
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -85,15 +87,28 @@ class Conn:
         self.buf = b""
         self.tls = False
 
+    def reset(self):
+        """Close with an RST: linger on, timeout zero."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
     def send_action(self, action):
-        close = False
+        close = reset = False
         if action.startswith("!then-close "):
             action = action[len("!then-close "):]
             close = True
+        elif action.startswith("!then-reset "):
+            action = action[len("!then-reset "):]
+            close = reset = True
         if action == "!close":
+            return True
+        if action == "!reset":
+            self.reset()
             return True
         data = "".join(line + "\r\n" for line in unescape(action))
         self.sock.sendall(data.encode("latin-1"))
+        if reset:
+            time.sleep(0.05)  # the reply reaches the client before the RST
+            self.reset()
         return close
 
     def read_line(self):

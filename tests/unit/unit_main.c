@@ -12,6 +12,7 @@ void test_classify_table(void);
 void test_cases_expand(void);
 void test_cases_table(void);
 void test_target_parse(void);
+void test_targets_once(void);
 void test_cli_valid(void);
 void test_cli_invalid(void);
 void test_text_sanitize(void);
@@ -36,6 +37,7 @@ static const struct {
 	{ "cases: template expansion", test_cases_expand },
 	{ "cases: table is well formed", test_cases_table },
 	{ "target: parsing", test_target_parse },
+	{ "targets: a server named twice is one target", test_targets_once },
 	{ "cli: valid options", test_cli_valid },
 	{ "cli: invalid options", test_cli_invalid },
 	{ "text: sanitising", test_text_sanitize },

@@ -25,7 +25,7 @@ _relaytest()
 		COMPREPLY=($(compgen -P "$done" -W "$ids" -- "${cur##*,}"))
 		return
 		;;
-	-i | --input)
+	-i | --input | -o | --output)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;

@@ -15,8 +15,8 @@
 #define OUTPUT_MSG_MAX 512
 
 struct output_file {
-	FILE *fp;		/* where the formats write */
-	const char *path;	/* --output FILE; NULL: standard output */
+	FILE *fp;		 /* where the formats write */
+	const char *path;	 /* --output FILE; NULL: standard output */
 	char tmp[PATH_MAX + 16]; /* the temporary file beside path, while it exists */
 };
 
@@ -31,9 +31,5 @@ int output_commit(struct output_file *o, char *err, size_t cap);
 
 /* Drop an unfinished report: close and remove the temporary file. */
 void output_discard(struct output_file *o);
-
-/* For a signal handler: remove the temporary file, if any (unlink(2)
- * only, which is async-signal-safe). */
-void output_discard_on_signal(void);
 
 #endif

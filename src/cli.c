@@ -377,8 +377,9 @@ static int parse_option(struct config *cfg, int c, const char *arg, char *err, s
 		return 0;
 	case 'o':
 		if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
-			snprintf(err, cap, "--output: name a file (without it, the report goes to "
-					   "standard output)");
+			snprintf(err, cap,
+				 "--output: name a file (without it, the report goes to "
+				 "standard output)");
 			return -1;
 		}
 		cfg->output = arg;

@@ -219,7 +219,7 @@ static enum step group_run_with(struct runner *r, size_t first, size_t end, stru
  * small stack. */
 enum step group_run(struct runner *r, size_t first, size_t end, struct rt_error *err)
 {
-	char(*lines)[SESSION_COMMAND_MAX] = malloc(GROUP_TESTS_MAX * 3 * sizeof(*lines));
+	char(*lines)[SESSION_COMMAND_MAX] = malloc((size_t)GROUP_TESTS_MAX * 3 * sizeof(*lines));
 	enum step done;
 
 	if (lines == NULL) {

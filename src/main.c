@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "mx.h"
@@ -60,7 +61,8 @@ static void emit_missing(const struct target_list *list, const struct config *cf
 		struct target t;
 
 		if (res == NULL) {
-			fprintf(stderr, "relaytest: out of memory: %zu of %zu targets not reported\n",
+			fprintf(stderr,
+				"relaytest: out of memory: %zu of %zu targets not reported\n",
 				list->n - i, list->n);
 			out->status = run_worse_status(out->status, RUN_UNTESTED);
 			return;
@@ -87,13 +89,17 @@ static int write_failed(struct run_output *out, const char *why)
 	return CLI_EXIT_USAGE_NAGIOS;
 }
 
-/* SIGINT or SIGTERM outside the workers' own wait (a target tested in this
- * process, a report write blocked on its reader): remove an unfinished
- * --output file, then end as the signal asks (130, 143); workers end with
- * us. */
+/* --output's unfinished temporary file, for end_on_signal to remove. */
+static char unfinished[sizeof(((struct output_file *)0)->tmp)];
+
+/* Outside the workers' own wait (a target tested in this process, a report
+ * write blocked on its reader), SIGINT and SIGTERM end the process at once
+ * (130, 143) without leaving an unfinished --output file; workers end with
+ * it (PR_SET_PDEATHSIG). Only async-signal-safe calls. */
 static void end_on_signal(int signo)
 {
-	output_discard_on_signal();
+	if (unfinished[0] != '\0')
+		unlink(unfinished);
 	signal(signo, SIG_DFL);
 	raise(signo);
 }
@@ -135,13 +141,12 @@ static int add_mx(struct target_list *list, const struct config *cfg, const char
  * cannot be read is TARGETS_READ_ERROR. */
 static int build_targets(const struct config *cfg, struct target_list *list, char *err, size_t cap)
 {
-	int rc;
-
 	for (int i = 0; i < cfg->ntargets; i++)
 		if (targets_add(list, cfg->targets[i], cfg->ports, cfg->nports, NULL, err, cap) < 0)
 			return TARGETS_USAGE;
 	for (size_t i = 0; i < cfg->ninputs; i++) {
-		rc = targets_read(list, cfg->inputs[i], cfg->ports, cfg->nports, err, cap);
+		int rc = targets_read(list, cfg->inputs[i], cfg->ports, cfg->nports, err, cap);
+
 		if (rc < 0)
 			return rc;
 	}
@@ -177,7 +182,7 @@ int main(int argc, char **argv)
 	struct target_list list = { 0 };
 	struct run_output out = { 0 };
 	char err[OUTPUT_MSG_MAX];
-	int jobs, rc;
+	int jobs;
 
 	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) < 0)
 		return cannot_start(argc, argv, err, 1);
@@ -199,7 +204,8 @@ int main(int argc, char **argv)
 	 * dead TLS peer would raise SIGPIPE. A closed stdout shows as EPIPE
 	 * instead (write_failed). */
 	signal(SIGPIPE, SIG_IGN);
-	rc = build_targets(&cfg, &list, err, sizeof(err));
+	int rc = build_targets(&cfg, &list, err, sizeof(err));
+
 	if (rc < 0) {
 		targets_free(&list);
 		return cannot_start(argc, argv, err, rc != TARGETS_READ_ERROR);
@@ -208,14 +214,15 @@ int main(int argc, char **argv)
 		targets_free(&list);
 		return cannot_start(argc, argv, err, 0);
 	}
+	memcpy(unfinished, out.file.tmp, sizeof(unfinished));
 	signal(SIGINT, end_on_signal);
 	signal(SIGTERM, end_on_signal);
 	if (cfg.run_time_ms > 0)
 		cfg.run_deadline_ms = (long long)net_now_ms() + cfg.run_time_ms;
 	out.format = report_format_find(cfg.format);
 	out.state.cfg = &cfg;
-	out.state.colour = strcmp(cfg.format, "text") == 0 && cfg.output == NULL &&
-			   report_use_colour(stdout);
+	out.state.colour =
+		strcmp(cfg.format, "text") == 0 && cfg.output == NULL && report_use_colour(stdout);
 	out.status = RUN_CLOSED;
 	jobs = cfg.jobs > 0 ? cfg.jobs : list.n > 1 ? CLI_DEFAULT_JOBS : 1;
 	cfg.alone = jobs == 1 || list.n == 1;
@@ -248,5 +255,6 @@ int main(int argc, char **argv)
 		out.write_errno = errno;
 		return write_failed(&out, err);
 	}
+	unfinished[0] = '\0';
 	return out.status;
 }

@@ -85,8 +85,8 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_er
 	short revents = 0;
 
 	if (fd < 0) {
-		int local = errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM;
+		int local =
+			errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
 
 		/* Out of descriptors or memory is this machine's limit, never a
 		 * sign that the server refuses connections. */

@@ -8,9 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The temporary file's name, for output_discard_on_signal. */
-static char pending[PATH_MAX + 16];
-
 int output_open(struct output_file *o, const char *path, char *err, size_t cap)
 {
 	mode_t mask;
@@ -33,7 +30,6 @@ int output_open(struct output_file *o, const char *path, char *err, size_t cap)
 		o->tmp[0] = '\0';
 		return -1;
 	}
-	memcpy(pending, o->tmp, sizeof(pending));
 	/* mkstemp makes it 0600; a report is for others to read (the collector
 	 * runs as its own user), as a file made with the umask would be. */
 	mask = umask(0);
@@ -93,7 +89,7 @@ int output_commit(struct output_file *o, char *err, size_t cap)
 		saved = errno;
 		goto failed;
 	}
-	o->tmp[0] = pending[0] = '\0';
+	o->tmp[0] = '\0';
 	sync_directory(o->path);
 	return 0;
 failed:
@@ -114,11 +110,5 @@ void output_discard(struct output_file *o)
 	o->fp = NULL;
 	if (o->tmp[0] != '\0')
 		unlink(o->tmp);
-	o->tmp[0] = pending[0] = '\0';
-}
-
-void output_discard_on_signal(void)
-{
-	if (pending[0] != '\0')
-		unlink(pending);
+	o->tmp[0] = '\0';
 }

@@ -36,7 +36,7 @@ static void mark_twins_with(struct engine *eng, struct twin_commands *sent)
 	struct target_result *res = eng->res;
 	static const size_t none = (size_t)-1;
 	char(*helo)[RUN_ADDR_MAX] = sent->helo, (*from)[RUN_ADDR_MAX] = sent->from,
-		(*to)[RUN_ADDR_MAX] = sent->to;
+	(*to)[RUN_ADDR_MAX] = sent->to;
 	size_t first_of[CASES_MAX];
 
 	for (size_t i = 0; i < res->ntests; i++) {

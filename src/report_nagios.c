@@ -128,8 +128,8 @@ static void detail(struct report_state *st, const struct target_result *res,
 		if (tr->verdict != VERDICT_ACCEPTED || tr->tc->group == CASE_CONTROL)
 			continue;
 		sum->budget--;
-		keep_line(st, "  %s %s: %d %.80s\n", classify_verdict_name(tr->verdict),
-			  tr->tc->id, tr->code, text_shown(text, sizeof(text), tr->text, 1));
+		keep_line(st, "  %s %s: %d %.80s\n", classify_verdict_name(tr->verdict), tr->tc->id,
+			  tr->code, text_shown(text, sizeof(text), tr->text, 1));
 	}
 }
 

@@ -225,8 +225,10 @@ void run_widen(struct engine *eng)
 	pthread_mutex_lock(&eng->lock);
 	if (!eng->late) {
 		eng->late = 1;
-		unsigned wide = RUN_LATE_CONNECTIONS < eng->socket_room ? RUN_LATE_CONNECTIONS
-									: eng->socket_room;
+		unsigned wide = RUN_LATE_CONNECTIONS;
+
+		if (wide > eng->socket_room)
+			wide = eng->socket_room; /* our open-file limit */
 
 		if (!eng->cfg->connections_set && !eng->res->concurrency_refused && !eng->scarce &&
 		    eng->max_busy < wide && eng->crew != NULL) {

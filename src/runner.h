@@ -56,7 +56,7 @@
 /* Each connection thread's stack: the engine's deepest call chain uses
  * under 64 KiB (no frame over 16 KiB: tests/nosilent.sh checks), and a
  * sanitizer build about three times that. */
-#define RUN_THREAD_STACK (256 * 1024)
+#define RUN_THREAD_STACK ((size_t)256 * 1024)
 /* Lanes of one round: every test alone, at most. */
 #define PLAN_LANES_MAX CASES_MAX
 

@@ -141,8 +141,7 @@ int session_send_group(struct session *s, const char *const *cmds, size_t n, str
 			free(wire);
 			return -1;
 		}
-		memcpy(wire + used, cmds[i], len);
-		memcpy(wire + used + len, "\r\n", 2);
+		snprintf(wire + used, SESSION_GROUP_MAX - used, "%s\r\n", cmds[i]);
 		used += len + 2;
 		log_line(s, "-> ", cmds[i], len);
 		s->commands++;

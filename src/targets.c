@@ -234,9 +234,10 @@ static char *strip(char *line)
 static int read_line(FILE *f, char *buf, size_t cap, size_t *len)
 {
 	size_t n = 0;
-	int c;
 
 	for (;;) {
+		int c;
+
 		errno = 0;
 		c = getc(f);
 		if (c == EOF) {

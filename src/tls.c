@@ -92,7 +92,7 @@ static int loaded;
 
 struct tls_conn {
 	void *ssl;
-	int failed; /* SSL_ERROR_SYSCALL or SSL_ERROR_SSL: no close_notify may follow */
+	int failed;    /* SSL_ERROR_SYSCALL or SSL_ERROR_SSL: no close_notify may follow */
 	char sni[256]; /* the server name sent; SSL_ctrl takes it as void * */
 };
 

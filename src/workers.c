@@ -350,14 +350,14 @@ struct crowd {
 	int jobs;
 	struct slot *slots;
 	struct pending *pend;
-	struct pollfd *pfds;   /* one per slot, then stdout */
-	struct spill early;    /* results that finished before their turn */
+	struct pollfd *pfds; /* one per slot, then stdout */
+	struct spill early;  /* results that finished before their turn */
 	size_t next_start, next_emit, finished;
-	int show;	       /* the progress line */
-	int watch_out;	       /* stdout is a pipe: watch for its reader leaving */
+	int show;      /* the progress line */
+	int watch_out; /* stdout is a pipe: watch for its reader leaving */
 	workers_emit_fn emit;
 	void *ctx;
-	sigset_t orig;	       /* the caller's mask: SIGINT and SIGTERM open */
+	sigset_t orig; /* the caller's mask: SIGINT and SIGTERM open */
 	struct sigaction old_int, old_term;
 	int rc;
 };
@@ -529,8 +529,8 @@ static void wait_workers(struct crowd *c)
 		return;
 	}
 	for (int i = 0; i < c->jobs && stop_signal == 0; i++)
-		if (c->slots[i].pid >= 0 &&
-		    (c->pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) && drain(&c->slots[i]))
+		if (c->slots[i].pid >= 0 && (c->pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    drain(&c->slots[i]))
 			finish_worker(c, &c->slots[i]);
 }
 

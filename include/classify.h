@@ -58,12 +58,14 @@ enum reason {
 	REASON_TIMEOUT,
 	REASON_CONNECTION,
 	REASON_PROTOCOL,
-	REASON_NOT_REACHED,  /* the target's time or connections ran out first */
-	REASON_NOT_OFFERED,  /* skipped: the server does not offer what the test needs */
-	REASON_SEQUENCE,     /* 503: the server's session state refused the command */
-	REASON_LIMIT,	     /* "too many ...": a per-session limit was reached */
-	REASON_HELO_REFUSED, /* the test's EHLO name itself was refused */
-	REASON_NO_TLS,	     /* not tested: TLS needed, and this system has no libssl */
+	REASON_NOT_REACHED,    /* the target's time or connections ran out first */
+	REASON_NOT_OFFERED,    /* skipped: the server does not offer what the test needs */
+	REASON_SEQUENCE,       /* 503: the server's session state refused the command */
+	REASON_LIMIT,	       /* "too many ...": a per-session limit was reached */
+	REASON_HELO_REFUSED,   /* the test's EHLO name itself was refused */
+	REASON_NO_TLS,	       /* not tested: TLS needed, and this system has no libssl */
+	REASON_CLIENT_BLOCKED, /* not tested: refused for who we are (DNSBL, no rDNS) */
+	REASON_TLS_REFUSED,    /* skipped: STARTTLS offered, then refused: no client gets past */
 	REASON_COUNT
 };
 

@@ -47,6 +47,8 @@ static const char *const reason_names[] = {
 	[REASON_LIMIT] = "session limit",
 	[REASON_HELO_REFUSED] = "EHLO name refused",
 	[REASON_NO_TLS] = "no libssl for TLS",
+	[REASON_CLIENT_BLOCKED] = "refuses this client",
+	[REASON_TLS_REFUSED] = "STARTTLS refused",
 };
 
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON_COUNT,
@@ -66,7 +68,15 @@ _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == VERDICT_COUNT
 
 /* A named list of phrases; a rule with one matches when any phrase is in
  * the text (case-insensitive, our own addresses taken out). */
-enum phrases { ANY_TEXT, GREYLIST, RELAY_REFUSAL, TLS_WORDS, LIMIT_WORDS, PHRASES_COUNT };
+enum phrases {
+	ANY_TEXT,
+	GREYLIST,
+	RELAY_REFUSAL,
+	CLIENT_REFUSAL,
+	TLS_WORDS,
+	LIMIT_WORDS,
+	PHRASES_COUNT
+};
 
 static const char *const *const phrase_lists[PHRASES_COUNT] = {
 	[ANY_TEXT] = NULL,
@@ -99,6 +109,35 @@ static const char *const *const phrase_lists[PHRASES_COUNT] = {
 						 "not authorized to relay",
 						 "rcpthosts",
 						 NULL },
+	/* Refusals aimed at who we are, before any relay check: DNS blocklists
+	 * (Postfix reject_rbl_client and Exchange "Client host [x] blocked
+	 * using ...", Exim "is in a black list at" / Debian's "is listed at",
+	 * Sendmail's dnsbl "Rejected: x listed at ..."), Postfix's client
+	 * checks ("Client host rejected: cannot find your reverse hostname",
+	 * 4.7.25), Microsoft's banned IPs (5.7.606-649), reputation services. */
+	[CLIENT_REFUSAL] = (const char *const[]){ "blocked using",
+						  "listed at",
+						  "listed in",
+						  "listed on",
+						  "in a black list",
+						  "black list",
+						  "blacklist",
+						  "blocklist",
+						  "block list",
+						  "client host rejected",
+						  "client host blocked",
+						  "unverified client host",
+						  "banned sending ip",
+						  "spamhaus",
+						  "spamcop",
+						  "barracuda",
+						  "sorbs.net",
+						  "dnsbl",
+						  "reverse hostname",
+						  "reverse dns",
+						  "cannot find your hostname",
+						  "poor reputation",
+						  NULL },
 	[TLS_WORDS] = (const char *const[]){ "starttls", "tls", "encryption required", NULL },
 	[LIMIT_WORDS] = (const char *const[]){ "too many", "limit exceeded", "rate limit", NULL },
 };
@@ -136,6 +175,12 @@ static const struct rule rules[] = {
 	{ AT_ENVELOPE, 400, 599, NULL, RELAY_REFUSAL, VERDICT_DENIED, REASON_RELAY_POLICY, CLASSIFY_FINAL },
 	{ AT_ENVELOPE, 500, 599, "5.7.54", ANY_TEXT, VERDICT_DENIED, REASON_RELAY_POLICY, CLASSIFY_FINAL },
 	{ AT_ENVELOPE, 500, 599, "5.7.64", ANY_TEXT, VERDICT_DENIED, REASON_RELAY_POLICY, CLASSIFY_FINAL },
+	/* Refused for who we are (a blocklist; X.7.25, RFC 7372: reverse DNS
+	 * failed): the relay check was never reached, so nothing was tested,
+	 * and again would not help. */
+	{ AT_ENVELOPE, 400, 599, NULL, CLIENT_REFUSAL, VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 599, "5.7.25", ANY_TEXT, VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 400, 499, "4.7.25", ANY_TEXT, VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, CLASSIFY_FINAL },
 	/* Per-session limits and state (Exim's nonmail and syntax limits, a
 	 * second EHLO on OpenSMTPD): the test never ran here. */
 	{ AT_ANY, 400, 599, NULL, LIMIT_WORDS, VERDICT_UNTESTED, REASON_LIMIT, CLASSIFY_RERUN },

@@ -72,9 +72,19 @@ static const char *plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* The first relay test (the control too) refused for who we are, or NULL. */
+static const struct test_result *client_blocked(const struct target_result *res)
+{
+	for (size_t i = 0; i < res->ntests; i++)
+		if (res->tests[i].reason == REASON_CLIENT_BLOCKED)
+			return &res->tests[i];
+	return NULL;
+}
+
 /* Why nothing was decided, most useful cause first. */
 static void undecided_reason(struct target_result *res, const struct test_result *control)
 {
+	const struct test_result *blocked = client_blocked(res);
 	char ids[RUN_WARNING_MAX / 2];
 	size_t no_libssl = list_ids(res, (struct pick){ VERDICT_UNTESTED, REASON_NO_TLS, 0 }, ids,
 				    sizeof(ids));
@@ -85,7 +95,12 @@ static void undecided_reason(struct target_result *res, const struct test_result
 	size_t untested = res->counts[VERDICT_UNTESTED], temp = res->counts[VERDICT_TEMPFAIL],
 	       errors = res->counts[VERDICT_ERROR];
 
-	if (no_libssl > 0)
+	if (blocked != NULL)
+		text_format(res->why, sizeof(res->why),
+			    "the server refuses this client (%d %.120s): its relay policy cannot "
+			    "be seen from here; test from an address it does not block",
+			    blocked->code, blocked->text);
+	else if (no_libssl > 0)
 		text_format(res->why, sizeof(res->why), "%s", TLS_NO_LIBSSL);
 	else if (tls > 0)
 		text_format(res->why, sizeof(res->why),
@@ -144,7 +159,13 @@ static void control_warnings(struct target_result *res, const struct test_result
 {
 	if (control == NULL || control->verdict == VERDICT_ACCEPTED)
 		return;
-	if (control->verdict == VERDICT_TEMPFAIL)
+	if (control->reason == REASON_CLIENT_BLOCKED)
+		run_add_warning(res,
+				"The control test (mail to postmaster@%s) was refused for this "
+				"client (%d %s): the server blocks this address, so no test here "
+				"shows its relay policy. Test from an address it does not block.",
+				res->domain, control->code, control->text);
+	else if (control->verdict == VERDICT_TEMPFAIL)
 		run_add_warning(res,
 				"The control test (mail to postmaster@%s) got a temporary failure "
 				"(%d %s), as greylisting does for new senders; the relay tests' "

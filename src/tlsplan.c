@@ -92,21 +92,35 @@ static enum reason failure_reason(const struct rt_error *err)
 	}
 }
 
-/* Every AUTH test ends for err: "not tested" without libssl, else an error. */
-static void fail_auth(struct target_result *res, const struct rt_error *err)
+/* The AUTH tests end for err: "not tested" without libssl; an error when
+ * TLS failed. When the server refused STARTTLS itself (ERR_REFUSED), no
+ * client can reach what is behind it: the tests whose mechanism plain
+ * caps lack are skipped, the others run in plain text. */
+static void fail_auth(struct target_result *res, const struct rt_error *err,
+		      const struct capabilities *caps)
 {
+	int refused = err->kind == ERR_REFUSED;
+
 	for (size_t i = 0; i < res->ntests; i++) {
 		struct test_result *tr = &res->tests[i];
+		char why[RUN_NOTE_MAX];
 
-		if (tr->tc->group != CASE_AUTH || tr->done)
+		if (tr->tc->group != CASE_AUTH || tr->done ||
+		    (refused && auth_offered(caps, tr->tc->auth, why, sizeof(why))))
 			continue;
-		tr->reason = failure_reason(err);
-		tr->verdict = tr->reason == REASON_NO_TLS ? VERDICT_UNTESTED : VERDICT_ERROR;
+		tr->reason = refused ? REASON_TLS_REFUSED : failure_reason(err);
+		tr->verdict = refused			    ? VERDICT_SKIPPED
+			      : tr->reason == REASON_NO_TLS ? VERDICT_UNTESTED
+							    : VERDICT_ERROR;
 		tr->done = 1;
 		text_copy(tr->text, sizeof(tr->text), err->msg);
-		text_copy(tr->note, sizeof(tr->note),
-			  "needs STARTTLS: the server offers it, and before it not every "
-			  "AUTH mechanism tested");
+		if (refused)
+			text_format(tr->note, sizeof(tr->note),
+				    "%s; the mechanism is offered only after it", err->msg);
+		else
+			text_copy(tr->note, sizeof(tr->note),
+				  "needs STARTTLS: the server offers it, and before it not every "
+				  "AUTH mechanism tested");
 	}
 }
 
@@ -120,14 +134,14 @@ void tlsplan_auth(struct engine *eng, struct runner *r)
 		return;
 	error_clear(&err);
 	if (!tls_available(&err)) {
-		fail_auth(res, &err);
+		fail_auth(res, &err, &r->s.caps);
 		return;
 	}
 	if (session_starttls(&r->s, &err) < 0) {
 		/* Not a pass: the AUTH tests could not be tried where they apply. */
 		transcript_conn_note(&res->log, r->s.number,
 				     "STARTTLS for the AUTH tests failed: %s", err.msg);
-		fail_auth(res, &err);
+		fail_auth(res, &err, &r->s.caps);
 		if (r->s.open && err.kind == ERR_REFUSED)
 			return; /* 454: the connection still serves plain tests */
 		session_close(&r->s, err.msg);

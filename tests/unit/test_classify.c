@@ -49,6 +49,28 @@ void test_classify_table(void)
 		  REASON_TEMPORARY, RERUN },
 		{ AUTH, "535 5.7.8 Error: authentication failed", VERDICT_DENIED,
 		  REASON_AUTH_FAILED, FINAL },
+		/* Refused for who we are: nothing about relaying was tested. */
+		{ RCPT,
+		  "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using "
+		  "zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.7",
+		  VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, FINAL },
+		{ RCPT, "550 Rejected because 192.0.2.7 is in a black list at bl.spamcop.net",
+		  VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, FINAL },
+		{ MAIL, "550 5.7.1 Rejected: 192.0.2.7 listed at zen.spamhaus.org",
+		  VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, FINAL },
+		{ RCPT, "550 5.7.606 Access denied, banned sending IP [192.0.2.7]",
+		  VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, FINAL },
+		{ RCPT, "450 4.7.25 Client host rejected: cannot find your hostname, [192.0.2.7]",
+		  VERDICT_UNTESTED, REASON_CLIENT_BLOCKED, FINAL },
+		{ RCPT, "550 5.7.25 PTR check failed for 192.0.2.7", VERDICT_UNTESTED,
+		  REASON_CLIENT_BLOCKED, FINAL },
+		{ RCPT, "450 4.7.25 PTR check failed for 192.0.2.7", VERDICT_UNTESTED,
+		  REASON_CLIENT_BLOCKED, FINAL },
+		{ RCPT, "450 4.7.1 Client host rejected: Greylisted, see https://postgrey.example",
+		  VERDICT_TEMPFAIL, REASON_GREYLIST, FINAL },
+		/* ... but a relay refusal that names the client is a relay refusal. */
+		{ RCPT, "550 5.7.1 <a@b>... Relaying denied. IP name possibly forged [192.0.2.7]",
+		  VERDICT_DENIED, REASON_RELAY_POLICY, FINAL },
 		/* Greylisting: no quick rerun. */
 		{ RCPT, "450 4.7.1 <a@b>: Recipient address rejected: Greylisted, try again later",
 		  VERDICT_TEMPFAIL, REASON_GREYLIST, FINAL },

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench/scale.sh - many loopback targets at once: wall time, peak RSS (all
 # processes, from /usr/bin/time) and the most descriptors relaytest's parent
-# held, for each --jobs given. Loopback only: one manyfake process plays a
-# closed server on 16 addresses (127.0.0.1-16) x 32 ports; the list repeats
-# those 512 listeners up to TARGETS lines.
+# held, for each --jobs given. Loopback only: manyfake processes play a
+# closed server on 127.0.0.1-254, up to 4064 listeners each, one listener
+# per target (relaytest tests a server named twice only once).
 #   usage: bench/scale.sh [TARGETS [JOBS...]] (default 10000, jobs 64 256)
 #   env:   FORMAT (json), TESTS (a --tests list; default the whole table)
 set -u
@@ -12,17 +12,19 @@ TARGETS=${1:-10000}
 shift || true
 JOBS=${*:-64 256}
 FORMAT=${FORMAT:-json}
+PER_FAKE=4064 # 254 addresses x 16 ports, under manyfake's 4096
 make -s relaytest build/manyfake || exit 1
 work=$(mktemp -d)
-build/manyfake -a 16 -n 32 -o "$work/listeners" -w 3600 &
-fake=$!
-trap 'kill $fake 2>/dev/null; wait $fake 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 200); do [ -s "$work/listeners" ] && break; sleep 0.05; done
-touch "$work/list"
-while [ "$(wc -l <"$work/listeners")" -gt 0 ] && [ "$(wc -l <"$work/list" 2>/dev/null || echo 0)" -lt "$TARGETS" ]; do
-	cat "$work/listeners" >>"$work/list"
+fakes=()
+trap 'kill "${fakes[@]}" 2>/dev/null; wait "${fakes[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+for i in $(seq 1 $(((TARGETS + PER_FAKE - 1) / PER_FAKE))); do
+	build/manyfake -a 254 -n 16 -o "$work/listeners.$i" -w 3600 &
+	fakes+=($!)
 done
-head -n "$TARGETS" "$work/list" >"$work/targets"
+for i in $(seq 1 ${#fakes[@]}); do
+	for _ in $(seq 1 200); do [ -s "$work/listeners.$i" ] && break; sleep 0.05; done
+done
+cat "$work"/listeners.* | head -n "$TARGETS" >"$work/targets"
 echo "targets: $(wc -l <"$work/targets"), format $FORMAT${TESTS:+, --tests $TESTS}, $(nproc) cores"
 for j in $JOBS; do
 	/usr/bin/time -o "$work/time" -f '%e %M' ./relaytest --timeout 10 --jobs "$j" -F "$FORMAT" \

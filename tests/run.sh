@@ -9,6 +9,7 @@ RELAYTEST=${RELAYTEST:-./relaytest}
 UNIT_TESTS=${UNIT_TESTS:-build/unit_tests}
 FAKESMTPD=${FAKESMTPD:-build/fakesmtpd}
 ONLY=${ONLY:-}          # run only scenario files whose name holds this
+SCENARIO_JOBS=${SCENARIO_JOBS:-3} # scenarios run at once (run_scenarios)
 TWINS=${TWINS:-1}       # 0: each scenario once, without its json, lock-step and concurrent twins;
                         # engine: the lock-step and concurrent twins only (the JSON twin
                         # checks the report's agreement, which the plain run has checked)
@@ -407,10 +408,43 @@ check_json_twin() {
 }
 
 section_scenarios() {
-	local scn
+	local scn list=()
 	for scn in tests/scenarios/*.scn; do
 		[ -z "$ONLY" ] || [[ $scn == *"$ONLY"* ]] || continue
-		run_scenario "$scn"
+		list+=("$scn")
+	done
+	run_scenarios "${list[@]}"
+}
+
+# run_scenarios FILE...: up to SCENARIO_JOBS scenarios at once, each in a
+# subshell with its own fake servers on their own ports (most of a
+# scenario's time is waiting on the network, not the CPU); their lines are
+# then printed and counted here in file order, as if run one by one.
+run_scenarios() {
+	local out=$WORK/scenario-results.$BASHPID.$RANDOM n=0 running=0 i line
+	mkdir -p "$out"
+	for i in "$@"; do
+		n=$((n + 1))
+		(
+			passed=0 failed=0
+			run_scenario "$i"
+		) >"$out/$n" 2>&1 &
+		running=$((running + 1))
+		if [ "$running" -ge "$SCENARIO_JOBS" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+	done
+	wait
+	for i in $(seq 1 "$n"); do
+		[ -s "$out/$i" ] || { not_ok "scenario $(basename "${!i}" .scn): printed nothing"; continue; }
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) passed=$((passed + 1)) ;;
+			"FAIL - "*) failed=$((failed + 1)) ;;
+			esac
+			printf '%s\n' "$line"
+		done <"$out/$i"
 	done
 }
 

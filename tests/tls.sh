@@ -16,10 +16,12 @@ tls_scenarios() {
 		return
 	fi
 	FAKESMTPD=$TLSFAKE
+	local list=()
 	for scn in tests/tls/*.scn; do
 		[ -z "$ONLY" ] || [[ $scn == *"$ONLY"* ]] || continue
-		run_scenario "$scn"
+		list+=("$scn")
 	done
+	run_scenarios "${list[@]}"
 	FAKESMTPD=$saved
 }
 

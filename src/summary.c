@@ -154,10 +154,56 @@ static void status_and_reason(struct target_result *res, const struct test_resul
 	}
 }
 
+/* Whether text (a reply's, "5.1.8 ...") starts with enhanced code X.detail. */
+static int enhanced_is(const char *text, const char *detail)
+{
+	size_t n = strlen(detail);
+
+	return (text[0] == '4' || text[0] == '5') && text[1] == '.' &&
+	       strncmp(text + 2, detail, n) == 0 && text[2 + n] == ' ';
+}
+
+/* A control refused for our EHLO name or our sender, by its reply (Postfix
+ * "Helo command rejected", "Sender address rejected"; X.1.8 bad sender
+ * domain, X.7.27 sender without a null MX): the advice is the option that
+ * changes what was refused, not --domain. Returns 1 when it warned. */
+static int control_refused_for_us(struct target_result *res, const struct test_result *control)
+{
+	if (text_contains_ci(control->text, "helo command rejected")) {
+		run_add_warning(
+			res,
+			"The control test (mail to postmaster@%s) was refused for our EHLO "
+			"name %s (%d %s)%s. Give a fully qualified host name the server "
+			"accepts with --helo; until the control is accepted, denials "
+			"prove nothing.",
+			res->domain, res->helo, control->code, control->text,
+			res->helo[0] == '['
+				? ": an address literal, relaytest's default on a host "
+				  "without a fully qualified name, which many servers refuse"
+				: "");
+		return 1;
+	}
+	if (text_contains_ci(control->text, "sender address rejected") ||
+	    enhanced_is(control->text, "1.8") || enhanced_is(control->text, "7.27")) {
+		run_add_warning(res,
+				"The control test (mail to postmaster@%s) was refused for our "
+				"sender %s (%d %s). Give an address in a real domain that "
+				"receives mail with --from; until the control is accepted, "
+				"denials prove nothing.",
+				res->domain, res->from, control->code, control->text);
+		return 1;
+	}
+	return 0;
+}
+
 static void control_warnings(struct target_result *res, const struct test_result *control,
 			     int domain_given)
 {
 	if (control == NULL || control->verdict == VERDICT_ACCEPTED)
+		return;
+	if ((control->verdict == VERDICT_DENIED ||
+	     (control->verdict == VERDICT_TEMPFAIL && control->reason != REASON_GREYLIST)) &&
+	    control_refused_for_us(res, control))
 		return;
 	if (control->reason == REASON_CLIENT_BLOCKED)
 		run_add_warning(res,

@@ -414,15 +414,20 @@ static int fit_jobs(int jobs)
 
 /* No process could be started and none is running: test the next target in
  * this process, one connection thread at a time if need be, rather than
- * drop it. SIGINT and SIGTERM act as they do for the caller meanwhile. */
-static void run_here(struct crowd *c)
+ * drop it. SIGINT and SIGTERM act as they do for the caller meanwhile.
+ * Returns 0, or -1 when not even that can be done (no memory, or nothing
+ * left to start): the caller stops, and main reports what was not tested. */
+static int run_here(struct crowd *c)
 {
-	struct target_result *res = malloc(sizeof(*res));
+	struct target_result *res;
 	struct target t;
 
+	if (c->next_start >= c->list->n)
+		return -1;
+	res = malloc(sizeof(*res));
 	if (res == NULL) {
 		c->rc = -1;
-		return;
+		return -1;
 	}
 	sigaction(SIGINT, &c->old_int, NULL);
 	sigaction(SIGTERM, &c->old_term, NULL);
@@ -436,6 +441,7 @@ static void run_here(struct crowd *c)
 	c->next_start++;
 	c->next_emit++;
 	c->finished++;
+	return 0;
 }
 
 /* Start a worker for every free slot while targets are left; returns how
@@ -578,10 +584,10 @@ static int run_parallel(const struct config *cfg, const struct target_list *list
 	for (int i = 0; i < jobs; i++)
 		c.slots[i].pid = -1;
 	while (c.next_emit < list->n && stop_signal == 0) {
-		if (start_workers(&c) == 0)
-			run_here(&c); /* fork or pipe failed with nothing running */
-		else
+		if (start_workers(&c) > 0)
 			wait_workers(&c);
+		else if (run_here(&c) < 0) /* fork or pipe failed with nothing running */
+			break;
 		emit_ready(&c);
 	}
 	stop_workers(&c);

@@ -226,6 +226,8 @@ int main(int argc, char **argv)
 	out.status = RUN_CLOSED;
 	jobs = cfg.jobs > 0 ? cfg.jobs : list.n > 1 ? CLI_DEFAULT_JOBS : 1;
 	cfg.alone = jobs == 1 || list.n == 1;
+	/* Its -1 (memory ran out) needs no branch: emit_missing reports every
+	 * target it did not hand on. */
 	workers_run(&cfg, &list, jobs, emit, &out);
 	if (workers_stopped() == 0)
 		emit_missing(&list, &cfg, &out);

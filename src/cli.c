@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -296,154 +297,268 @@ static void set_defaults(struct config *cfg)
 		cfg->selected[i] = 1;
 }
 
-static int parse_option(struct config *cfg, int c, const char *arg, char *err, size_t cap)
+/* Another --input file or --mx domain, at most CLI_LIST_MAX of each. */
+static int add_to_list(const char *opt, const char **list, size_t *n, const char *arg, char *err,
+		       size_t cap)
 {
-	switch (c) {
-	case 'p':
-		return parse_ports(cfg, arg, err, cap);
-	case 'i':
-	case 'M': {
-		const char **list = c == 'i' ? cfg->inputs : cfg->mx_domains;
-		size_t *n = c == 'i' ? &cfg->ninputs : &cfg->nmx;
-
-		if (c == 'M' && check_text("--mx", arg, "<>@,;\\\"[]:", err, cap) < 0)
-			return -1;
-		if (*n >= CLI_LIST_MAX) {
-			snprintf(err, cap, "%s: at most %d", c == 'i' ? "--input" : "--mx",
-				 CLI_LIST_MAX);
-			return -1;
-		}
-		list[(*n)++] = arg;
-		return 0;
+	if (*n >= CLI_LIST_MAX) {
+		snprintf(err, cap, "%s: at most %d", opt, CLI_LIST_MAX);
+		return -1;
 	}
-	case 'j':
-		return parse_count("--jobs", arg, 1, CLI_JOBS_MAX, &cfg->jobs, err, cap);
-	case '4':
-	case '6':
-		if (cfg->family != AF_UNSPEC && cfg->family != (c == '4' ? AF_INET : AF_INET6)) {
-			snprintf(err, cap, "--ipv4 and --ipv6 exclude each other; give one");
-			return -1;
-		}
-		cfg->family = c == '4' ? AF_INET : AF_INET6;
-		return 0;
-	case 't':
-		return parse_seconds("--timeout", arg, &cfg->timeout_ms, err, cap);
-	case 'm':
-		return parse_seconds("--max-time", arg, &cfg->max_time_ms, err, cap);
-	case OPT_RUN_TIME:
-		return parse_seconds("--run-time", arg, &cfg->run_time_ms, err, cap);
-	case 'H':
-		cfg->helo = arg;
-		return check_text("--helo", arg, "<>@,;\\\"", err, cap);
-	case 'd':
-		cfg->domain = arg;
-		return check_text("--domain", arg, "<>@,;\\\"", err, cap);
-	case 'f':
-		cfg->from = arg;
-		return check_address("--from", arg, err, cap);
-	case 'r':
-		cfg->to = arg;
-		cfg->to_given = 1;
-		return check_address("--to", arg, err, cap);
-	case OPT_SEND:
-		cfg->send = 1;
-		return 0;
-	case OPT_NO_PIPELINING:
-		cfg->no_pipelining = 1;
-		return 0;
-	case OPT_TLS:
-		for (int m = 0; m < CLI_TLS_COUNT; m++)
-			if (strcmp(arg, cli_tls_names[m]) == 0) {
-				cfg->tls = (enum cli_tls)m;
-				return 0;
-			}
-		snprintf(err, cap, "--tls '%.40s': use auto, starttls, implicit or no", arg);
-		return -1;
-	case 'F':
-		if (report_format_find(arg) == NULL) {
-			char shown[48];
+	list[(*n)++] = arg;
+	return 0;
+}
 
-			text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
-			snprintf(err, cap, "--format '%s': must be one of", shown);
-			for (size_t i = 0; i < report_formats_count; i++) {
-				size_t used = strlen(err);
+static int add_input(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	return add_to_list("--input", cfg->inputs, &cfg->ninputs, arg, err, cap);
+}
 
-				snprintf(err + used, cap - used, "%s %s", i == 0 ? "" : ",",
-					 report_formats[i].name);
-			}
-			return -1;
-		}
-		cfg->format = arg;
-		return 0;
-	case 'o':
-		if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
-			snprintf(err, cap,
-				 "--output: name a file (without it, the report goes to "
-				 "standard output)");
-			return -1;
-		}
-		cfg->output = arg;
-		return 0;
-	case 'T':
-		return select_tests(cfg, arg, err, cap);
-	case OPT_ERROR_BUDGET:
-		return parse_count("--error-budget", arg, 3, CLI_ERROR_BUDGET_MAX,
-				   &cfg->error_budget, err, cap);
-	case OPT_CONNECTIONS:
-		cfg->connections_set = 1;
-		return parse_count("--connections", arg, 1, CLI_CONNECTIONS_MAX, &cfg->connections,
-				   err, cap);
-	case 'l':
-		cfg->action = CLI_LIST_TESTS;
-		return 0;
-	case 'q':
-		cfg->quiet = 1;
-		return 0;
-	case 'v':
-		cfg->verbose = 1;
-		return 0;
-	case 'V':
-		cfg->action = CLI_VERSION;
-		return 0;
-	case 'h':
-		cfg->action = CLI_HELP;
-		return 0;
-	default:
-		/* getopt has printed what was wrong. */
-		snprintf(err, cap, "invalid option");
+static int add_mx(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	if (check_text("--mx", arg, "<>@,;\\\"[]:", err, cap) < 0)
 		return -1;
+	return add_to_list("--mx", cfg->mx_domains, &cfg->nmx, arg, err, cap);
+}
+
+/* -4 or -6: given twice, they must agree. */
+static int set_family(struct config *cfg, int family, char *err, size_t cap)
+{
+	if (cfg->family != AF_UNSPEC && cfg->family != family) {
+		snprintf(err, cap, "--ipv4 and --ipv6 exclude each other; give one");
+		return -1;
+	}
+	cfg->family = family;
+	return 0;
+}
+
+static int set_ipv4(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	(void)arg;
+	return set_family(cfg, AF_INET, err, cap);
+}
+
+static int set_ipv6(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	(void)arg;
+	return set_family(cfg, AF_INET6, err, cap);
+}
+
+static int set_to(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	cfg->to = arg;
+	cfg->to_given = 1;
+	return check_address("--to", arg, err, cap);
+}
+
+static int set_connections(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	cfg->connections_set = 1;
+	return parse_count("--connections", arg, 1, CLI_CONNECTIONS_MAX, &cfg->connections, err,
+			   cap);
+}
+
+static int set_tls(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	for (int m = 0; m < CLI_TLS_COUNT; m++)
+		if (strcmp(arg, cli_tls_names[m]) == 0) {
+			cfg->tls = (enum cli_tls)m;
+			return 0;
+		}
+	snprintf(err, cap, "--tls '%.40s': use auto, starttls, implicit or no", arg);
+	return -1;
+}
+
+/* An unknown --format, with the names of those there are. */
+static void unknown_format(const char *arg, char *err, size_t cap)
+{
+	char shown[48];
+
+	text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
+	snprintf(err, cap, "--format '%s': must be one of", shown);
+	for (size_t i = 0; i < report_formats_count; i++) {
+		size_t used = strlen(err);
+
+		snprintf(err + used, cap - used, "%s %s", i == 0 ? "" : ",",
+			 report_formats[i].name);
 	}
 }
 
-int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
+static int set_format(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	if (report_format_find(arg) == NULL) {
+		unknown_format(arg, err, cap);
+		return -1;
+	}
+	cfg->format = arg;
+	return 0;
+}
+
+static int set_output(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+		snprintf(err, cap,
+			 "--output: name a file (without it, the report goes to "
+			 "standard output)");
+		return -1;
+	}
+	cfg->output = arg;
+	return 0;
+}
+
+/* How an option takes its value (a row of option_rules). */
+enum rule_kind {
+	KIND_FLAG,    /* sets the int member to 1 */
+	KIND_ACTION,  /* sets cfg->action */
+	KIND_COUNT,   /* a whole number from min to max into the int member */
+	KIND_SECONDS, /* positive seconds, as milliseconds into the int member */
+	KIND_TEXT,    /* the string member, refused if it holds a forbidden character */
+	KIND_ADDRESS, /* the string member, which must be user@domain */
+	KIND_CALL,    /* a function of its own */
+};
+
+/* One option: its getopt value, the name its messages give and what it sets. */
+struct option_rule {
+	int c;
+	enum rule_kind kind;
+	const char *name;
+	size_t member; /* offsetof(struct config, ...) */
+	long min, max;
+	enum cli_action action;
+	const char *forbidden;
+	int (*call)(struct config *cfg, const char *arg, char *err, size_t cap);
+};
+
+#define MEMBER(m) offsetof(struct config, m)
+
+static const struct option_rule option_rules[] = {
+	{ .c = 'p', .kind = KIND_CALL, .call = parse_ports },
+	{ .c = 'i', .kind = KIND_CALL, .call = add_input },
+	{ .c = 'M', .kind = KIND_CALL, .call = add_mx },
+	{ .c = 'j',
+	  .kind = KIND_COUNT,
+	  .name = "--jobs",
+	  .member = MEMBER(jobs),
+	  .min = 1,
+	  .max = CLI_JOBS_MAX },
+	{ .c = '4', .kind = KIND_CALL, .call = set_ipv4 },
+	{ .c = '6', .kind = KIND_CALL, .call = set_ipv6 },
+	{ .c = 't', .kind = KIND_SECONDS, .name = "--timeout", .member = MEMBER(timeout_ms) },
+	{ .c = 'm', .kind = KIND_SECONDS, .name = "--max-time", .member = MEMBER(max_time_ms) },
+	{ .c = OPT_RUN_TIME,
+	  .kind = KIND_SECONDS,
+	  .name = "--run-time",
+	  .member = MEMBER(run_time_ms) },
+	{ .c = 'H',
+	  .kind = KIND_TEXT,
+	  .name = "--helo",
+	  .member = MEMBER(helo),
+	  .forbidden = "<>@,;\\\"" },
+	{ .c = 'd',
+	  .kind = KIND_TEXT,
+	  .name = "--domain",
+	  .member = MEMBER(domain),
+	  .forbidden = "<>@,;\\\"" },
+	{ .c = 'f', .kind = KIND_ADDRESS, .name = "--from", .member = MEMBER(from) },
+	{ .c = 'r', .kind = KIND_CALL, .call = set_to },
+	{ .c = OPT_SEND, .kind = KIND_FLAG, .member = MEMBER(send) },
+	{ .c = OPT_NO_PIPELINING, .kind = KIND_FLAG, .member = MEMBER(no_pipelining) },
+	{ .c = OPT_TLS, .kind = KIND_CALL, .call = set_tls },
+	{ .c = 'F', .kind = KIND_CALL, .call = set_format },
+	{ .c = 'o', .kind = KIND_CALL, .call = set_output },
+	{ .c = 'T', .kind = KIND_CALL, .call = select_tests },
+	{ .c = OPT_ERROR_BUDGET,
+	  .kind = KIND_COUNT,
+	  .name = "--error-budget",
+	  .member = MEMBER(error_budget),
+	  .min = 3,
+	  .max = CLI_ERROR_BUDGET_MAX },
+	{ .c = OPT_CONNECTIONS, .kind = KIND_CALL, .call = set_connections },
+	{ .c = 'l', .kind = KIND_ACTION, .action = CLI_LIST_TESTS },
+	{ .c = 'q', .kind = KIND_FLAG, .member = MEMBER(quiet) },
+	{ .c = 'v', .kind = KIND_FLAG, .member = MEMBER(verbose) },
+	{ .c = 'V', .kind = KIND_ACTION, .action = CLI_VERSION },
+	{ .c = 'h', .kind = KIND_ACTION, .action = CLI_HELP },
+};
+
+/* The member of cfg a rule names (its offset), for the rule's kind to cast. */
+static void *member_of(struct config *cfg, const struct option_rule *rule)
+{
+	return (char *)cfg + rule->member;
+}
+
+static int apply_rule(struct config *cfg, const struct option_rule *rule, const char *arg,
+		      char *err, size_t cap)
+{
+	int *number = member_of(cfg, rule);
+	const char **text = member_of(cfg, rule);
+
+	switch (rule->kind) {
+	case KIND_FLAG:
+		*number = 1;
+		return 0;
+	case KIND_ACTION:
+		cfg->action = rule->action;
+		return 0;
+	case KIND_COUNT:
+		return parse_count(rule->name, arg, rule->min, rule->max, number, err, cap);
+	case KIND_SECONDS:
+		return parse_seconds(rule->name, arg, number, err, cap);
+	case KIND_TEXT:
+		*text = arg;
+		return check_text(rule->name, arg, rule->forbidden, err, cap);
+	case KIND_ADDRESS:
+		*text = arg;
+		return check_address(rule->name, arg, err, cap);
+	case KIND_CALL:
+		return rule->call(cfg, arg, err, cap);
+	}
+	return -1;
+}
+
+static int parse_option(struct config *cfg, int c, const char *arg, char *err, size_t cap)
+{
+	for (size_t i = 0; i < sizeof(option_rules) / sizeof(option_rules[0]); i++)
+		if (option_rules[i].c == c)
+			return apply_rule(cfg, &option_rules[i], arg, err, cap);
+	/* getopt has printed what was wrong. */
+	snprintf(err, cap, "invalid option");
+	return -1;
+}
+
+/* getopt_long's '?' (an option it does not know) or ':' (a value missing). */
+static void getopt_problem(int c, char **argv, char *err, size_t cap)
+{
+	if (c == ':')
+		snprintf(err, cap, "option '%.60s' needs a value", argv[optind - 1]);
+	else if (optopt != 0)
+		snprintf(err, cap, "unknown option '-%c'", optopt);
+	else
+		snprintf(err, cap, "unknown option '%.60s'", argv[optind - 1]);
+}
+
+/* Each option of argv into cfg, in order, up to the first bad one. */
+static int read_options(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 {
 	int c;
 
-	set_defaults(cfg);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:o:i:M:j:lqvVh", long_options,
 				NULL)) != -1) {
-		if (c == '?') {
-			if (optopt != 0)
-				snprintf(err, cap, "unknown option '-%c'", optopt);
-			else
-				snprintf(err, cap, "unknown option '%.60s'", argv[optind - 1]);
-			return -1;
-		}
-		if (c == ':') {
-			snprintf(err, cap, "option '%.60s' needs a value", argv[optind - 1]);
+		if (c == '?' || c == ':') {
+			getopt_problem(c, argv, err, cap);
 			return -1;
 		}
 		if (parse_option(cfg, c, optarg, err, cap) < 0)
 			return -1;
 	}
-	cfg->targets = argv + optind;
-	cfg->ntargets = argc - optind;
-	if (cfg->action != CLI_RUN)
-		return 0;
-	if (cfg->run_time_ms == 0 && strcmp(cfg->format, "nagios") == 0)
-		cfg->run_time_ms = CLI_NAGIOS_RUN_TIME_MS;
+	return 0;
+}
+
+/* Options that exclude each other or need another, refused before any I/O. */
+static int check_combination(const struct config *cfg, char *err, size_t cap)
+{
 	if (cfg->quiet && cfg->verbose) {
 		snprintf(err, cap, "--quiet and --verbose exclude each other; give one");
 		return -1;
@@ -468,6 +583,22 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
 		snprintf(err, cap, "--from and --to must differ: both are %s", cfg->to);
 		return -1;
 	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t cap)
+{
+	set_defaults(cfg);
+	if (read_options(argc, argv, cfg, err, cap) < 0)
+		return -1;
+	cfg->targets = argv + optind;
+	cfg->ntargets = argc - optind;
+	if (cfg->action != CLI_RUN)
+		return 0;
+	if (cfg->run_time_ms == 0 && strcmp(cfg->format, "nagios") == 0)
+		cfg->run_time_ms = CLI_NAGIOS_RUN_TIME_MS;
+	if (check_combination(cfg, err, cap) < 0)
+		return -1;
 	for (int i = 0; i < cfg->ntargets; i++) {
 		struct target t;
 

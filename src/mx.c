@@ -61,10 +61,78 @@ static void insert_sorted(struct mx_answer *out, unsigned preference, const char
 	out->n++;
 }
 
+/* Skip the question section; returns the first answer record or NULL. */
+static const unsigned char *skip_questions(const unsigned char *msg, const unsigned char *eom,
+					   unsigned questions, char *err, size_t cap)
+{
+	const unsigned char *p = msg + DNS_HEADER_LEN;
+
+	for (unsigned i = 0; i < questions; i++) {
+		p = skip_name(msg, eom, p);
+		if (p == NULL || eom - p < 4) {
+			snprintf(err, cap, "DNS answer is malformed (question %u)", i + 1);
+			return NULL;
+		}
+		p += 4;
+	}
+	return p;
+}
+
+/* The data of an MX record (rdlen bytes at rdata) into out. */
+static int take_mx(const unsigned char *msg, const unsigned char *eom, const unsigned char *rdata,
+		   unsigned rdlen, struct mx_answer *out, char *err, size_t cap)
+{
+	char name[MX_NAME_MAX];
+	int n = -1;
+
+	if (rdlen >= 3)
+		n = dn_expand(msg, eom, rdata + 2, name, sizeof(name));
+	if (n < 0 || (unsigned)n > rdlen - 2) {
+		snprintf(err, cap, "DNS answer holds a malformed MX record");
+		return -1;
+	}
+	if (name[0] == '\0' || strcmp(name, ".") == 0) {
+		out->null_mx = 1;
+	} else if (!plausible_host(name)) {
+		snprintf(err, cap, "DNS answer names an MX host that is not a host name");
+		return -1;
+	} else {
+		insert_sorted(out, get16(rdata), name);
+	}
+	return 0;
+}
+
+/* Answer record number (from 1) at p, into out if it is an MX record;
+ * returns the next record or NULL. */
+static const unsigned char *read_record(const unsigned char *msg, const unsigned char *eom,
+					const unsigned char *p, unsigned number,
+					struct mx_answer *out, char *err, size_t cap)
+{
+	unsigned type, class, rdlen;
+
+	p = skip_name(msg, eom, p);
+	if (p == NULL || eom - p < 10) {
+		snprintf(err, cap, "DNS answer is malformed (record %u)", number);
+		return NULL;
+	}
+	type = get16(p);
+	class = get16(p + 2);
+	rdlen = get16(p + 8);
+	p += 10;
+	if ((size_t)(eom - p) < rdlen) {
+		snprintf(err, cap, "DNS answer is truncated (record %u)", number);
+		return NULL;
+	}
+	if (type == DNS_TYPE_MX && class == DNS_CLASS_IN &&
+	    take_mx(msg, eom, p, rdlen, out, err, cap) < 0)
+		return NULL;
+	return p + rdlen;
+}
+
 int mx_parse(const unsigned char *msg, size_t len, struct mx_answer *out, char *err, size_t cap)
 {
-	const unsigned char *eom = msg + len, *p = msg + DNS_HEADER_LEN;
-	unsigned questions, answers;
+	const unsigned char *eom = msg + len, *p;
+	unsigned answers;
 
 	memset(out, 0, sizeof(*out));
 	if (len < DNS_HEADER_LEN || len > 65535) {
@@ -79,56 +147,11 @@ int mx_parse(const unsigned char *msg, size_t len, struct mx_answer *out, char *
 		snprintf(err, cap, "DNS server answered with error code %d", msg[3] & 0x0f);
 		return -1;
 	}
-	questions = get16(msg + 4);
+	p = skip_questions(msg, eom, get16(msg + 4), err, cap);
 	answers = get16(msg + 6);
-	for (unsigned i = 0; i < questions; i++) {
-		p = skip_name(msg, eom, p);
-		if (p == NULL || eom - p < 4) {
-			snprintf(err, cap, "DNS answer is malformed (question %u)", i + 1);
-			return -1;
-		}
-		p += 4;
-	}
-	for (unsigned i = 0; i < answers; i++) {
-		unsigned type, class, rdlen;
-		char name[MX_NAME_MAX];
-		int n;
-
-		p = skip_name(msg, eom, p);
-		if (p == NULL || eom - p < 10) {
-			snprintf(err, cap, "DNS answer is malformed (record %u)", i + 1);
-			return -1;
-		}
-		type = get16(p);
-		class = get16(p + 2);
-		rdlen = get16(p + 8);
-		p += 10;
-		if ((size_t)(eom - p) < rdlen) {
-			snprintf(err, cap, "DNS answer is truncated (record %u)", i + 1);
-			return -1;
-		}
-		if (type == DNS_TYPE_MX && class == DNS_CLASS_IN) {
-			if (rdlen < 3)
-				goto bad_mx;
-			n = dn_expand(msg, eom, p + 2, name, sizeof(name));
-			if (n < 0 || (unsigned)n > rdlen - 2)
-				goto bad_mx;
-			if (name[0] == '\0' || strcmp(name, ".") == 0) {
-				out->null_mx = 1;
-			} else if (!plausible_host(name)) {
-				snprintf(err, cap,
-					 "DNS answer names an MX host that is not a host name");
-				return -1;
-			} else {
-				insert_sorted(out, get16(p), name);
-			}
-		}
-		p += rdlen;
-	}
-	return 0;
-bad_mx:
-	snprintf(err, cap, "DNS answer holds a malformed MX record");
-	return -1;
+	for (unsigned i = 0; i < answers && p != NULL; i++)
+		p = read_record(msg, eom, p, i + 1, out, err, cap);
+	return p == NULL ? -1 : 0;
 }
 
 #define MX_ANSWER_MAX 65535 /* the largest DNS message over TCP */

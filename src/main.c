@@ -176,6 +176,75 @@ static int cannot_start(int argc, char **argv, const char *err, int usage)
 	return usage ? CLI_EXIT_USAGE : CLI_EXIT_USAGE_NAGIOS;
 }
 
+/* --help, --version and --list-tests: their text on stdout. */
+static void print_info(enum cli_action action)
+{
+	switch (action) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		break;
+	case CLI_VERSION:
+		printf("relaytest %s\n", RELAYTEST_VERSION);
+		break;
+	case CLI_LIST_TESTS:
+		cli_list_tests(stdout);
+		break;
+	case CLI_RUN:
+		break;
+	}
+}
+
+/* Before the first target: signals that remove --output's unfinished file,
+ * the whole run's deadline, and the format with its state. */
+static void begin_report(struct run_output *out, struct config *cfg)
+{
+	memcpy(unfinished, out->file.tmp, sizeof(unfinished));
+	signal(SIGINT, end_on_signal);
+	signal(SIGTERM, end_on_signal);
+	if (cfg->run_time_ms > 0)
+		cfg->run_deadline_ms = (long long)net_now_ms() + cfg->run_time_ms;
+	out->format = report_format_find(cfg->format);
+	out->state.cfg = cfg;
+	out->state.colour = strcmp(cfg->format, "text") == 0 && cfg->output == NULL &&
+			    report_use_colour(stdout);
+	out->status = RUN_CLOSED;
+}
+
+/* After the last target: the report finished and put in place (or thrown
+ * away if a signal stopped the run); returns the exit status. */
+static int end_report(struct run_output *out, const struct config *cfg)
+{
+	char err[OUTPUT_MSG_MAX];
+
+	if (workers_stopped() > 0 && workers_stopped() != SIGPIPE) {
+		output_discard(&out->file);
+		return 128 + workers_stopped(); /* SIGINT 130, SIGTERM 143 */
+	}
+	if (workers_stopped() == SIGPIPE)
+		out->write_errno = EPIPE;
+	if (out->format->finish != NULL && out->write_errno == 0)
+		out->status = out->format->finish(out->file.fp, &out->state, out->status);
+	if (out->write_errno != 0) {
+		snprintf(err, sizeof(err), "cannot write the report to %s: %s",
+			 cfg->output != NULL ? cfg->output : "standard output",
+			 strerror(out->write_errno));
+		return write_failed(out, err);
+	}
+	if (out->state.lost != 0) {
+		snprintf(err, sizeof(err),
+			 "cannot keep every target's result until the end (%s: no room in "
+			 "$TMPDIR or /tmp, nor in memory); the report would be incomplete",
+			 strerror(out->state.lost));
+		return write_failed(out, err);
+	}
+	if (output_commit(&out->file, err, sizeof(err)) < 0) {
+		out->write_errno = errno;
+		return write_failed(out, err);
+	}
+	unfinished[0] = '\0';
+	return out->status;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -186,18 +255,9 @@ int main(int argc, char **argv)
 
 	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) < 0)
 		return cannot_start(argc, argv, err, 1);
-	switch (cfg.action) {
-	case CLI_HELP:
-		cli_usage(stdout);
+	if (cfg.action != CLI_RUN) {
+		print_info(cfg.action);
 		return 0;
-	case CLI_VERSION:
-		printf("relaytest %s\n", RELAYTEST_VERSION);
-		return 0;
-	case CLI_LIST_TESTS:
-		cli_list_tests(stdout);
-		return 0;
-	case CLI_RUN:
-		break;
 	}
 	/* A server that resets the connection must be an error, never a death:
 	 * libssl writes with write(2), so a close_notify or a command to a
@@ -214,16 +274,7 @@ int main(int argc, char **argv)
 		targets_free(&list);
 		return cannot_start(argc, argv, err, 0);
 	}
-	memcpy(unfinished, out.file.tmp, sizeof(unfinished));
-	signal(SIGINT, end_on_signal);
-	signal(SIGTERM, end_on_signal);
-	if (cfg.run_time_ms > 0)
-		cfg.run_deadline_ms = (long long)net_now_ms() + cfg.run_time_ms;
-	out.format = report_format_find(cfg.format);
-	out.state.cfg = &cfg;
-	out.state.colour =
-		strcmp(cfg.format, "text") == 0 && cfg.output == NULL && report_use_colour(stdout);
-	out.status = RUN_CLOSED;
+	begin_report(&out, &cfg);
 	jobs = cfg.jobs > 0 ? cfg.jobs : list.n > 1 ? CLI_DEFAULT_JOBS : 1;
 	cfg.alone = jobs == 1 || list.n == 1;
 	/* Its -1 (memory ran out) needs no branch: emit_missing reports every
@@ -232,31 +283,5 @@ int main(int argc, char **argv)
 	if (workers_stopped() == 0)
 		emit_missing(&list, &cfg, &out);
 	targets_free(&list);
-	if (workers_stopped() > 0 && workers_stopped() != SIGPIPE) {
-		output_discard(&out.file);
-		return 128 + workers_stopped(); /* SIGINT 130, SIGTERM 143 */
-	}
-	if (workers_stopped() == SIGPIPE)
-		out.write_errno = EPIPE;
-	if (out.format->finish != NULL && out.write_errno == 0)
-		out.status = out.format->finish(out.file.fp, &out.state, out.status);
-	if (out.write_errno != 0) {
-		snprintf(err, sizeof(err), "cannot write the report to %s: %s",
-			 cfg.output != NULL ? cfg.output : "standard output",
-			 strerror(out.write_errno));
-		return write_failed(&out, err);
-	}
-	if (out.state.lost != 0) {
-		snprintf(err, sizeof(err),
-			 "cannot keep every target's result until the end (%s: no room in "
-			 "$TMPDIR or /tmp, nor in memory); the report would be incomplete",
-			 strerror(out.state.lost));
-		return write_failed(&out, err);
-	}
-	if (output_commit(&out.file, err, sizeof(err)) < 0) {
-		out.write_errno = errno;
-		return write_failed(&out, err);
-	}
-	unfinished[0] = '\0';
-	return out.status;
+	return end_report(&out, &cfg);
 }

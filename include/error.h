@@ -17,7 +17,8 @@ enum err_kind {
 	ERR_INTERNAL, /* a buffer too small, a command too long: our fault */
 	ERR_LOCAL,    /* this machine ran out (open files, memory): ours, not the server's */
 	ERR_TLS,      /* the TLS handshake failed or the server sent a TLS alert */
-	ERR_NO_TLS    /* TLS is needed and this system has no libssl */
+	ERR_NO_TLS,   /* TLS is needed and this system has no libssl */
+	ERR_RUN_TIME  /* the whole run's time (--run-time) ended before this target began */
 };
 
 #define ERROR_MSG_MAX 320

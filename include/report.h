@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "cli.h"
 #include "run.h"
 #include "spill.h"
 

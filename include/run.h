@@ -16,12 +16,53 @@
 
 #include "cases.h"
 #include "classify.h"
-#include "cli.h"
 #include "error.h"
 #include "net.h"
 #include "reply.h"
 #include "target.h"
 #include "transcript.h"
+
+/* --tls: which TLS the tests use. */
+enum engine_tls {
+	ENGINE_TLS_AUTO,     /* implicit on port 465; STARTTLS where the server asks for it */
+	ENGINE_TLS_STARTTLS, /* STARTTLS whenever offered */
+	ENGINE_TLS_IMPLICIT, /* TLS from the first byte (RFC 8314) */
+	ENGINE_TLS_NO	     /* plain SMTP only */
+};
+
+/* A reply this late, with tests waiting behind it on its connection, sends
+ * those tests to other connections (plus 3 EHLO round trips, so that a
+ * distant server is not taken for a slow one). */
+#define ENGINE_LATE_MS 1000
+/* The most connections to one target at once that --connections allows. */
+#define ENGINE_CONNECTIONS_MAX 32
+
+/* What the engine is asked to do for one target: the user's choices, in the
+ * engine's own terms (src/params.c makes them from the command line), and
+ * the few knobs tests and fuzzers turn. */
+struct engine_params {
+	int family;	     /* AF_UNSPEC, AF_INET or AF_INET6 */
+	int timeout_ms;	     /* per reply */
+	int max_time_ms;     /* the whole target */
+	int error_budget;    /* rejections per connection before a fresh one */
+	int connections;     /* the most connections at once */
+	int connections_set; /* the user chose that number: use it once SMTP is seen */
+	int alone;	     /* the only target under test: connections may be made ahead */
+	const char *helo;    /* NULL: this host's FQDN, else our address literal */
+	const char *domain;  /* NULL: from the greeting */
+	const char *from;    /* the external sender and recipient */
+	const char *to;
+	int selected[CASES_MAX]; /* indexed like cases_table */
+	int send;		 /* complete an accepted relay with one message to `to` */
+	int no_pipelining;	 /* one command at a time */
+	enum engine_tls tls;
+	int verbose; /* keep a transcript */
+	int late_ms; /* ENGINE_LATE_MS; a fuzzer makes it short */
+	/* Tests and fuzzing: with connect_hook set, every connection adopts the
+	 * descriptor it returns (a socketpair's end; negative: refused). */
+	int (*connect_hook)(void *ctx);
+	void *connect_ctx;
+};
 
 /* Exit statuses, most severe first in the order 1, 3, 2, 0. */
 enum run_status {
@@ -81,6 +122,7 @@ struct target_result {
 	char greeting_host[TEXT_ARG_MAX + 1];
 	char domain[TEXT_ARG_MAX + 1];
 	char domain_source[128];
+	int domain_given; /* the domain came from --domain */
 	struct test_result tests[CASES_MAX];
 	size_t ntests;
 	size_t counts[VERDICT_COUNT]; /* over the relay tests, control excluded */
@@ -103,16 +145,16 @@ struct target_result {
 	enum run_status status;
 };
 
-/* Run the selected cases of cfg against target t (a target with an error
+/* Run the selected cases of p against target t (a target with an error
  * set is reported untested with it). res is filled in full, also when
  * nothing could be tested; free it with run_free. Returns res->status. */
-enum run_status run_target(const struct config *cfg, const struct target *t,
+enum run_status run_target(const struct engine_params *p, const struct target *t,
 			   struct target_result *res);
 
-/* Tests only: how late (ms) a reply must be before the tests pipelined
- * behind it go to other connections (default 1000), so that a fuzzer can
- * reach that path without waiting seconds. */
-void run_set_late_ms(int ms);
+/* Fill res as target t, not tested for an error of kind, why. Returns
+ * RUN_UNTESTED. */
+enum run_status run_untested(const struct target *t, enum err_kind kind, const char *why,
+			     struct target_result *res);
 
 /* Free what res owns. */
 void run_free(struct target_result *res);

@@ -1,4 +1,5 @@
 /* group.c - PIPELINING (RFC 2920) for the plain tests. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

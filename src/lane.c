@@ -13,7 +13,7 @@ int lane_connect(struct runner *r, struct rt_error *err)
 	pthread_mutex_lock(&eng->lock);
 	r->s.number = ++res->connections;
 	pthread_mutex_unlock(&eng->lock);
-	r->waiting = session_connect(&r->s, res->target.host, res->target.port, r->cfg->family,
+	r->waiting = session_connect(&r->s, res->target.host, res->target.port, r->p->family,
 				     err) == 0;
 	return r->waiting ? 0 : -1;
 }
@@ -67,7 +67,7 @@ static void set_stop(struct engine *eng, const char *why, const char *detail)
 
 unsigned lane_error_budget(const struct runner *r)
 {
-	unsigned budget = (unsigned)r->cfg->error_budget;
+	unsigned budget = (unsigned)r->p->error_budget;
 
 	return r->scarce && budget < RUN_SCARCE_ERRORS ? RUN_SCARCE_ERRORS : budget;
 }

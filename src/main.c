@@ -53,8 +53,7 @@ static void emit(struct target_result *res, void *ctx)
 /* Targets the run never handed on (no memory left for a result, say) are
  * reported all the same, each untested with why: a list of N is never a
  * report of fewer. */
-static void emit_missing(const struct target_list *list, const struct config *cfg,
-			 struct run_output *out)
+static void emit_missing(const struct target_list *list, struct run_output *out)
 {
 	for (size_t i = out->emitted; i < list->n && out->write_errno == 0; i++) {
 		struct target_result *res = malloc(sizeof(*res));
@@ -68,9 +67,9 @@ static void emit_missing(const struct target_list *list, const struct config *cf
 			return;
 		}
 		targets_get(list, i, &t);
-		snprintf(t.error, sizeof(t.error),
-			 "not tested: relaytest could not start a process or ran out of memory");
-		run_target(cfg, &t, res);
+		run_untested(&t, ERR_LOCAL,
+			     "not tested: relaytest could not start a process or ran out of memory",
+			     res);
 		emit(res, out);
 	}
 }
@@ -281,7 +280,7 @@ int main(int argc, char **argv)
 	 * target it did not hand on. */
 	workers_run(&cfg, &list, jobs, emit, &out);
 	if (workers_stopped() == 0)
-		emit_missing(&list, &cfg, &out);
+		emit_missing(&list, &out);
 	targets_free(&list);
 	return end_report(&out, &cfg);
 }

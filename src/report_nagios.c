@@ -47,7 +47,7 @@ struct nagios_summary {
  * of the server. */
 static int cut_by_run_time(const struct target_result *res)
 {
-	return res->status == RUN_UNTESTED && strcmp(res->error.msg, WORKERS_RUN_TIME_OUT) == 0;
+	return res->status == RUN_UNTESTED && res->error.kind == ERR_RUN_TIME;
 }
 
 static enum plugin_state state_of(const struct target_result *res)

@@ -33,13 +33,13 @@ int run_worse_status(int a, int b)
 
 /* The HELO name: --helo, else this host's name when it is fully qualified,
  * else our own address literal (RFC 5321 4.1.4). No DNS is consulted. */
-static void choose_helo(const struct config *cfg, char *buf, size_t cap)
+static void choose_helo(const struct engine_params *p, char *buf, size_t cap)
 {
 	char name[256];
 
 	buf[0] = '\0';
-	if (cfg->helo != NULL) {
-		text_copy(buf, cap, cfg->helo);
+	if (p->helo != NULL) {
+		text_copy(buf, cap, p->helo);
 		return;
 	}
 	if (gethostname(name, sizeof(name)) == 0) {
@@ -77,17 +77,18 @@ int run_skip_reason(const struct target_result *res, const struct relay_case *tc
 }
 /* --domain, else the greeting's host without its first label when it has
  * three or more labels, else that host, else the target's name. */
-static void choose_domain(const struct config *cfg, struct target_result *res)
+static void choose_domain(const struct engine_params *p, struct target_result *res)
 {
 	const char *host = res->greeting_host;
 	const char *dot = strchr(host, '.');
 	int labels = 1;
 
-	for (const char *p = host; *p != '\0'; p++)
-		labels += *p == '.';
-	if (cfg->domain != NULL) {
-		text_copy(res->domain, sizeof(res->domain), cfg->domain);
+	for (const char *c = host; *c != '\0'; c++)
+		labels += *c == '.';
+	if (p->domain != NULL) {
+		text_copy(res->domain, sizeof(res->domain), p->domain);
 		text_copy(res->domain_source, sizeof(res->domain_source), "from --domain");
+		res->domain_given = 1;
 	} else if (res->target.domain[0] != '\0') {
 		text_copy(res->domain, sizeof(res->domain), res->target.domain);
 		text_copy(res->domain_source, sizeof(res->domain_source),
@@ -127,9 +128,9 @@ void run_add_warning(struct target_result *res, const char *fmt, ...)
  * one rejection, and never more than 6. That keeps a lane under Exim's 10
  * non-mail commands (RSET and EHLO count) and, against a tarpit that delays
  * every refusal (Exchange: 5 s), spreads the waits over the connections. */
-static size_t lane_size(const struct config *cfg)
+static size_t lane_size(const struct engine_params *p)
 {
-	size_t n = (size_t)cfg->error_budget;
+	size_t n = (size_t)p->error_budget;
 
 	return n < 1 ? 1 : n > 6 ? 6 : n;
 }
@@ -155,16 +156,9 @@ static int take_matching_lane(struct engine *eng, struct runner *r)
 	return 0;
 }
 
-static int late_ms_setting = RUN_LATE_MS;
-
-void run_set_late_ms(int ms)
-{
-	late_ms_setting = ms;
-}
-
 /* The helper connections of a round, each a thread with its own runner. */
 struct crew {
-	pthread_t threads[CLI_CONNECTIONS_MAX];
+	pthread_t threads[ENGINE_CONNECTIONS_MAX];
 	struct runner *helpers;
 	size_t started;
 	int timeout_ms;
@@ -192,13 +186,13 @@ static int start_thread(pthread_t *thread, void *(*body)(void *), void *arg)
 /* Start helpers until the crew has want - 1 (beside the caller's own). */
 static void crew_add(struct engine *eng, struct crew *c, size_t want)
 {
-	for (size_t i = c->started + 1; c->helpers != NULL && i < want && i < CLI_CONNECTIONS_MAX;
-	     i++) {
+	for (size_t i = c->started + 1;
+	     c->helpers != NULL && i < want && i < ENGINE_CONNECTIONS_MAX; i++) {
 		struct runner *h = &c->helpers[c->started];
 
 		memset(h, 0, sizeof(*h));
 		h->eng = eng;
-		h->cfg = eng->cfg;
+		h->p = eng->p;
 		h->res = eng->res;
 		h->vars = eng->vars;
 		session_init(&h->s, &eng->res->log, c->timeout_ms, c->end_ms);
@@ -216,7 +210,7 @@ static void crew_start(struct engine *eng, const struct runner *r, struct crew *
 	c->timeout_ms = r->s.timeout_ms;
 	c->end_ms = r->s.end_ms;
 	c->body = body;
-	c->helpers = calloc(CLI_CONNECTIONS_MAX, sizeof(*c->helpers));
+	c->helpers = calloc(ENGINE_CONNECTIONS_MAX, sizeof(*c->helpers));
 	crew_add(eng, c, want);
 }
 
@@ -230,7 +224,7 @@ void run_widen(struct engine *eng)
 		if (wide > eng->socket_room)
 			wide = eng->socket_room; /* our open-file limit */
 
-		if (!eng->cfg->connections_set && !eng->res->concurrency_refused && !eng->scarce &&
+		if (!eng->p->connections_set && !eng->res->concurrency_refused && !eng->scarce &&
 		    eng->max_busy < wide && eng->crew != NULL) {
 			eng->max_busy = wide;
 			eng->crew->body = lane_worker;
@@ -261,9 +255,9 @@ static void crew_finish(struct engine *eng, struct crew *c)
 
 /* Connections worth making before the plan: one a lane at most, with the
  * lanes counted as if every selected test could run. */
-static size_t lanes_at_most(const struct config *cfg, const struct target_result *res)
+static size_t lanes_at_most(const struct engine_params *p, const struct target_result *res)
 {
-	size_t plain = 0, alone = 0, size = lane_size(cfg);
+	size_t plain = 0, alone = 0, size = lane_size(p);
 
 	for (size_t i = 0; i < res->ntests; i++) {
 		enum case_group g = res->tests[i].tc->group;
@@ -322,12 +316,12 @@ static int first_failure_is_transient(const struct session *s, const struct rt_e
 static int probe(struct engine *eng, struct runner *r, struct crew *crew, struct rt_error *err)
 {
 	struct target_result *res = eng->res;
-	size_t lanes = lanes_at_most(eng->cfg, res);
+	size_t lanes = lanes_at_most(eng->p, res);
 	int rc;
 
 	r->s.tls_want = eng->tls_relay;
 	rc = lane_connect(r, err);
-	if (rc == 0 && eng->cfg->alone) {
+	if (rc == 0 && eng->p->alone) {
 		/* The server greets: the other connections can be made while this
 		 * one learns, with EHLO, what the server is. Not when many targets
 		 * are tested at once: their servers' load matters more than the
@@ -374,22 +368,22 @@ static int probe(struct engine *eng, struct runner *r, struct crew *crew, struct
 	res->greeting = r->s.greeting;
 	res->caps = r->s.caps;
 	reply_greeting_host(&res->greeting, res->greeting_host, sizeof(res->greeting_host));
-	choose_domain(eng->cfg, res);
+	choose_domain(eng->p, res);
 	return 0;
 }
 
 /* run_target's work, on the engine and first runner it allocated: they
  * hold ~80 KiB, too much for a thread's or a small main stack. */
-static void run_target_with(const struct config *cfg, const struct target *t,
+static void run_target_with(const struct engine_params *p, const struct target *t,
 			    struct target_result *res, struct engine *eng, struct runner *r)
 {
 	struct crew crew = { 0 };
 	struct rt_error err;
 	int64_t started = net_now_ms();
 
-	eng->cfg = r->cfg = cfg;
+	eng->p = r->p = p;
 	eng->res = r->res = res;
-	eng->max_busy = (unsigned)cfg->connections;
+	eng->max_busy = (unsigned)p->connections;
 	/* Our own open-file limit (ulimit -n) caps the connections at once,
 	 * before any is refused for it: a limit of ours, said as such. */
 	eng->socket_room = net_sockets_free();
@@ -397,17 +391,17 @@ static void run_target_with(const struct config *cfg, const struct target *t,
 		eng->max_busy = eng->socket_room > 1 ? eng->socket_room : 1;
 		res->local_limit = 1;
 	}
-	eng->late_ms = late_ms_setting;
-	eng->tls_relay = eng->tls_auth = tlsplan_initial(cfg, t);
+	eng->late_ms = p->late_ms > 0 ? p->late_ms : ENGINE_LATE_MS;
+	eng->tls_relay = eng->tls_auth = tlsplan_initial(p, t);
 	r->eng = eng;
 	pthread_mutex_init(&eng->lock, NULL);
 	pthread_cond_init(&eng->changed, NULL);
-	session_init(&r->s, &res->log, cfg->timeout_ms, started + cfg->max_time_ms);
-	choose_helo(cfg, res->helo, sizeof(res->helo));
-	text_copy(res->from, sizeof(res->from), cfg->from);
-	text_copy(res->to, sizeof(res->to), cfg->to);
+	session_init(&r->s, &res->log, p->timeout_ms, started + p->max_time_ms);
+	choose_helo(p, res->helo, sizeof(res->helo));
+	text_copy(res->from, sizeof(res->from), p->from);
+	text_copy(res->to, sizeof(res->to), p->to);
 	for (size_t i = 0; i < cases_count; i++) {
-		if (!cfg->selected[i])
+		if (!p->selected[i])
 			continue;
 		res->tests[res->ntests].tc = &cases_table[i];
 		res->tests[res->ntests].verdict = VERDICT_ERROR;
@@ -421,7 +415,7 @@ static void run_target_with(const struct config *cfg, const struct target *t,
 		res->elapsed_ms = (long)(net_now_ms() - started);
 		goto out;
 	}
-	if (cases_vars_set(&eng->vars, cfg->from, cfg->to, res->domain, res->greeting_host,
+	if (cases_vars_set(&eng->vars, p->from, p->to, res->domain, res->greeting_host,
 			   res->address) < 0) {
 		error_set(&res->error, ERR_INTERNAL, "cannot build the test addresses");
 		res->tested = 0;
@@ -440,13 +434,13 @@ static void run_target_with(const struct config *cfg, const struct target *t,
 		eng->scarce_commands = RUN_SCARCE_COMMANDS;
 	}
 	tlsplan_auth(eng, r);
-	plan_build(eng, lane_size(cfg));
+	plan_build(eng, lane_size(p));
 	transcript_note(&res->log, "plan: %zu lanes, at most %d connections at once", eng->nlanes,
-			cfg->connections);
+			p->connections);
 	run_round(eng, r, &crew);
 	/* Tests the server would not let run get one more try on new connections. */
 	tlsplan_mark_reruns(eng);
-	if (eng->stop == NULL && plan_reruns(eng, lane_size(cfg)) > 0) {
+	if (eng->stop == NULL && plan_reruns(eng, lane_size(p)) > 0) {
 		transcript_note(&res->log, "rerun round: %zu lanes on fresh connections",
 				eng->nlanes);
 		run_round(eng, r, NULL);
@@ -460,26 +454,37 @@ out:
 	pthread_mutex_destroy(&eng->lock);
 }
 
-enum run_status run_target(const struct config *cfg, const struct target *t,
+enum run_status run_untested(const struct target *t, enum err_kind kind, const char *why,
+			     struct target_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	transcript_init(&res->log, 0);
+	res->status = RUN_UNTESTED;
+	res->target = *t;
+	error_set(&res->error, kind, "%s", why);
+	return res->status;
+}
+
+enum run_status run_target(const struct engine_params *p, const struct target *t,
 			   struct target_result *res)
 {
 	struct engine *eng;
 	struct runner *r;
 
+	if (t->error[0] != '\0')
+		return run_untested(t, ERR_RESOLVE, t->error, res);
 	memset(res, 0, sizeof(*res));
-	transcript_init(&res->log, cfg->verbose);
+	transcript_init(&res->log, p->verbose);
 	res->status = RUN_UNTESTED;
 	res->target = *t;
-	if (t->error[0] != '\0') {
-		error_set(&res->error, ERR_RESOLVE, "%s", t->error);
-		return res->status;
-	}
 	eng = calloc(1, sizeof(*eng));
 	r = calloc(1, sizeof(*r));
-	if (eng == NULL || r == NULL)
+	if (eng == NULL || r == NULL) {
 		error_set(&res->error, ERR_LOCAL, "relaytest ran out of memory");
-	else
-		run_target_with(cfg, t, res, eng, r);
+	} else {
+		net_set_connect_hook(p->connect_hook, p->connect_ctx);
+		run_target_with(p, t, res, eng, r);
+	}
 	free(eng);
 	free(r);
 	return res->status;

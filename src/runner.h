@@ -76,7 +76,7 @@ struct lane {
 struct crew; /* run.c */
 
 struct engine {
-	const struct config *cfg;
+	const struct engine_params *p;
 	struct target_result *res;
 	struct case_vars vars;
 	pthread_mutex_t lock;
@@ -110,7 +110,7 @@ struct engine {
 /* One connection's worker: walks lanes on its own session. */
 struct runner {
 	struct engine *eng;
-	const struct config *cfg;
+	const struct engine_params *p;
 	struct target_result *res;
 	struct session s;
 	struct case_vars vars;
@@ -230,7 +230,7 @@ void summary_build(struct target_result *res, const struct engine *eng);
 
 /* The TLS every test starts with: implicit for --tls implicit and, in auto
  * mode, for port 465 (RFC 8314); STARTTLS for --tls starttls. */
-int tlsplan_initial(const struct config *cfg, const struct target *t);
+int tlsplan_initial(const struct engine_params *p, const struct target *t);
 
 /* The TLS the test needs now (relay tests may move to STARTTLS mid-run). */
 int tlsplan_for(struct engine *eng, const struct relay_case *tc);

@@ -106,7 +106,7 @@ static enum step command(struct runner *r, const char *cmd, struct reply *rp, st
 /* Whether commands may go out in groups (RFC 2920) on this connection. */
 int step_pipelining_ok(const struct runner *r)
 {
-	return r->s.caps.pipelining && !r->cfg->no_pipelining && !r->no_pipelining && !r->cfg->send;
+	return r->s.caps.pipelining && !r->p->no_pipelining && !r->no_pipelining && !r->p->send;
 }
 
 /* The --send message: plain ASCII, labelled, with the token in Subject and body. */
@@ -229,7 +229,7 @@ static enum step mail_rcpt(struct runner *r, struct test_result *tr, const char 
 	if (command(r, cmd, &rp, err) != STEP_DONE)
 		return STEP_INTERRUPTED;
 	step_set_verdict(tr, &rp, STAGE_RCPT);
-	if (confirm && r->cfg->send && tr->verdict == VERDICT_ACCEPTED)
+	if (confirm && r->p->send && tr->verdict == VERDICT_ACCEPTED)
 		confirm_relay(r, tr);
 	return STEP_DONE;
 }

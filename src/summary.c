@@ -313,7 +313,7 @@ void summary_build(struct target_result *res, const struct engine *eng)
 		}
 	}
 	status_and_reason(res, control);
-	control_warnings(res, control, eng->cfg->domain != NULL);
+	control_warnings(res, control, res->domain_given);
 	if (relay_tests > 1 && identical_mail == relay_tests)
 		run_add_warning(
 			res,

@@ -13,12 +13,12 @@
 #include "auth.h"
 #include "runner.h"
 
-int tlsplan_initial(const struct config *cfg, const struct target *t)
+int tlsplan_initial(const struct engine_params *p, const struct target *t)
 {
-	if (cfg->tls == CLI_TLS_IMPLICIT ||
-	    (cfg->tls == CLI_TLS_AUTO && strcmp(t->port, "465") == 0))
+	if (p->tls == ENGINE_TLS_IMPLICIT ||
+	    (p->tls == ENGINE_TLS_AUTO && strcmp(t->port, "465") == 0))
 		return SESSION_TLS_IMPLICIT;
-	return cfg->tls == CLI_TLS_STARTTLS ? SESSION_TLS_STARTTLS : SESSION_TLS_NONE;
+	return p->tls == ENGINE_TLS_STARTTLS ? SESSION_TLS_STARTTLS : SESSION_TLS_NONE;
 }
 
 int tlsplan_for(struct engine *eng, const struct relay_case *tc)
@@ -50,7 +50,7 @@ void tlsplan_note(struct engine *eng, const struct session *s)
 
 int tlsplan_implicit_retry(struct engine *eng, struct runner *r, struct rt_error *err)
 {
-	if (eng->cfg->tls != CLI_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE || !r->s.tls_seen)
+	if (eng->p->tls != ENGINE_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE || !r->s.tls_seen)
 		return 0;
 	if (!tls_available(NULL)) {
 		error_set(err, ERR_NO_TLS, "it expects TLS on connect (as on port 465): %s",
@@ -129,7 +129,7 @@ void tlsplan_auth(struct engine *eng, struct runner *r)
 	struct target_result *res = eng->res;
 	struct rt_error err;
 
-	if (eng->cfg->tls != CLI_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE ||
+	if (eng->p->tls != ENGINE_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE ||
 	    !r->s.caps.starttls || !auth_lacking(res, &r->s.caps))
 		return;
 	error_clear(&err);
@@ -160,7 +160,7 @@ void tlsplan_after_test(struct runner *r, struct test_result *tr)
 
 	if (!tr->needs_tls || tr->tc->group == CASE_AUTH || tr->over_tls)
 		return;
-	if (eng->cfg->tls != CLI_TLS_AUTO || !r->res->caps.starttls)
+	if (eng->p->tls != ENGINE_TLS_AUTO || !r->res->caps.starttls)
 		return; /* --tls no, or no STARTTLS to be had: "STARTTLS required" stands */
 	if (!tls_available(NULL)) {
 		tr->reason = REASON_NO_TLS;
@@ -202,7 +202,7 @@ void tlsplan_warnings(struct engine *eng)
 {
 	struct target_result *res = eng->res;
 
-	if (eng->cfg->tls == CLI_TLS_STARTTLS && !res->tls_used)
+	if (eng->p->tls == ENGINE_TLS_STARTTLS && !res->tls_used)
 		run_add_warning(res, "The server does not offer STARTTLS, so every test ran "
 				     "without TLS (--tls starttls).");
 	if (res->tls_used && res->tls.expired)

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "workers.h"
 
+#include "params.h"
 #include "spill.h"
 
 #include <errno.h>
@@ -121,24 +122,14 @@ static int write_all(int fd, const void *data, size_t len)
 /* run_target within the whole run's deadline. */
 static void run_one(const struct config *cfg, const struct target *t, struct target_result *res)
 {
-	struct config mine = *cfg;
-	struct target late;
-	long long left;
+	struct engine_params p;
 
-	if (cfg->run_deadline_ms <= 0) {
-		run_target(cfg, t, res);
+	if (cfg->run_deadline_ms > 0 && cfg->run_deadline_ms - (long long)net_now_ms() < 1000) {
+		run_untested(t, ERR_RUN_TIME, WORKERS_RUN_TIME_OUT, res);
 		return;
 	}
-	left = cfg->run_deadline_ms - (long long)net_now_ms();
-	if (left < 1000) {
-		late = *t;
-		snprintf(late.error, sizeof(late.error), "%s", WORKERS_RUN_TIME_OUT);
-		run_target(cfg, &late, res);
-		return;
-	}
-	if (left < mine.max_time_ms)
-		mine.max_time_ms = (int)left;
-	run_target(&mine, t, res);
+	params_from_config(cfg, &p);
+	run_target(&p, t, res);
 }
 
 /* Packing: blocks of (uint32 zero bytes, uint32 literal bytes, the literal
@@ -227,8 +218,8 @@ static void worker(const struct config *cfg, const struct target *t, int fd)
 
 /* Turn what a finished worker sent (data, len) into a result (a failed
  * worker gives an untested one that says so). */
-static struct target_result *collect(const struct config *cfg, const struct target *t,
-				     const char *data, size_t len, int wstatus)
+static struct target_result *collect(const struct target *t, const char *data, size_t len,
+				     int wstatus)
 {
 	struct target_result *res = malloc(sizeof(*res));
 	size_t used;
@@ -239,18 +230,18 @@ static struct target_result *collect(const struct config *cfg, const struct targ
 			: unpack((const unsigned char *)data, len, (unsigned char *)res,
 				 sizeof(*res));
 	if (used == 0) {
-		struct target failed = *t;
+		char why[ERROR_MSG_MAX];
 
 		if (WIFSIGNALED(wstatus))
-			snprintf(failed.error, sizeof(failed.error),
+			snprintf(why, sizeof(why),
 				 "internal error: the worker testing this target died (signal %d)",
 				 WTERMSIG(wstatus));
 		else
-			snprintf(failed.error, sizeof(failed.error),
+			snprintf(why, sizeof(why),
 				 "internal error: the worker testing this target ended early (exit "
 				 "%d)",
 				 WEXITSTATUS(wstatus));
-		run_target(cfg, &failed, res);
+		run_untested(t, ERR_INTERNAL, why, res);
 		return res;
 	}
 	transcript_init(&res->log, res->log.enabled);
@@ -369,7 +360,7 @@ static void hand_on(struct crowd *c, size_t index, const char *data, size_t len,
 	struct target_result *res;
 
 	targets_get(c->list, index, &t);
-	res = collect(c->cfg, &t, data, len, wstatus);
+	res = collect(&t, data, len, wstatus);
 	if (res == NULL) {
 		c->rc = -1; /* main reports the targets never handed on */
 		return;

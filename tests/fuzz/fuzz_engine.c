@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "net.h"
 #include "report.h"
 #include "run.h"
@@ -149,23 +148,33 @@ static void check(const struct target_result *res)
 		abort();
 }
 
+/* The engine's parameters as relaytest --tls no 127.0.0.1:25 sets them. */
+static void base_params(struct engine_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = 0; /* AF_UNSPEC */
+	p->error_budget = 8;
+	p->from = "probe@example.org";
+	p->to = "probe@example.net";
+	p->tls = ENGINE_TLS_NO;
+	p->late_ms = ENGINE_LATE_MS;
+	for (size_t i = 0; i < cases_count; i++)
+		p->selected[i] = 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct config base;
 	static struct target target;
 	static int ready;
 	struct server sv;
-	struct config cfg;
+	struct engine_params p;
 	struct target_result *res;
 	unsigned flags;
 
 	if (!ready) {
-		char a0[] = "relaytest", a1[] = "--tls", a2[] = "no", a3[] = "127.0.0.1:25";
-		char *argv[] = { a0, a1, a2, a3, NULL };
 		char err[512];
 
-		if (cli_parse(4, argv, &base, err, sizeof(err)) < 0 ||
-		    target_parse("127.0.0.1:25", 25, &target, err, sizeof(err)) < 0)
+		if (target_parse("127.0.0.1:25", 25, &target, err, sizeof(err)) < 0)
 			abort();
 		/* SIGPIPE keeps its default here: over plain sockets the engine
 		 * must not depend on main.c ignoring it (every write uses
@@ -175,14 +184,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > FUZZ_INPUT_MAX)
 		return 0;
 	flags = data[0];
-	cfg = base;
-	cfg.no_pipelining = flags & 1;
-	cfg.connections = 1 + (int)((flags >> 1) & 3);
-	cfg.alone = (flags >> 3) & 1;
-	cfg.error_budget = 1 << ((flags >> 4) & 3);
-	run_set_late_ms((flags >> 6) & 1 ? 4 : 1000);
-	cfg.timeout_ms = 20;   /* a script that stops replying costs little */
-	cfg.max_time_ms = 300; /* under the 1 s that lets a refused reconnect pause */
+	base_params(&p);
+	p.no_pipelining = flags & 1;
+	p.connections = 1 + (int)((flags >> 1) & 3);
+	p.alone = (flags >> 3) & 1;
+	p.error_budget = 1 << ((flags >> 4) & 3);
+	p.late_ms = (flags >> 6) & 1 ? 4 : ENGINE_LATE_MS;
+	p.timeout_ms = 20;   /* a script that stops replying costs little */
+	p.max_time_ms = 300; /* under the 1 s that lets a refused reconnect pause */
+	p.connect_hook = next_connection;
+	p.connect_ctx = &sv;
 	memset(&sv, 0, sizeof(sv));
 	sv.data = data + 1;
 	sv.size = size - 1;
@@ -190,9 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	res = calloc(1, sizeof(*res));
 	if (res == NULL)
 		return 0;
-	net_set_connect_hook(next_connection, &sv);
-	run_target(&cfg, &target, res);
-	net_set_connect_hook(NULL, NULL);
+	run_target(&p, &target, res);
 	check(res);
 	if (getenv("FUZZ_ENGINE_SHOW") != NULL)
 		report_json(stdout, res);

@@ -122,7 +122,8 @@ mta_verdicts() {
 # status and each test's JSON verdict (accepted, denied, skipped, not_tested,
 # temporary_failure, error); "* VERDICT" stands for every test not named,
 # the control included. A denial whose reply is 503, 421 or "too many ..." is
-# not a denial: the test never ran.
+# not a denial: the test never ran. The line starts "MTA_LABEL: " (default
+# "mta"; tests/postfix.sh says "postfix").
 mta_check() {
 	local name=$1 want=$2 spec id verdict default="" why=() line code text
 	declare -A expect=()
@@ -157,9 +158,22 @@ mta_check() {
 		why+=("took $MTA_SECONDS s, limit $MTA_MAX_SECONDS s")
 	fi
 	if [ ${#why[@]} -eq 0 ]; then
-		ok "mta: $name (${MTA_SECONDS} s)"
+		ok "${MTA_LABEL:-mta}: $name (${MTA_SECONDS} s)"
 	else
-		not_ok "mta: $name (${MTA_SECONDS} s)" "${why[@]:0:12}" "report: $MTA_JSON"
+		not_ok "${MTA_LABEL:-mta}: $name (${MTA_SECONDS} s)" "${why[@]:0:12}" "report: $MTA_JSON"
+	fi
+}
+
+# mta_connections_at_most NAME TOTAL AT-ONCE: the last run's JSON counts at
+# most TOTAL connections and at most AT-ONCE at the same time.
+mta_connections_at_most() {
+	local name=$1 total=$2 at_once=$3 got
+	got=$(jq -r '"\(.connections) \(.max_connections_at_once)"' "$MTA_JSON" 2>/dev/null)
+	if [[ $got =~ ^[0-9]+\ [0-9]+$ ]] && [ "${got% *}" -le "$total" ] && [ "${got#* }" -le "$at_once" ]; then
+		ok "${MTA_LABEL:-mta}: $name: ${got% *} connections, at most ${got#* } at once (limits $total, $at_once)"
+	else
+		not_ok "${MTA_LABEL:-mta}: $name" "connections, at most at once: '${got:-no JSON}', want at most $total and $at_once" \
+			"report: $MTA_JSON"
 	fi
 }
 

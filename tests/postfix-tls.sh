@@ -46,7 +46,43 @@ postfix_tls_tests() {
 		postfix_check "TLS required, --tls no: inconclusive, exit 2" 2 "${skips[@]}"
 	fi
 	postfix_stop_all
+	postfix_wrapper_mode "$dir"
+	postfix_stop_all
 	postfix_sasl_after_tls "$dir"
+}
+
+# Wrapper mode (smtpd_tls_wrappermode = yes: TLS from the first byte, as on
+# port 465) on a free high port, never 465, closed. In the default --tls auto
+# relaytest must find TLS although the port does not suggest it, and run the
+# table inside it; with --tls no it cannot test and must say so, never pass.
+# --timeout 10 bounds what a greeting that never comes costs (it is not a
+# timing test: relaytest may take its time, but not give wrong verdicts).
+postfix_wrapper_mode() {
+	local dir=$1 mode subject rc
+	# shellcheck source=tests/mta/lib.sh
+	. tests/mta/lib.sh
+	mkdir -p "$WORK/mta"
+	if ! PF_READY=tls PF_MASTER_EXTRA="tlsmgr    unix  - - n 1000? 1 tlsmgr" \
+		postfix_start tls-wrapper "smtpd_tls_wrappermode = yes" "smtpd_tls_security_level = may" \
+		"smtpd_tls_cert_file = $dir/cert.pem" "smtpd_tls_key_file = $dir/key.pem"; then
+		not_ok "postfix tls: wrapper mode: the instance did not start"
+		return
+	fi
+	MTA_LABEL="postfix tls" mta_run postfix-wrapper --timeout 10 "127.0.0.1:$PF_PORT"
+	MTA_LABEL="postfix tls" mta_check "wrapper mode on a high port (not 465), --tls auto: every relay test denied, exit 0" 0 \
+		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "* denied"
+	mode=$(jq -r '.tls.mode // "none"' "$MTA_JSON" 2>/dev/null)
+	subject=$(jq -r '.tls.subject // ""' "$MTA_JSON" 2>/dev/null)
+	[ "$mode" = implicit ] && [[ $subject == *CN=mx.relaytest.test* ]] &&
+		ok "postfix tls: wrapper mode: the JSON says tls.mode implicit, with the certificate's subject" ||
+		not_ok "postfix tls: wrapper mode: tls.mode '$mode', subject '$subject', want implicit and CN=mx.relaytest.test" \
+			"report: $MTA_JSON"
+	MTA_LABEL="postfix tls" mta_run postfix-wrapper-no --tls no --timeout 2 "127.0.0.1:$PF_PORT"
+	rc=$(jq -r '"\(.verdict) \(.counts.denied)"' "$MTA_JSON" 2>/dev/null)
+	{ [ "$MTA_RC" = 3 ] || [ "$MTA_RC" = 2 ]; } && [[ $rc != closed* ]] && [[ $rc != *\ [1-9]* ]] &&
+		ok "postfix tls: wrapper mode, --tls no: could not test (exit $MTA_RC), no verdict" ||
+		not_ok "postfix tls: wrapper mode, --tls no: exit $MTA_RC, verdict and denials '$rc', want exit 3 or 2 and none" \
+			"report: $MTA_JSON"
 }
 
 # SASL that accepts any user and password, offered only after STARTTLS

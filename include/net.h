@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "error.h"
 #include "tls.h"
@@ -19,6 +20,7 @@
 struct net_conn {
 	int fd; /* -1 when closed */
 	int family;
+	int peer_index;		       /* which of the peer's addresses */
 	char peer_addr[NET_ADDR_MAX];  /* the address we connected to */
 	char local_addr[NET_ADDR_MAX]; /* our end, for the trusted-network warning */
 	struct tls_conn *tls;	       /* NULL until net_starttls; owned, freed by net_close */
@@ -36,12 +38,35 @@ int64_t net_deadline(int timeout_ms, int64_t end_ms);
 /* Mark c closed without touching any descriptor. */
 void net_init(struct net_conn *c);
 
-/* Resolve host and connect to each address in turn (family AF_UNSPEC,
- * AF_INET or AF_INET6), each attempt bounded by min(timeout_ms, end_ms).
- * Returns 0 with c open, or -1 with err (ERR_RESOLVE, ERR_CONNECT,
- * ERR_TIMEOUT) naming the last failure. */
-int net_connect(struct net_conn *c, const char *host, const char *port, int family, int timeout_ms,
-		int64_t end_ms, struct rt_error *err);
+#define NET_PEER_ADDRS_MAX 16
+
+/* A target's addresses, resolved once: every connection of a run goes to
+ * the same one (chosen), so that results from different machines behind a
+ * name are never merged. */
+struct net_peer {
+	struct sockaddr_storage addrs[NET_PEER_ADDRS_MAX];
+	socklen_t lens[NET_PEER_ADDRS_MAX];
+	size_t n;
+	int chosen; /* -1: try each in turn; else the one to use */
+	char port[16];
+	/* Tests and fuzzing: with a hook set, net_connect adopts the
+	 * descriptor it returns (a socketpair's end; negative: refused). */
+	int (*hook)(void *ctx);
+	void *hook_ctx;
+};
+
+/* Resolve host:port (family AF_UNSPEC, AF_INET or AF_INET6) into peer,
+ * giving up at deadline. Returns 0, or -1 with err (ERR_RESOLVE,
+ * ERR_TIMEOUT). With peer->hook set nothing is resolved. */
+int net_resolve(struct net_peer *peer, const char *host, const char *port, int family,
+		int64_t deadline, struct rt_error *err);
+
+/* Connect to the peer's chosen address, or to each in turn until one
+ * answers, each attempt bounded by min(timeout_ms, end_ms); c->peer_index
+ * tells which. Returns 0 with c open, or -1 with err (ERR_CONNECT,
+ * ERR_TIMEOUT, ERR_LOCAL) naming the last failure. */
+int net_connect(struct net_conn *c, const struct net_peer *peer, int timeout_ms, int64_t end_ms,
+		struct rt_error *err);
 
 /* Take over a connected stream socket (a socketpair in the fuzzer). */
 void net_adopt(struct net_conn *c, int fd);
@@ -50,11 +75,6 @@ void net_adopt(struct net_conn *c, int fd);
  * (RLIMIT_NOFILE) less the descriptors open now and a few kept for libssl
  * and the resolver; 0 when none. */
 unsigned net_sockets_free(void);
-
-/* Tests and fuzzing only: with a hook set, net_connect adopts the
- * descriptor the hook returns (a socketpair's end) instead of connecting;
- * a negative one is a refused connection. NULL restores real connects. */
-void net_set_connect_hook(int (*hook)(void *ctx), void *ctx);
 
 /* Read one line ending in LF (a CR before it is removed) into buf, at most
  * cap-1 bytes, NUL-terminated, with its length in *len (the line may itself

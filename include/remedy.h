@@ -5,23 +5,14 @@
 
 #include <stddef.h>
 
+#include "quirks.h"
 #include "run.h"
 
-enum remedy_software {
-	SOFTWARE_UNKNOWN,
-	SOFTWARE_POSTFIX,
-	SOFTWARE_EXIM,
-	SOFTWARE_SENDMAIL,
-	SOFTWARE_EXCHANGE,
-	SOFTWARE_OPENSMTPD,
-	SOFTWARE_COUNT
-};
-
 /* The server software named by the greeting or the EHLO reply, if any. */
-enum remedy_software remedy_identify(const struct target_result *res);
+enum quirks_software remedy_identify(const struct target_result *res);
 
 /* "Postfix", "Exim", ... or "unknown". */
-const char *remedy_software_name(enum remedy_software sw);
+const char *remedy_software_name(enum quirks_software sw);
 
 #define REMEDY_MAX 6
 

@@ -8,14 +8,13 @@
 
 #include <stdio.h>
 
-#include "cli.h"
 #include "run.h"
 #include "spill.h"
 
-/* What the writers share for one run; zeroed by the caller, then cfg and
+/* What the writers share for one run; zeroed by the caller, then quiet and
  * colour set. The writers own the rest. */
 struct report_state {
-	const struct config *cfg;
+	int quiet;	    /* -q: a closed server's report is left out */
 	int colour;	    /* text: ANSI colour on a terminal */
 	size_t shown;	    /* targets written so far */
 	void *kept;	    /* a format's own summary across targets (nagios) */

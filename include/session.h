@@ -41,6 +41,8 @@ struct session {
 	int64_t slowest_ms;	/* the slowest reply on this session so far */
 	char slowest_cmd[16];	/* the verb it answered */
 	int64_t hello_ms;	/* how long the last EHLO took: a round trip and a bit */
+	int64_t greeting_ms;	/* how long the greeting took after connect */
+	int64_t connected_ms;	/* when the connection was made */
 	struct reply greeting;
 	struct reply hello; /* the EHLO (or HELO) reply, also when it refused */
 	struct capabilities caps;
@@ -55,24 +57,30 @@ struct session {
 /* Prepare s for a target; nothing is connected yet. log may be NULL. */
 void session_init(struct session *s, struct transcript *log, int timeout_ms, int64_t end_ms);
 
-/* Connect to host:port (with TLS first when s->tls_want is IMPLICIT), read the greeting and greet with EHLO helo (HELO
- * when EHLO is refused with 5xx); helo NULL means our own address literal,
- * known once connected. The name used is kept in s->helo. Returns 0 with s->open set, or -1 with err:
- * ERR_RESOLVE/ERR_CONNECT/ERR_TIMEOUT, ERR_REFUSED for a refusing greeting
- * (554, 421) or refused HELO, ERR_PROTOCOL for a peer that is not SMTP
- * (HTTP, SSH, TLS on connect, garbage). With s->tls_want STARTTLS,
- * STARTTLS follows EHLO when offered (s->tls_active tells; not offered is
- * not an error); errors as session_starttls. */
-int session_open(struct session *s, const char *host, const char *port, int family,
-		 const char *helo, struct rt_error *err);
-
-/* session_open in two steps, so that a connection can wait for its EHLO
- * name: connect (TLS first when s->tls_want is IMPLICIT) and read the
- * greeting; then greet with EHLO helo (and STARTTLS when wanted). Errors as
- * session_open; after a failed session_connect nothing is open. */
-int session_connect(struct session *s, const char *host, const char *port, int family,
+/* Connect to peer (with TLS first when s->tls_want is IMPLICIT) and read
+ * the greeting; host is the target's name, for SNI. Then session_greet
+ * greets with EHLO helo (HELO when EHLO is refused with 5xx; NULL: our own
+ * address literal, known once connected; the name used is kept in s->helo)
+ * and, with s->tls_want STARTTLS, STARTTLS when offered (s->tls_active
+ * tells; not offered is not an error). Each returns 0 with s->open set, or
+ * -1 with err: ERR_CONNECT/ERR_TIMEOUT/ERR_LOCAL, ERR_REFUSED for a
+ * refusing greeting (554, 421) or refused HELO, ERR_PROTOCOL for a peer
+ * that is not SMTP (HTTP, SSH, TLS on connect, garbage); STARTTLS errors
+ * as session_starttls. After a failed session_connect nothing is open. */
+int session_connect(struct session *s, const struct net_peer *peer, const char *host,
 		    struct rt_error *err);
 int session_greet(struct session *s, const char *helo, struct rt_error *err);
+
+/* session_connect in two steps, so that a silent server can be asked
+ * whether it waits for TLS on another connection meanwhile: connect
+ * (returns as net_connect), then read the greeting (returns as
+ * session_connect). */
+int session_dial(struct session *s, const struct net_peer *peer, const char *host,
+		 struct rt_error *err);
+int session_hear_greeting(struct session *s, struct rt_error *err);
+
+/* Whether the server has sent something (or closed) within wait_ms. */
+int session_heard(struct session *s, int wait_ms);
 
 /* On an open session whose EHLO offered STARTTLS: send STARTTLS, do the
  * handshake (SNI = the target's name unless a literal), EHLO again and
@@ -115,6 +123,12 @@ int session_data(struct session *s, const char *body, struct reply *r, struct rt
 
 /* Send QUIT and close without waiting for the reply. Safe on a closed session. */
 void session_quit(struct session *s);
+
+/* Send QUIT and wait up to wait_ms for the server to close the connection
+ * (a server that counts sessions until they end, such as Exim, then counts
+ * this one no more). Returns 1 when the server closed it, else 0; the
+ * session is closed either way. */
+int session_quit_wait(struct session *s, int wait_ms);
 
 /* Close without QUIT. */
 void session_close(struct session *s, const char *why);

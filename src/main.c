@@ -203,7 +203,7 @@ static void begin_report(struct run_output *out, struct config *cfg)
 	if (cfg->run_time_ms > 0)
 		cfg->run_deadline_ms = (long long)net_now_ms() + cfg->run_time_ms;
 	out->format = report_format_find(cfg->format);
-	out->state.cfg = cfg;
+	out->state.quiet = cfg->quiet;
 	out->state.colour = strcmp(cfg->format, "text") == 0 && cfg->output == NULL &&
 			    report_use_colour(stdout);
 	out->status = RUN_CLOSED;

@@ -9,7 +9,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <limits.h>
 #include <sys/resource.h>
@@ -76,10 +78,10 @@ static void address_text(const struct sockaddr *sa, char *buf, size_t cap)
 }
 
 /* One bounded connect: non-blocking connect, poll for POLLOUT, SO_ERROR. */
-static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_error *err,
-		       const char *shown)
+static int connect_one(const struct sockaddr *sa, socklen_t len, int64_t deadline,
+		       struct rt_error *err, const char *shown)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	int flags, soerr = 0;
 	socklen_t soerrlen = sizeof(soerr);
 	short revents = 0;
@@ -101,7 +103,7 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, struct rt_er
 	}
 	flags = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, sa, len) < 0 && errno != EINPROGRESS) {
 		error_set(err, ERR_CONNECT, "cannot connect to %s: %s", shown, strerror(errno));
 		close(fd);
 		return -1;
@@ -146,23 +148,167 @@ unsigned net_sockets_free(void)
 		       : (unsigned)(rl.rlim_cur - open_now - NET_FD_RESERVE);
 }
 
-static int (*connect_hook)(void *ctx);
-static void *connect_hook_ctx;
+/* A name lookup running in a thread of its own, so that the caller can
+ * stop waiting at its deadline: getaddrinfo itself has none. A lookup still
+ * running then is abandoned, and its thread frees it when it ends. */
+struct lookup {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	int finished, abandoned, rc, family;
+	struct addrinfo *list;
+	char host[256], port[16];
+};
 
-void net_set_connect_hook(int (*hook)(void *ctx), void *ctx)
+static void lookup_free(struct lookup *q)
 {
-	connect_hook = hook;
-	connect_hook_ctx = ctx;
+	pthread_cond_destroy(&q->done);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
 }
 
-int net_connect(struct net_conn *c, const char *host, const char *port, int family, int timeout_ms,
-		int64_t end_ms, struct rt_error *err)
+static void *lookup_thread(void *arg)
 {
-	struct addrinfo hints, *list = NULL;
+	struct lookup *q = arg;
+	struct addrinfo hints = { .ai_family = q->family,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_protocol = IPPROTO_TCP };
+	struct addrinfo *list = NULL;
+	int rc = getaddrinfo(q->host, q->port, &hints, &list);
+	int abandoned;
+
+	pthread_mutex_lock(&q->lock);
+	q->rc = rc;
+	q->list = list;
+	q->finished = 1;
+	abandoned = q->abandoned;
+	pthread_cond_signal(&q->done);
+	pthread_mutex_unlock(&q->lock);
+	if (abandoned) {
+		if (rc == 0)
+			freeaddrinfo(list);
+		lookup_free(q);
+	}
+	return NULL;
+}
+
+/* Wait for q until deadline (CLOCK_MONOTONIC ms); 1 when it finished. */
+static int lookup_wait(struct lookup *q, int64_t deadline)
+{
+	struct timespec until = { deadline / 1000, (deadline % 1000) * 1000000L };
+	int finished;
+
+	pthread_mutex_lock(&q->lock);
+	while (!q->finished && pthread_cond_timedwait(&q->done, &q->lock, &until) != ETIMEDOUT)
+		;
+	finished = q->finished;
+	q->abandoned = !finished;
+	pthread_mutex_unlock(&q->lock);
+	return finished;
+}
+
+/* getaddrinfo, ended at deadline. Returns 0 with *list, or a getaddrinfo
+ * error (EAI_AGAIN at the deadline). An address literal needs no lookup. */
+static int lookup_until(const char *host, const char *port, int family, int64_t deadline,
+			struct addrinfo **list)
+{
+	struct addrinfo hints = { .ai_family = family,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_protocol = IPPROTO_TCP,
+				  .ai_flags = AI_NUMERICHOST };
+	pthread_condattr_t attr;
+	pthread_t thread;
+	struct lookup *q;
+	int rc = getaddrinfo(host, port, &hints, list);
+
+	if (rc != EAI_NONAME)
+		return rc;
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return EAI_MEMORY;
+	text_copy(q->host, sizeof(q->host), host);
+	text_copy(q->port, sizeof(q->port), port);
+	q->family = family;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->done, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&thread, NULL, lookup_thread, q) != 0) {
+		lookup_free(q);
+		return EAI_AGAIN;
+	}
+	pthread_detach(thread);
+	if (!lookup_wait(q, deadline))
+		return EAI_AGAIN; /* the thread frees q */
+	rc = q->rc;
+	*list = q->list;
+	lookup_free(q);
+	return rc;
+}
+
+int net_resolve(struct net_peer *peer, const char *host, const char *port, int family,
+		int64_t deadline, struct rt_error *err)
+{
+	struct addrinfo *list = NULL;
 	int rc;
 
-	if (connect_hook != NULL) {
-		int fd = connect_hook(connect_hook_ctx);
+	peer->n = 0;
+	peer->chosen = -1;
+	text_copy(peer->port, sizeof(peer->port), port);
+	if (peer->hook != NULL)
+		return 0;
+	rc = lookup_until(host, port, family, deadline, &list);
+	if (rc != 0) {
+		if (rc == EAI_AGAIN && net_now_ms() >= deadline)
+			error_set(err, ERR_TIMEOUT,
+				  "cannot resolve %s: no answer within the time limit", host);
+		else
+			error_set(err, ERR_RESOLVE, "cannot resolve %s: %s", host,
+				  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	for (const struct addrinfo *ai = list; ai != NULL && peer->n < NET_PEER_ADDRS_MAX;
+	     ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(peer->addrs[0]))
+			continue;
+		memcpy(&peer->addrs[peer->n], ai->ai_addr, ai->ai_addrlen);
+		peer->lens[peer->n++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(list);
+	return 0;
+}
+
+/* Connect to address i of peer. */
+static int connect_address(struct net_conn *c, const struct net_peer *peer, size_t i,
+			   int64_t deadline, struct rt_error *err)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&peer->addrs[i];
+	char addr[NET_ADDR_MAX], shown[NET_ADDR_MAX + 24];
+	struct sockaddr_storage local;
+	socklen_t locallen = sizeof(local);
+	int fd;
+
+	address_text(sa, addr, sizeof(addr));
+	snprintf(shown, sizeof(shown), sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr,
+		 peer->port);
+	fd = connect_one(sa, peer->lens[i], deadline, err, shown);
+	if (fd < 0)
+		return -1;
+	c->fd = fd;
+	c->family = sa->sa_family;
+	c->peer_index = (int)i;
+	memcpy(c->peer_addr, addr, sizeof(addr));
+	if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+		address_text((struct sockaddr *)&local, c->local_addr, sizeof(c->local_addr));
+	return 0;
+}
+
+int net_connect(struct net_conn *c, const struct net_peer *peer, int timeout_ms, int64_t end_ms,
+		struct rt_error *err)
+{
+	net_init(c);
+	if (peer->hook != NULL) {
+		int fd = peer->hook(peer->hook_ctx);
 
 		if (fd < 0) {
 			error_set(err, ERR_CONNECT, "connection refused (test hook)");
@@ -171,45 +317,20 @@ int net_connect(struct net_conn *c, const char *host, const char *port, int fami
 		net_adopt(c, fd);
 		return 0;
 	}
-	net_init(c);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	rc = getaddrinfo(host, port, &hints, &list);
-	if (rc != 0) {
-		error_set(err, ERR_RESOLVE, "cannot resolve %s: %s", host,
-			  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return -1;
-	}
-	for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
-		char addr[NET_ADDR_MAX], shown[NET_ADDR_MAX + 16];
-		int64_t deadline = net_deadline(timeout_ms, end_ms);
-		int fd;
-
+	for (size_t i = 0; i < peer->n; i++) {
+		if (peer->chosen >= 0 && (size_t)peer->chosen != i)
+			continue;
 		if (net_now_ms() >= end_ms) {
-			error_set(err, ERR_TIMEOUT, "time limit reached before %s answered", host);
-			break;
+			error_set(err, ERR_TIMEOUT,
+				  "time limit reached before the server answered");
+			return -1;
 		}
-		address_text(ai->ai_addr, addr, sizeof(addr));
-		snprintf(shown, sizeof(shown), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
-			 addr, port);
-		fd = connect_one(ai, deadline, err, shown);
-		if (fd >= 0) {
-			struct sockaddr_storage local;
-			socklen_t locallen = sizeof(local);
-
-			c->fd = fd;
-			c->family = ai->ai_family;
-			memcpy(c->peer_addr, addr, sizeof(addr));
-			if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
-				address_text((struct sockaddr *)&local, c->local_addr,
-					     sizeof(c->local_addr));
-			break;
-		}
+		if (connect_address(c, peer, i, net_deadline(timeout_ms, end_ms), err) == 0)
+			return 0;
 	}
-	freeaddrinfo(list);
-	return c->fd >= 0 ? 0 : -1;
+	if (peer->n == 0)
+		error_set(err, ERR_RESOLVE, "the name has no address");
+	return -1;
 }
 
 /* Run one TLS operation until it completes, waiting for the socket as it

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "runner.h"
 
 /* What a test sends: EHLO name (empty: ours), MAIL and RCPT arguments. */
@@ -16,11 +17,6 @@ static int expand_commands(const struct relay_case *tc, const struct case_vars *
 	    cases_expand(tc->rcpt_to, v, to, RUN_ADDR_MAX) < 0)
 		return -1;
 	return 0;
-}
-
-int plan_is_twin(const struct target_result *res, size_t t)
-{
-	return res->tests[t].twin_of != 0;
 }
 
 /* Two tests are twins when they send the same commands: the same EHLO name
@@ -52,7 +48,8 @@ static void mark_twins_with(struct engine *eng, struct twin_commands *sent)
 			if (strcmp(helo[i], res->helo) == 0)
 				helo[i][0] = '\0'; /* the name we greet with anyway */
 		}
-		if (tr->tc->group == CASE_AUTH || tr->tc->group == CASE_CONTROL || tr->done)
+		if (tr->tc->group == CASE_AUTH || tr->tc->group == CASE_CONTROL ||
+		    tr->state == TEST_DECIDED)
 			continue;
 		for (size_t j = 0; j < i && first_of[i] == none; j++) {
 			const struct test_result *earlier = &res->tests[j];
@@ -66,7 +63,7 @@ static void mark_twins_with(struct engine *eng, struct twin_commands *sent)
 		}
 		if (first_of[i] != none) {
 			tr->twin_of = first_of[i] + 1;
-			tr->done = 1;
+			test_move(&res->log, 0, tr, TEST_TWIN, res->tests[first_of[i]].tc->id);
 		}
 	}
 }
@@ -103,16 +100,41 @@ void plan_copy_twins(struct target_result *res)
 		text_format(tr->note, sizeof(tr->note), "same commands as %s, run once",
 			    same->tc->id);
 		tr->connection = same->connection;
-		tr->attempts = same->attempts;
 		tr->ms = 0;
+		test_decided(&res->log, 0, tr);
 	}
+}
+
+int plan_skip_reason(const struct target_result *res, const struct relay_case *tc, char *note,
+		     size_t cap)
+{
+	const struct capabilities *caps =
+		tc->group == CASE_AUTH && res->auth_after_tls ? &res->tls_caps : &res->caps;
+
+	if (res->greeting_host[0] == '\0' &&
+	    (cases_uses(tc->mail_from, "host") || cases_uses(tc->rcpt_to, "host") ||
+	     cases_uses(tc->helo, "host"))) {
+		text_copy(note, cap, "the greeting named no host name to test with");
+		return 1;
+	}
+	if (tc->group != CASE_AUTH)
+		return 0;
+	if (!caps->auth) {
+		snprintf(note, cap, "the server does not offer AUTH%s",
+			 res->auth_after_tls ? ", before or after STARTTLS"
+			 : caps->starttls    ? " (it may offer it only after STARTTLS; not used "
+					       "with --tls no)"
+					     : "");
+		return 1;
+	}
+	return !auth_offered(caps, tc->auth, note, cap);
 }
 
 static struct lane *new_lane(struct engine *eng, const char *helo)
 {
 	struct lane *lane;
 
-	if (eng->nlanes >= sizeof(eng->lanes) / sizeof(eng->lanes[0]))
+	if (eng->nlanes >= PLAN_LANES_MAX)
 		return NULL;
 	lane = &eng->lanes[eng->nlanes++];
 	lane->ntests = 0;
@@ -167,7 +189,7 @@ void plan_build(struct engine *eng, size_t lane_size)
 
 	mark_twins(eng);
 	for (size_t i = 0; i < res->ntests; i++)
-		want[i] = !res->tests[i].done;
+		want[i] = res->tests[i].state == TEST_QUEUED;
 	eng->nlanes = eng->next_lane = 0;
 	queue(eng, want, lane_size);
 }
@@ -180,20 +202,11 @@ size_t plan_reruns(struct engine *eng, size_t lane_size)
 
 	for (size_t i = 0; i < res->ntests; i++) {
 		struct test_result *tr = &res->tests[i];
-		char first[RUN_NOTE_MAX];
 
 		want[i] = tr->rerun && tr->reruns == 0 && tr->twin_of == 0;
 		if (!want[i])
 			continue;
-		text_format(first, sizeof(first),
-			    "first answer %d %s; run again on a fresh connection", tr->code,
-			    tr->text);
-		memcpy(tr->note, first, sizeof(tr->note));
-		tr->reruns++;
-		tr->rerun = 0;
-		tr->done = 0;
-		tr->attempts = 0;
-		tr->lock_step = 0;
+		test_requeue(&res->log, tr);
 		n++;
 	}
 	eng->nlanes = eng->next_lane = 0;

@@ -3,22 +3,6 @@
 
 #include "text.h"
 
-static const struct {
-	const char *marker; /* as it appears in greetings and EHLO replies */
-	enum remedy_software sw;
-} markers[] = {
-	{ "Postfix", SOFTWARE_POSTFIX },     { "Exim", SOFTWARE_EXIM },
-	{ "Sendmail", SOFTWARE_SENDMAIL },   { "Microsoft ESMTP", SOFTWARE_EXCHANGE },
-	{ "Exchange", SOFTWARE_EXCHANGE },   { "XEXCH50", SOFTWARE_EXCHANGE },
-	{ "OpenSMTPD", SOFTWARE_OPENSMTPD },
-};
-
-static const char *const software_names[] = {
-	[SOFTWARE_UNKNOWN] = "unknown",	  [SOFTWARE_POSTFIX] = "Postfix",
-	[SOFTWARE_EXIM] = "Exim",	  [SOFTWARE_SENDMAIL] = "Sendmail",
-	[SOFTWARE_EXCHANGE] = "Exchange", [SOFTWARE_OPENSMTPD] = "OpenSMTPD",
-};
-
 static const char *const software_advice[] = {
 	[SOFTWARE_UNKNOWN] = NULL,
 	[SOFTWARE_POSTFIX] =
@@ -46,23 +30,17 @@ static const char *const software_advice[] = {
 		"action relay'; then restart smtpd.",
 };
 
-_Static_assert(sizeof(software_names) / sizeof(software_names[0]) == SOFTWARE_COUNT,
-	       "every software needs a name");
 _Static_assert(sizeof(software_advice) / sizeof(software_advice[0]) == SOFTWARE_COUNT,
 	       "every software needs advice");
 
-enum remedy_software remedy_identify(const struct target_result *res)
+enum quirks_software remedy_identify(const struct target_result *res)
 {
-	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
-		if (text_contains_ci(res->greeting.text, markers[i].marker) ||
-		    text_contains_ci(res->caps.list, markers[i].marker))
-			return markers[i].sw;
-	return SOFTWARE_UNKNOWN;
+	return quirks_find(res->greeting.text, res->caps.list)->software;
 }
 
-const char *remedy_software_name(enum remedy_software sw)
+const char *remedy_software_name(enum quirks_software sw)
 {
-	return software_names[sw];
+	return quirks_software_name(sw);
 }
 
 /* Which kinds of test were accepted, as a bit set of case groups. */

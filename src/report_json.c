@@ -221,7 +221,7 @@ void report_json(FILE *out, const struct target_result *res)
 int report_json_target(FILE *out, struct target_result *res, struct report_state *st)
 {
 	/* --quiet: like text, nothing for a target found closed. */
-	if (st->cfg->quiet && res->status == RUN_CLOSED)
+	if (st->quiet && res->status == RUN_CLOSED)
 		return 0;
 	st->shown++;
 	report_json(out, res);

@@ -67,8 +67,12 @@ static void print_header(FILE *out, const struct target_result *res)
 		print_field(out, "Server", buf);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%s port %s, %u connection%s", res->address, res->target.port,
-		 res->connections, res->connections == 1 ? "" : "s");
+	if (res->connections > 1)
+		snprintf(buf, sizeof(buf), "%s port %s, %u connections, at most %u at once",
+			 res->address, res->target.port, res->connections, res->max_connections);
+	else
+		snprintf(buf, sizeof(buf), "%s port %s, 1 connection", res->address,
+			 res->target.port);
 	print_field(out, "Server", buf);
 	snprintf(buf, sizeof(buf), "%d %s", res->greeting.code, res->greeting.text);
 	print_field(out, "Greeting", buf);
@@ -320,7 +324,7 @@ int report_text_target(FILE *out, struct target_result *res, struct report_state
 		text_sanitize(msg, sizeof(msg), res->error.msg, strlen(res->error.msg));
 		fprintf(stderr, "relaytest: %s: %s\n", name, msg);
 	}
-	if (st->cfg->quiet && res->status == RUN_CLOSED)
+	if (st->quiet && res->status == RUN_CLOSED)
 		return 0;
 	if (st->shown++ > 0)
 		fputs("\n", out);

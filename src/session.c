@@ -252,33 +252,34 @@ static int answers_tls(struct session *s)
 	return net_peek_byte(&s->conn, &first, deadline) && (first == 0x16 || first == 0x15);
 }
 
-static int read_greeting(struct session *s, struct rt_error *err)
+/* No greeting came by deadline, or TLS did: why, in err, and the session
+ * is closed. Returns -1. */
+static int no_greeting_error(struct session *s, int64_t deadline, int got_byte,
+			     struct rt_error *err)
 {
-	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
+	int closed = !got_byte && net_now_ms() < deadline;
+
+	/* A TLS record came, or a silent server answers our ClientHello. */
+	s->tls_seen = got_byte || (!closed && deadline < s->end_ms && answers_tls(s));
+	if (s->tls_seen)
+		error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
+	else if (closed)
+		error_set(err, ERR_CLOSED, "the server closed the connection before its greeting");
+	else
+		timeout_error(s, deadline, err, no_greeting,
+			      deadline < s->end_ms ? no_greeting_hint : "");
+	session_close(s, err->msg);
+	return -1;
+}
+
+/* Read the greeting's lines into s->greeting; -1 with err (session closed)
+ * for a timeout, a foreign protocol or a malformed reply. */
+static int read_greeting_lines(struct session *s, int64_t deadline, struct rt_error *err)
+{
 	char line[REPLY_LINE_MAX + 1];
 	size_t len = 0;
-	unsigned char first = 0;
 	int done = 0;
 
-	if (!net_peek_byte(&s->conn, &first, deadline)) {
-		if (net_now_ms() < deadline)
-			error_set(err, ERR_CLOSED,
-				  "the server closed the connection before its greeting");
-		else if (deadline < s->end_ms && answers_tls(s)) {
-			s->tls_seen = 1;
-			error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
-		} else
-			timeout_error(s, deadline, err, no_greeting,
-				      deadline < s->end_ms ? no_greeting_hint : "");
-		session_close(s, err->msg);
-		return -1;
-	}
-	if (first == 0x16 || first == 0x15) {
-		s->tls_seen = 1;
-		error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
-		session_close(s, err->msg);
-		return -1;
-	}
 	reply_init(&s->greeting);
 	while (!done) {
 		struct rt_error lerr;
@@ -295,18 +296,29 @@ static int read_greeting(struct session *s, struct rt_error *err)
 		}
 		log_line(s, "<- ", line, len);
 		foreign = s->greeting.nlines == 0 ? foreign_protocol(line, len) : NULL;
-		if (foreign != NULL) {
-			error_set(err, ERR_PROTOCOL, "not an SMTP server: %s", foreign);
-			session_close(s, err->msg);
-			return -1;
-		}
-		done = reply_add_line(&s->greeting, line, len, &lerr);
+		if (foreign != NULL)
+			error_set(&lerr, ERR_PROTOCOL, "%s", foreign);
+		done = foreign != NULL ? -1 : reply_add_line(&s->greeting, line, len, &lerr);
 		if (done < 0) {
 			error_set(err, ERR_PROTOCOL, "not an SMTP server: %s", lerr.msg);
 			session_close(s, err->msg);
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int read_greeting(struct session *s, struct rt_error *err)
+{
+	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
+	unsigned char first = 0;
+
+	if (!net_peek_byte(&s->conn, &first, deadline))
+		return no_greeting_error(s, deadline, 0, err);
+	if (first == 0x16 || first == 0x15)
+		return no_greeting_error(s, deadline, 1, err);
+	if (read_greeting_lines(s, deadline, err) < 0)
+		return -1;
 	s->last_code = s->greeting.code;
 	if (s->greeting.code != 220) {
 		char first_line[REPLY_TEXT_MAX];
@@ -390,15 +402,62 @@ int session_starttls(struct session *s, struct rt_error *err)
 }
 
 /* TLS on connect when asked, and the greeting, on a connected s->conn. */
-static int session_start(struct session *s, const char *port, struct rt_error *err)
+static void session_reset_counts(struct session *s)
+{
+	s->tls_active = 0;
+	s->tls_seen = 0;
+	memset(&s->tls, 0, sizeof(s->tls));
+	s->rejections = 0;
+	reply_init(&s->hello);
+	s->commands = 0;
+	s->last_code = 0;
+	s->replied_ms = 0;
+}
+
+static void session_started(struct session *s, const char *port)
 {
 	s->open = 1;
+	s->connected_ms = net_now_ms();
 	if (s->log != NULL)
 		transcript_conn_note(s->log, s->number, "connected to %s port %s",
 				     s->conn.peer_addr, port);
+}
+
+int session_hear_greeting(struct session *s, struct rt_error *err)
+{
+	int rc;
+
 	if (s->tls_want == SESSION_TLS_IMPLICIT && start_tls(s, err) < 0)
 		return -1;
-	return read_greeting(s, err);
+	rc = read_greeting(s, err);
+	s->greeting_ms = net_now_ms() - s->connected_ms;
+	return rc;
+}
+
+static int session_start(struct session *s, const char *port, struct rt_error *err)
+{
+	session_started(s, port);
+	return session_hear_greeting(s, err);
+}
+
+int session_dial(struct session *s, const struct net_peer *peer, const char *host,
+		 struct rt_error *err)
+{
+	session_reset_counts(s);
+	text_copy(s->host, sizeof(s->host), host);
+	if (net_connect(&s->conn, peer, s->timeout_ms, s->end_ms, err) < 0)
+		return -1;
+	session_started(s, peer->port);
+	return 0;
+}
+
+int session_heard(struct session *s, int wait_ms)
+{
+	int64_t deadline = net_deadline(wait_ms, s->end_ms);
+	unsigned char first = 0;
+
+	/* A close before the deadline is an answer too. */
+	return net_peek_byte(&s->conn, &first, deadline) || net_now_ms() < deadline;
 }
 
 int session_greet(struct session *s, const char *helo, struct rt_error *err)
@@ -426,34 +485,14 @@ int session_regreet(struct session *s, const char *name, struct rt_error *err)
 	return greet(s, err);
 }
 
-static void session_reset_counts(struct session *s)
-{
-	s->tls_active = 0;
-	s->tls_seen = 0;
-	memset(&s->tls, 0, sizeof(s->tls));
-	s->rejections = 0;
-	reply_init(&s->hello);
-	s->commands = 0;
-	s->last_code = 0;
-	s->replied_ms = 0;
-}
-
-int session_connect(struct session *s, const char *host, const char *port, int family,
+int session_connect(struct session *s, const struct net_peer *peer, const char *host,
 		    struct rt_error *err)
 {
 	session_reset_counts(s);
 	text_copy(s->host, sizeof(s->host), host);
-	if (net_connect(&s->conn, host, port, family, s->timeout_ms, s->end_ms, err) < 0)
+	if (net_connect(&s->conn, peer, s->timeout_ms, s->end_ms, err) < 0)
 		return -1;
-	return session_start(s, port, err);
-}
-
-int session_open(struct session *s, const char *host, const char *port, int family,
-		 const char *helo, struct rt_error *err)
-{
-	if (session_connect(s, host, port, family, err) < 0)
-		return -1;
-	return session_greet(s, helo, err);
+	return session_start(s, peer->port, err);
 }
 
 int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error *err)
@@ -497,6 +536,29 @@ int session_data(struct session *s, const char *body, struct reply *r, struct rt
 		return -1;
 	}
 	return read_reply(s, r, err);
+}
+
+int session_quit_wait(struct session *s, int wait_ms)
+{
+	struct rt_error err;
+	int64_t deadline;
+	char line[REPLY_LINE_MAX + 1];
+	size_t len;
+
+	if (!s->open)
+		return 0;
+	log_line(s, "-> ", "QUIT", 4);
+	deadline = net_deadline(wait_ms, s->end_ms);
+	if (net_write_all(&s->conn, "QUIT\r\n", 6, deadline, &err) < 0) {
+		session_close(s, "QUIT");
+		return 0;
+	}
+	/* The 221 and then the end of the stream; a few lines at most. */
+	for (int lines = 0; lines < 8; lines++)
+		if (net_read_line(&s->conn, line, sizeof(line), &len, deadline, &err) < 0)
+			break;
+	session_close(s, "QUIT");
+	return err.kind == ERR_CLOSED;
 }
 
 void session_quit(struct session *s)

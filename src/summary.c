@@ -8,7 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner.h"
+#include "summary.h"
+
+#include <stdarg.h>
+
+#include "tls.h"
+
+/* Add a warning to res. */
+static void warn(struct target_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct target_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->nwarnings >= RUN_WARNINGS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->warnings[res->nwarnings++], RUN_WARNING_MAX, fmt, ap);
+	va_end(ap);
+}
 
 static int is_private_address(const char *addr)
 {
@@ -170,27 +189,26 @@ static int enhanced_is(const char *text, const char *detail)
 static int control_refused_for_us(struct target_result *res, const struct test_result *control)
 {
 	if (text_contains_ci(control->text, "helo command rejected")) {
-		run_add_warning(
-			res,
-			"The control test (mail to postmaster@%s) was refused for our EHLO "
-			"name %s (%d %s)%s. Give a fully qualified host name the server "
-			"accepts with --helo; until the control is accepted, denials "
-			"prove nothing.",
-			res->domain, res->helo, control->code, control->text,
-			res->helo[0] == '['
-				? ": an address literal, relaytest's default on a host "
-				  "without a fully qualified name, which many servers refuse"
-				: "");
+		warn(res,
+		     "The control test (mail to postmaster@%s) was refused for our EHLO "
+		     "name %s (%d %s)%s. Give a fully qualified host name the server "
+		     "accepts with --helo; until the control is accepted, denials "
+		     "prove nothing.",
+		     res->domain, res->helo, control->code, control->text,
+		     res->helo[0] == '['
+			     ? ": an address literal, relaytest's default on a host "
+			       "without a fully qualified name, which many servers refuse"
+			     : "");
 		return 1;
 	}
 	if (text_contains_ci(control->text, "sender address rejected") ||
 	    enhanced_is(control->text, "1.8") || enhanced_is(control->text, "7.27")) {
-		run_add_warning(res,
-				"The control test (mail to postmaster@%s) was refused for our "
-				"sender %s (%d %s). Give an address in a real domain that "
-				"receives mail with --from; until the control is accepted, "
-				"denials prove nothing.",
-				res->domain, res->from, control->code, control->text);
+		warn(res,
+		     "The control test (mail to postmaster@%s) was refused for our "
+		     "sender %s (%d %s). Give an address in a real domain that "
+		     "receives mail with --from; until the control is accepted, "
+		     "denials prove nothing.",
+		     res->domain, res->from, control->code, control->text);
 		return 1;
 	}
 	return 0;
@@ -206,87 +224,99 @@ static void control_warnings(struct target_result *res, const struct test_result
 	    control_refused_for_us(res, control))
 		return;
 	if (control->reason == REASON_CLIENT_BLOCKED)
-		run_add_warning(res,
-				"The control test (mail to postmaster@%s) was refused for this "
-				"client (%d %s): the server blocks this address, so no test here "
-				"shows its relay policy. Test from an address it does not block.",
-				res->domain, control->code, control->text);
+		warn(res,
+		     "The control test (mail to postmaster@%s) was refused for this "
+		     "client (%d %s): the server blocks this address, so no test here "
+		     "shows its relay policy. Test from an address it does not block.",
+		     res->domain, control->code, control->text);
 	else if (control->verdict == VERDICT_TEMPFAIL)
-		run_add_warning(res,
-				"The control test (mail to postmaster@%s) got a temporary failure "
-				"(%d %s), as greylisting does for new senders; the relay tests' "
-				"answers stand on their own.",
-				res->domain, control->code, control->text);
+		warn(res,
+		     "The control test (mail to postmaster@%s) got a temporary failure "
+		     "(%d %s), as greylisting does for new senders; the relay tests' "
+		     "answers stand on their own.",
+		     res->domain, control->code, control->text);
 	else if (control->verdict == VERDICT_DENIED && domain_given)
-		run_add_warning(res,
-				"The control test (mail to postmaster@%s) was refused (%d %s). "
-				"Check that %s is a domain this server receives mail for, and "
-				"that it accepts mail from this address; until the control is "
-				"accepted, denials prove nothing.",
-				res->domain, control->code, control->text, res->domain);
+		warn(res,
+		     "The control test (mail to postmaster@%s) was refused (%d %s). "
+		     "Check that %s is a domain this server receives mail for, and "
+		     "that it accepts mail from this address; until the control is "
+		     "accepted, denials prove nothing.",
+		     res->domain, control->code, control->text, res->domain);
 	else if (control->verdict == VERDICT_DENIED)
-		run_add_warning(res,
-				"The control test (mail to postmaster@%s, %s) was refused (%d "
-				"%s). Name a domain this server receives mail for with --domain; "
-				"until the control is accepted, denials prove nothing.",
-				res->domain, res->domain_source, control->code, control->text);
+		warn(res,
+		     "The control test (mail to postmaster@%s, %s) was refused (%d "
+		     "%s). Name a domain this server receives mail for with --domain; "
+		     "until the control is accepted, denials prove nothing.",
+		     res->domain, res->domain_source, control->code, control->text);
 	else
-		run_add_warning(res,
-				"The control test (mail to postmaster@%s) did not complete: %s.",
-				res->domain, control->text);
+		warn(res, "The control test (mail to postmaster@%s) did not complete: %s.",
+		     res->domain, control->text);
 }
 
-static void engine_warnings(struct target_result *res, const struct engine *eng)
+static void engine_warnings(struct target_result *res)
 {
 	char ids[RUN_WARNING_MAX / 2];
 	size_t reruns =
 		list_ids(res, (struct pick){ VERDICT_COUNT, REASON_NONE, 1 }, ids, sizeof(ids));
 
 	if (reruns > 0)
-		run_add_warning(res,
-				"%zu %s could not run or got a temporary failure and %s run again "
-				"on a fresh connection: %s.",
-				reruns, plural(reruns, "test", "tests"),
-				plural(reruns, "was", "were"), ids);
-	if (eng->tarpit)
-		run_add_warning(res,
-				"The server delays its refusals (a tarpit, as Exchange's "
-				"TarpitInterval): relaytest gave each test still waiting a "
-				"connection of its own, %u at once at most.",
-				res->max_connections);
-	else if (eng->slowest_ms >= 2000)
-		run_add_warning(res,
-				"The server delayed its reply to %s by %.0f s (a tarpit or "
-				"anti-spam delay); other connections went on meanwhile.",
-				eng->slowest_cmd, eng->slowest_ms / 1000.0);
+		warn(res,
+		     "%zu %s could not run or got a temporary failure and %s run again "
+		     "on a fresh connection: %s.",
+		     reruns, plural(reruns, "test", "tests"), plural(reruns, "was", "were"), ids);
+	if (res->tarpit)
+		warn(res,
+		     "The server delays its refusals (a tarpit, as Exchange's "
+		     "TarpitInterval): relaytest gave each test still waiting a "
+		     "connection of its own, %u at once at most.",
+		     res->max_connections);
+	else if (res->slowest_ms >= 2000)
+		warn(res,
+		     "The server delayed its reply to %s by %.0f s (a tarpit or "
+		     "anti-spam delay); other connections went on meanwhile.",
+		     res->slowest_cmd, (double)res->slowest_ms / 1000.0);
 	if (res->local_limit)
-		run_add_warning(res,
-				"relaytest used at most %u %s at once: it could open no more on "
-				"this machine (its open-file limit, ulimit -n, or memory). This "
-				"limit is relaytest's, not the server's.",
-				eng->max_busy, plural(eng->max_busy, "connection", "connections"));
+		warn(res,
+		     "relaytest used at most %u %s at once: it could open no more on "
+		     "this machine (its open-file limit, ulimit -n, or memory). This "
+		     "limit is relaytest's, not the server's.",
+		     res->connection_cap, plural(res->connection_cap, "connection", "connections"));
 	if (res->concurrency_refused)
-		run_add_warning(res,
-				"The server refused extra connections from this client, so "
-				"relaytest went down to %u at once.",
-				eng->max_busy);
-	if (eng->scarce_waited_ms > 0)
-		run_add_warning(res,
-				"New connections were refused even one at a time (a limit on "
-				"connections per minute, as Postfix's "
-				"smtpd_client_connection_rate_limit): relaytest carried more "
-				"tests on each connection and waited %.0f s in all for the "
-				"server to take new ones.",
-				eng->scarce_waited_ms / 1000.0);
+		warn(res,
+		     "The server refused extra connections from this client (%s), so "
+		     "relaytest went down to %u at once%s.",
+		     res->refused_with, res->connection_cap,
+		     res->waited_for_close ? " and waited for the server to end each session "
+					     "before the next"
+					   : "");
+	if (res->scarce_waited_ms > 0)
+		warn(res,
+		     "New connections were refused even one at a time (%s): relaytest "
+		     "carried more tests on each connection and waited %.0f s in all for "
+		     "the server to take new ones.",
+		     res->refused_with, (double)res->scarce_waited_ms / 1000.0);
 	if (res->pipelining_off)
-		run_add_warning(res,
-				"The server sent more replies than commands in a pipelined group, "
-				"so relaytest stopped pipelining and ran those tests again one at "
-				"a time. A server that does this is broken; its PIPELINING cannot "
-				"be trusted.");
+		warn(res, "The server sent more replies than commands in a pipelined group, "
+			  "so relaytest stopped pipelining and ran those tests again one at "
+			  "a time. A server that does this is broken; its PIPELINING cannot "
+			  "be trusted.");
 }
 
-void summary_build(struct target_result *res, const struct engine *eng)
+/* Warnings about TLS (expired certificate, STARTTLS missing under --tls
+ * starttls). */
+static void tls_warnings(struct target_result *res)
+{
+	if (res->tls_asked == ENGINE_TLS_STARTTLS && !res->tls_used)
+		warn(res, "The server does not offer STARTTLS, so every test ran without TLS "
+			  "(--tls starttls).");
+	if (res->tls_used && res->tls.expired)
+		warn(res,
+		     "The server's TLS certificate expired on %s: senders that verify "
+		     "certificates will refuse to deliver over TLS.",
+		     res->tls.not_after);
+}
+
+void summary_build(struct target_result *res)
 {
 	const struct test_result *control = NULL, *first_mail = NULL;
 	size_t relay_tests = 0, identical_mail = 0;
@@ -313,20 +343,20 @@ void summary_build(struct target_result *res, const struct engine *eng)
 		}
 	}
 	status_and_reason(res, control);
+	tls_warnings(res);
 	control_warnings(res, control, res->domain_given);
 	if (relay_tests > 1 && identical_mail == relay_tests)
-		run_add_warning(
-			res,
-			"Every test was refused at MAIL FROM with the same reply (%d %s): the "
-			"server refuses this client or sender outright, so the recipient tricks "
-			"were never tried. Try another --from.",
-			first_mail->code, first_mail->text);
-	engine_warnings(res, eng);
+		warn(res,
+		     "Every test was refused at MAIL FROM with the same reply (%d %s): the "
+		     "server refuses this client or sender outright, so the recipient tricks "
+		     "were never tried. Try another --from.",
+		     first_mail->code, first_mail->text);
+	engine_warnings(res);
 	if (is_private_address(res->local_address))
-		run_add_warning(res,
-				"This test ran from %s, a loopback or private address. Servers "
-				"often trust such addresses (Postfix mynetworks), so an outside "
-				"client may see different results; test from outside for the "
-				"attacker's view.",
-				res->local_address);
+		warn(res,
+		     "This test ran from %s, a loopback or private address. Servers "
+		     "often trust such addresses (Postfix mynetworks), so an outside "
+		     "client may see different results; test from outside for the "
+		     "attacker's view.",
+		     res->local_address);
 }

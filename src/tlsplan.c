@@ -48,9 +48,9 @@ void tlsplan_note(struct engine *eng, const struct session *s)
 	pthread_mutex_unlock(&eng->lock);
 }
 
-int tlsplan_implicit_retry(struct engine *eng, struct runner *r, struct rt_error *err)
+int tlsplan_implicit_retry(struct engine *eng, const struct session *s, struct rt_error *err)
 {
-	if (eng->p->tls != ENGINE_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE || !r->s.tls_seen)
+	if (eng->p->tls != ENGINE_TLS_AUTO || eng->tls_relay != SESSION_TLS_NONE || !s->tls_seen)
 		return 0;
 	if (!tls_available(NULL)) {
 		error_set(err, ERR_NO_TLS, "it expects TLS on connect (as on port 465): %s",
@@ -68,28 +68,11 @@ static int auth_lacking(const struct target_result *res, const struct capabiliti
 		const struct test_result *tr = &res->tests[i];
 		char why[RUN_NOTE_MAX];
 
-		if (tr->tc->group == CASE_AUTH && !tr->done &&
+		if (tr->tc->group == CASE_AUTH && tr->state != TEST_DECIDED &&
 		    !auth_offered(caps, tr->tc->auth, why, sizeof(why)))
 			return 1;
 	}
 	return 0;
-}
-
-/* The reason for a test that could not run because TLS failed. */
-static enum reason failure_reason(const struct rt_error *err)
-{
-	switch (err->kind) {
-	case ERR_TIMEOUT:
-		return REASON_TIMEOUT;
-	case ERR_NO_TLS:
-		return REASON_NO_TLS;
-	case ERR_TLS:
-		return REASON_PROTOCOL;
-	case ERR_REFUSED:
-		return REASON_TEMPORARY;
-	default:
-		return REASON_CONNECTION;
-	}
 }
 
 /* The AUTH tests end for err: "not tested" without libssl; an error when
@@ -100,27 +83,28 @@ static void fail_auth(struct target_result *res, const struct rt_error *err,
 		      const struct capabilities *caps)
 {
 	int refused = err->kind == ERR_REFUSED;
+	enum reason why = refused ? REASON_TLS_REFUSED : test_reason_of(err);
+	enum verdict verdict = refused		      ? VERDICT_SKIPPED
+			       : why == REASON_NO_TLS ? VERDICT_UNTESTED
+						      : VERDICT_ERROR;
+	char note[RUN_NOTE_MAX];
 
+	if (refused)
+		text_format(note, sizeof(note), "%s; the mechanism is offered only after it",
+			    err->msg);
+	else
+		text_copy(note, sizeof(note),
+			  "needs STARTTLS: the server offers it, and before it not every AUTH "
+			  "mechanism tested");
 	for (size_t i = 0; i < res->ntests; i++) {
 		struct test_result *tr = &res->tests[i];
-		char why[RUN_NOTE_MAX];
+		char offered[RUN_NOTE_MAX];
 
-		if (tr->tc->group != CASE_AUTH || tr->done ||
-		    (refused && auth_offered(caps, tr->tc->auth, why, sizeof(why))))
+		if (tr->tc->group != CASE_AUTH || tr->state == TEST_DECIDED ||
+		    (refused && auth_offered(caps, tr->tc->auth, offered, sizeof(offered))))
 			continue;
-		tr->reason = refused ? REASON_TLS_REFUSED : failure_reason(err);
-		tr->verdict = refused			    ? VERDICT_SKIPPED
-			      : tr->reason == REASON_NO_TLS ? VERDICT_UNTESTED
-							    : VERDICT_ERROR;
-		tr->done = 1;
 		text_copy(tr->text, sizeof(tr->text), err->msg);
-		if (refused)
-			text_format(tr->note, sizeof(tr->note),
-				    "%s; the mechanism is offered only after it", err->msg);
-		else
-			text_copy(tr->note, sizeof(tr->note),
-				  "needs STARTTLS: the server offers it, and before it not every "
-				  "AUTH mechanism tested");
+		test_settle(&res->log, 1, tr, verdict, why, note);
 	}
 }
 
@@ -196,18 +180,4 @@ void tlsplan_mark_reruns(struct engine *eng)
 		    tr->reason != REASON_NOT_REACHED)
 			tr->rerun = 1;
 	}
-}
-
-void tlsplan_warnings(struct engine *eng)
-{
-	struct target_result *res = eng->res;
-
-	if (eng->p->tls == ENGINE_TLS_STARTTLS && !res->tls_used)
-		run_add_warning(res, "The server does not offer STARTTLS, so every test ran "
-				     "without TLS (--tls starttls).");
-	if (res->tls_used && res->tls.expired)
-		run_add_warning(res,
-				"The server's TLS certificate expired on %s: senders that verify "
-				"certificates will refuse to deliver over TLS.",
-				res->tls.not_after);
 }

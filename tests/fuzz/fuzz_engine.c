@@ -14,8 +14,7 @@
  * 8), bit 6 a reply 4 ms late hands on the tests behind it (and widens to
  * 20 connections) instead of one 1 s late.
  *
- * Checked after each run: every selected test has a verdict of the table,
- * the counts add up, and the status is one run_target can give. TLS stays
+ * Checked after each run (check): the engine's invariants. TLS stays
  * off (--tls no): the fuzz and sanitizer builds cover the TLS-free paths.
  * FUZZ_ENGINE_SHOW=1 in the environment prints each result as JSON. */
 #include <pthread.h>
@@ -124,9 +123,14 @@ static int next_connection(void *ctx)
 	return fd;
 }
 
-static void check(const struct target_result *res)
+/* The engine's invariants: a status of the table; every selected test
+ * decided, with exactly one verdict, counted once; no test run more than
+ * once again, and only when the run asked for it (plan_reruns), nor
+ * interrupted more than twice; never more
+ * connections at once than allowed. */
+static void check(const struct target_result *res, const struct engine_params *p)
 {
-	size_t counted = 0;
+	size_t counted = 0, total = 0;
 
 	if (res->status != RUN_OPEN && res->status != RUN_CLOSED &&
 	    res->status != RUN_INCONCLUSIVE && res->status != RUN_UNTESTED)
@@ -138,12 +142,15 @@ static void check(const struct target_result *res)
 
 		if ((int)tr->verdict < 0 || tr->verdict >= VERDICT_COUNT)
 			abort();
+		if (tr->state != TEST_DECIDED || tr->reruns > 1 || tr->interruptions > 2)
+			abort();
 		if (tr->tc->group != CASE_CONTROL)
 			counted++;
 	}
 	for (int v = 0; v < VERDICT_COUNT; v++)
-		if (res->counts[v] > counted)
-			abort();
+		total += res->counts[v];
+	if (total != counted || res->max_connections > (unsigned)p->connections)
+		abort();
 	if (res->status == RUN_OPEN && res->counts[VERDICT_ACCEPTED] == 0)
 		abort();
 }
@@ -202,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (res == NULL)
 		return 0;
 	run_target(&p, &target, res);
-	check(res);
+	check(res, &p);
 	if (getenv("FUZZ_ENGINE_SHOW") != NULL)
 		report_json(stdout, res);
 	run_free(res);

@@ -164,8 +164,8 @@ static void make_result(struct feed *f, int verbose, struct target_result *res)
 		tr->needs_tls = (flags >> 2) & 1;
 		tr->over_tls = (flags >> 3) & 1;
 		tr->rerun = (flags >> 4) & 1;
-		tr->done = 1;
-		tr->attempts = 1 + ((flags >> 5) & 1);
+		tr->state = TEST_DECIDED;
+		tr->interruptions = (flags >> 5) & 1;
 		tr->connection = take(f);
 		tr->twin_of = take(f) % (res->ntests + 1);
 		take_text(f, tr->helo, sizeof(tr->helo));
@@ -463,7 +463,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t row = 0; row < report_formats_count; row++) {
 		const struct report_format *fmt = &report_formats[row];
-		struct report_state st = { .cfg = &cfg };
+		struct report_state st = { .quiet = cfg.quiet };
 		FILE *real_stderr = stderr;
 		char *out = NULL;
 		size_t len = 0;

@@ -23,7 +23,7 @@ void test_remedy_identify(void)
 {
 	static const struct {
 		const char *greeting, *caps;
-		enum remedy_software sw;
+		enum quirks_software sw;
 	} rows[] = {
 		{ "220 mx.example.com ESMTP Postfix (Debian/GNU)", "", SOFTWARE_POSTFIX },
 		{ "220 mx.example.com ESMTP Exim 4.96 Sun, 22 Nov 2026", "", SOFTWARE_EXIM },

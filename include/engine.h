@@ -1,0 +1,160 @@
+/* engine.h - what the engine is asked (struct engine_params) and what it
+ * finds (struct target_result): data only, shared by the engine's parts
+ * (src/runner.h) and the reports; run.h has the functions. */
+#ifndef RELAYTEST_ENGINE_H
+#define RELAYTEST_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cases.h"
+#include "classify.h"
+#include "error.h"
+#include "net.h"
+#include "reply.h"
+#include "target.h"
+#include "transcript.h"
+
+/* --tls: which TLS the tests use. */
+enum engine_tls {
+	ENGINE_TLS_AUTO,     /* implicit on port 465; STARTTLS where the server asks for it */
+	ENGINE_TLS_STARTTLS, /* STARTTLS whenever offered */
+	ENGINE_TLS_IMPLICIT, /* TLS from the first byte (RFC 8314) */
+	ENGINE_TLS_NO	     /* plain SMTP only */
+};
+
+/* A reply this late, with tests waiting behind it on its connection, sends
+ * those tests to other connections (plus 3 EHLO round trips, so that a
+ * distant server is not taken for a slow one). */
+#define ENGINE_LATE_MS 1000
+/* The most connections to one target at once that --connections allows. */
+#define ENGINE_CONNECTIONS_MAX 32
+
+/* What the engine is asked to do for one target: the user's choices, in the
+ * engine's own terms (src/params.c makes them from the command line), and
+ * the few knobs tests and fuzzers turn. */
+struct engine_params {
+	int family;	     /* AF_UNSPEC, AF_INET or AF_INET6 */
+	int timeout_ms;	     /* per reply */
+	int max_time_ms;     /* the whole target */
+	int error_budget;    /* rejections per connection before a fresh one */
+	int connections;     /* the most connections at once */
+	int connections_set; /* the user chose that number: use it once SMTP is seen */
+	int alone;	     /* the only target under test: connections may be made ahead */
+	const char *helo;    /* NULL: this host's FQDN, else our address literal */
+	const char *domain;  /* NULL: from the greeting */
+	const char *from;    /* the external sender and recipient */
+	const char *to;
+	int selected[CASES_MAX]; /* indexed like cases_table */
+	int send;		 /* complete an accepted relay with one message to `to` */
+	int no_pipelining;	 /* one command at a time */
+	enum engine_tls tls;
+	int verbose; /* keep a transcript */
+	int late_ms; /* ENGINE_LATE_MS; a fuzzer makes it short */
+	/* Tests and fuzzing: with connect_hook set, every connection adopts the
+	 * descriptor it returns (a socketpair's end; negative: refused). */
+	int (*connect_hook)(void *ctx);
+	void *connect_ctx;
+};
+
+/* Exit statuses, most severe first in the order 1, 3, 2, 0. */
+enum run_status {
+	RUN_CLOSED = 0,	      /* every relay test denied */
+	RUN_OPEN = 1,	      /* at least one relay test accepted */
+	RUN_INCONCLUSIVE = 2, /* temporary failures, errors or tests not reached */
+	RUN_UNTESTED = 3      /* could not test at all */
+};
+
+/* The command whose reply decided a test (the order of enum classify_step,
+ * one later). */
+enum run_stage { STAGE_NONE, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT };
+
+#define RUN_ADDR_MAX 600 /* an expanded MAIL/RCPT argument */
+#define RUN_NOTE_MAX 400
+#define RUN_WARNINGS_MAX 8
+#define RUN_WARNING_MAX 400
+
+/* Where a test is in its run (src/test.c is the only writer). */
+enum test_state {
+	TEST_QUEUED,	  /* waits for a connection */
+	TEST_SENT,	  /* its commands went out; their replies decide */
+	TEST_ALONE,	  /* to run again by itself, one command at a time */
+	TEST_INTERRUPTED, /* its connection ended before the test was decided */
+	TEST_TWIN,	  /* sends what an earlier test sends: takes its verdict */
+	TEST_DECIDED,	  /* has its verdict */
+	TEST_STATE_COUNT
+};
+
+struct test_result {
+	const struct relay_case *tc;
+	enum test_state state;
+	enum verdict verdict;
+	enum reason reason;
+	enum run_stage stage;	      /* the command whose reply decided */
+	char helo[RUN_ADDR_MAX];      /* CASE_HELO: the EHLO name sent */
+	char mail_from[RUN_ADDR_MAX]; /* MAIL FROM argument sent last */
+	char rcpt_to[RUN_ADDR_MAX];   /* RCPT TO argument (template expanded) */
+	int code;		      /* deciding reply code; 0 if none */
+	char enhanced[REPLY_ENHANCED_MAX];
+	char text[REPLY_TEXT_MAX];	/* deciding reply's text, sanitised, or an error */
+	char note[RUN_NOTE_MAX];	/* what else the reader must know */
+	unsigned connection;		/* which connection finished it */
+	int sent;			/* --send: 1 message accepted, -1 refused or failed */
+	char send_result[RUN_NOTE_MAX]; /* --send: the final reply or the failure */
+	char token[40];			/* --send: the token in Subject and body */
+	int interruptions;		/* connections that ended under it (two end the test) */
+	int rerun;	/* the classifier asked for one more try on a fresh connection */
+	int reruns;	/* reruns made (at most one) */
+	int needs_tls;	/* refused for want of STARTTLS */
+	int over_tls;	/* its last connection ran over TLS */
+	size_t twin_of; /* 1 + index of the test with the same commands; 0: none */
+	long ms;
+};
+
+struct target_result {
+	struct target target;
+	int tested; /* 0: no SMTP session could be had; error says why */
+	struct rt_error error;
+	char address[NET_ADDR_MAX];
+	char local_address[NET_ADDR_MAX];
+	struct reply greeting;
+	struct capabilities caps;
+	char helo[TEXT_ARG_MAX + 1];
+	char from[TEXT_ARG_MAX + 1]; /* the external sender and recipient used */
+	char to[TEXT_ARG_MAX + 1];
+	char greeting_host[TEXT_ARG_MAX + 1];
+	char domain[TEXT_ARG_MAX + 1];
+	char domain_source[128];
+	int domain_given; /* the domain came from --domain */
+	struct test_result tests[CASES_MAX];
+	size_t ntests;
+	size_t counts[VERDICT_COUNT]; /* over the relay tests, control excluded */
+	size_t relay_tests;	      /* relay tests selected (control excluded) */
+	char why[RUN_WARNING_MAX];    /* one line: why the status is what it is */
+	char warnings[RUN_WARNINGS_MAX][RUN_WARNING_MAX];
+	size_t nwarnings;
+	unsigned connections;		   /* connections opened in all */
+	unsigned max_connections;	   /* the most open at once */
+	unsigned connection_cap;	   /* the most connections at once allowed at the end */
+	int concurrency_refused;	   /* the server refused extra connections */
+	char refused_with[REPLY_TEXT_MAX]; /* ... with this reply or error */
+	int waited_for_close; /* reconnects waited for the server to end the last session */
+	int64_t greeting_ms;  /* how long the first connection's greeting took */
+	int64_t slowest_ms;   /* the slowest reply, and the command it answered */
+	char slowest_cmd[16];
+	int tarpit;		  /* refusals came RUN_TARPIT_MS late or later */
+	int64_t scarce_waited_ms; /* time spent waiting for the server to take connections */
+	int tls_asked;		  /* enum engine_tls the run was asked for */
+	int local_limit;	  /* relaytest could not open more (ERR_LOCAL): ours */
+	int pipelining_off;	  /* the server broke a pipelined group */
+	int tls_used;		  /* some test ran over TLS: tls and tls_caps are set */
+	struct tls_info tls;
+	struct capabilities tls_caps; /* the EHLO reply after TLS */
+	char tls_mode[16];	      /* "implicit", "starttls" or "" (plain only) */
+	int auth_after_tls;	      /* the AUTH tests ran over STARTTLS (tls_caps) */
+	long elapsed_ms;
+	struct transcript log; /* filled with --verbose */
+	enum run_status status;
+};
+
+#endif

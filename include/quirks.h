@@ -1,0 +1,40 @@
+/* quirks.h - what a server allows one client, by the software its greeting
+ * or EHLO reply names: one row per software, read by the engine (how much
+ * one connection may carry, how to reconnect) and by the remediation text
+ * (which software to give advice for). A new MTA behaviour is one row. */
+#ifndef RELAYTEST_QUIRKS_H
+#define RELAYTEST_QUIRKS_H
+
+enum quirks_software {
+	SOFTWARE_UNKNOWN,
+	SOFTWARE_POSTFIX,
+	SOFTWARE_EXIM,
+	SOFTWARE_SENDMAIL,
+	SOFTWARE_EXCHANGE,
+	SOFTWARE_OPENSMTPD,
+	SOFTWARE_COUNT
+};
+
+struct quirk {
+	enum quirks_software software;
+	const char *name; /* "Postfix"; "unknown" for the default row */
+	/* Rejections one connection may draw before the server slows down or
+	 * ends it, with a margin. */
+	unsigned errors;
+	/* Commands one connection may carry when new connections are scarce
+	 * (about three a test: RSET, MAIL, RCPT). */
+	unsigned commands;
+	/* The server counts a session against its per-client limit until the
+	 * session's process has ended, after QUIT: wait for its close before
+	 * connecting again when connections are scarce. */
+	int counts_until_closed;
+};
+
+/* The row for the software named in greeting or ehlo (either may be NULL
+ * or empty); the default row when none is named. Never NULL. */
+const struct quirk *quirks_find(const char *greeting, const char *ehlo);
+
+/* "Postfix", "Exim", ... or "unknown". */
+const char *quirks_software_name(enum quirks_software sw);
+
+#endif

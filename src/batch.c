@@ -1,0 +1,313 @@
+/* batch.c - tests that go out together on one connection (RFC 2920
+ * PIPELINING), or one at a time, through the one command loop.
+ *
+ * Consecutive tests of a lane (control, sender forms, recipient tricks, and
+ * a HELO-trust test on the connection that greeted with its name) go out as
+ * one window of RSET, MAIL, RCPT lines, sized so that the rejections it can
+ * draw stay within the error budget. AUTH tests and --send stay lock-step
+ * (a window of 1). A reply late with tests behind it sends those tests to
+ * other connections; a server that sends more replies than commands loses
+ * our trust in its PIPELINING. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+
+static struct test_result *at(const struct runner *r, size_t pos)
+{
+	return &r->res->tests[r->lane->tests[pos]];
+}
+
+static int pipelined(const struct runner *r)
+{
+	return r->s.caps.pipelining && !r->p->no_pipelining && !r->no_pipelining && !r->p->send;
+}
+
+int batch_can(const struct runner *r, const struct test_result *tr)
+{
+	return pipelined(r) && tr->tc->group != CASE_AUTH &&
+	       (tr->state == TEST_QUEUED || tr->state == TEST_INTERRUPTED);
+}
+
+unsigned batch_error_budget(const struct runner *r)
+{
+	unsigned budget = (unsigned)r->p->error_budget;
+	unsigned limit = r->costly && r->eng->quirk->software == SOFTWARE_UNKNOWN
+				 ? RUN_COSTLY_ERRORS
+				 : r->eng->quirk->errors;
+
+	return r->keep && budget < limit ? limit : budget;
+}
+
+size_t batch_tests_room(const struct runner *r)
+{
+	unsigned cap = r->eng->quirk->commands;
+
+	if (!r->keep || r->costly)
+		return CASES_MAX;
+	return r->s.commands + 3 > cap ? 0 : (cap - r->s.commands) / 3;
+}
+
+/* Rejections a test may draw: two (MAIL refused, then RCPT refused for want
+ * of MAIL) until this server has shown that it takes our MAIL commands, one
+ * after that. A server that starts refusing MAIL later still gets correct
+ * verdicts; at worst it meets its error limit and the run resumes. */
+static unsigned cost(const struct runner *r)
+{
+	return r->from_ok && !r->mail_refused ? 1 : 2;
+}
+
+size_t batch_end(const struct runner *r, size_t first)
+{
+	unsigned budget = batch_error_budget(r), used = r->s.rejections + cost(r);
+	size_t room = batch_tests_room(r), end = first + 1;
+	char note[RUN_NOTE_MAX];
+
+	if (!batch_can(r, at(r, first)))
+		return end;
+	while (end < r->lane_end && end - first < BATCH_TESTS_MAX && end - first < room) {
+		const struct test_result *tr = at(r, end);
+
+		if (!batch_can(r, tr) || plan_skip_reason(r->res, tr->tc, note, sizeof(note)) ||
+		    used + cost(r) > budget)
+			break;
+		used += cost(r);
+		end++;
+	}
+	return end;
+}
+
+/* Give the lane's undecided tests from position from on back to the queue,
+ * each a lane of its own, so that idle connections share the waiting; r
+ * walks its lane only up to from. Returns 1 when they were handed over (all
+ * or none), 0 when there was none or no room. */
+static int hand_back(struct runner *r, size_t from)
+{
+	struct engine *eng = r->eng;
+	size_t left = 0;
+	int moved = 0;
+
+	for (size_t k = from; k < r->lane_end; k++)
+		left += at(r, k)->state != TEST_DECIDED;
+	pthread_mutex_lock(&eng->lock);
+	if (left > 0 && eng->nlanes + left <= PLAN_LANES_MAX) {
+		for (size_t k = from; k < r->lane_end; k++) {
+			struct test_result *tr = at(r, k);
+			struct lane *alone;
+
+			if (tr->state == TEST_DECIDED)
+				continue;
+			if (tr->state == TEST_SENT)
+				test_move(&r->res->log, r->s.number, tr, TEST_QUEUED,
+					  "handed to another connection");
+			alone = &eng->lanes[eng->nlanes++];
+			alone->helo = r->lane->helo;
+			alone->ntests = 1;
+			alone->tests[0] = r->lane->tests[k];
+		}
+		r->lane_end = from;
+		moved = 1;
+		pthread_cond_broadcast(&eng->changed);
+	}
+	pthread_mutex_unlock(&eng->lock);
+	return moved;
+}
+
+/* How late the awaited reply may be before the tests behind it go
+ * elsewhere (3 EHLO round trips more, so a distant server is not taken for
+ * a slow one); 0 when no test waits behind it. */
+static int64_t late_mark(const struct runner *r, const struct loop *l)
+{
+	int64_t late = r->eng->late_ms + 3 * r->s.hello_ms;
+
+	if (l->read >= l->end || l->cmds[l->read].owner + 1 >= r->lane_end ||
+	    late >= r->s.timeout_ms || !r->s.open)
+		return 0;
+	return late;
+}
+
+static void went_late(struct runner *r, struct loop *l, size_t owner)
+{
+	size_t behind = r->lane_end - owner - 1;
+	int64_t late = r->eng->late_ms + 3 * r->s.hello_ms;
+
+	if (!hand_back(r, owner + 1))
+		return;
+	loop_cut(l, owner + 1);
+	transcript_conn_note(&r->res->log, r->s.number,
+			     "no reply within %.1f s: the %zu %s waiting behind it go to other "
+			     "connections",
+			     (double)late / 1000, behind, behind == 1 ? "test" : "tests");
+	crew_widen(r->eng);
+}
+
+/* What a reply tells about the connection, whoever's test it decides. */
+static void note_reply(struct runner *r, const struct loop *l, const struct loop_command *c,
+		       const struct reply *rp)
+{
+	if (c->kind == LOOP_MAIL && rp->code / 100 == 2 &&
+	    strcmp(at(r, c->owner)->tc->mail_from, "<{from}>") == 0)
+		r->from_ok = 1;
+	if (c->kind == LOOP_MAIL && rp->code / 100 != 2)
+		r->mail_refused = 1;
+	if (c->kind == LOOP_AUTH)
+		r->dirty = 1; /* credentials, good or bad, stay with this connection */
+	if (rp->code >= 500 && l->took_ms >= RUN_TARPIT_MS) {
+		int first;
+
+		pthread_mutex_lock(&r->eng->lock);
+		first = !r->res->tarpit;
+		r->res->tarpit = 1;
+		pthread_mutex_unlock(&r->eng->lock);
+		if (first)
+			transcript_conn_note(&r->res->log, r->s.number,
+					     "refusals come %.1f s late (a tarpit)",
+					     (double)l->took_ms / 1000);
+	}
+}
+
+static void settle(struct runner *r, struct test_result *tr, enum dialogue_next next,
+		   const struct rt_error *err)
+{
+	if (next == DIALOGUE_DECIDED && tr->state != TEST_DECIDED)
+		test_decided(&r->res->log, r->s.number, tr);
+	else if (next == DIALOGUE_ALONE)
+		test_move(&r->res->log, r->s.number, tr, TEST_ALONE, "to run by itself");
+	else if (next == DIALOGUE_BROKEN)
+		test_interrupt(&r->res->log, r->s.number, tr, err);
+}
+
+/* The connection failed at command c: its test was interrupted (unless its
+ * verdict stands), the tests behind it go back to wait for another try. */
+static void failed_at(struct runner *r, struct dialogue *d, size_t first, size_t end,
+		      const struct loop_command *c, const struct rt_error *err)
+{
+	for (size_t k = first; k < end; k++) {
+		struct test_result *tr = at(r, k);
+
+		if (tr->state != TEST_SENT)
+			continue;
+		if (k == c->owner && dialogue_failed(&d[k - first], c, err) == DIALOGUE_DECIDED)
+			test_decided(&r->res->log, r->s.number, tr);
+		else if (k == c->owner)
+			test_interrupt(&r->res->log, r->s.number, tr, err);
+		else
+			test_move(&r->res->log, r->s.number, tr, TEST_QUEUED, "not answered");
+	}
+}
+
+/* More replies than commands: some reply may belong to another command.
+ * Trust none of the batch; lock-step from here. */
+static void distrust(struct runner *r, size_t first, size_t end)
+{
+	r->no_pipelining = 1;
+	pthread_mutex_lock(&r->eng->lock);
+	r->res->pipelining_off = 1;
+	pthread_mutex_unlock(&r->eng->lock);
+	for (size_t k = first; k < end; k++) {
+		struct test_result *tr = at(r, k);
+
+		tr->verdict = VERDICT_ERROR;
+		tr->reason = REASON_NOT_REACHED;
+		tr->code = 0;
+		tr->note[0] = '\0';
+		test_move(&r->res->log, r->s.number, tr, TEST_ALONE, "replies not trusted");
+	}
+	session_close(&r->s, "the server sent more replies than commands; PIPELINING turned off");
+}
+
+/* Start the dialogues of [first, end) on l. */
+static void begin_all(struct runner *r, struct dialogue *d, const struct dialogue_context *ctx,
+		      struct loop *l, size_t first, size_t end)
+{
+	for (size_t k = first; k < end; k++) {
+		struct test_result *tr = at(r, k);
+		enum dialogue_next next;
+
+		tr->connection = r->s.number;
+		tr->over_tls = r->s.tls_active;
+		next = dialogue_begin(&d[k - first], ctx, l, k, tr, k == first && r->idle);
+		if (next == DIALOGUE_WAIT)
+			test_move(&r->res->log, r->s.number, tr, TEST_SENT, NULL);
+		else
+			settle(r, tr, next, NULL);
+	}
+	r->fresh = 0;
+	r->idle = 0;
+}
+
+/* Read the replies of l until its end or a failure; returns the batch's end
+ * (lowered when tests behind a late reply went elsewhere). */
+static size_t read_all(struct runner *r, struct dialogue *d, const struct dialogue_context *ctx,
+		       struct loop *l, size_t first, size_t end)
+{
+	struct reply rp;
+	struct rt_error err;
+	size_t i;
+	error_clear(&err);
+	for (;;) {
+		enum loop_event ev = loop_next(&r->s, l, late_mark(r, l), &rp, &i, &err);
+		const struct loop_command *c;
+		struct test_result *tr;
+		enum dialogue_next next;
+
+		if (ev == LOOP_END)
+			break;
+		c = &l->cmds[i];
+		tr = at(r, c->owner);
+		if (ev == LOOP_LATE) {
+			went_late(r, l, c->owner);
+			end = end < r->lane_end ? end : r->lane_end;
+			continue;
+		}
+		if (ev == LOOP_FAILED) {
+			failed_at(r, d, first, end, c, &err);
+			break;
+		}
+		note_reply(r, l, c, &rp);
+		if (tr->state != TEST_SENT)
+			continue; /* decided or sent back to run alone already */
+		next = dialogue_reply(&d[c->owner - first], ctx, l, c, &rp, &err);
+		settle(r, tr, next, &err);
+		if (next == DIALOGUE_BROKEN) {
+			session_close(&r->s, err.msg);
+			failed_at(r, d, first, end, c, &err);
+			break;
+		}
+	}
+	return end;
+}
+
+void batch_run(struct runner *r, size_t first, size_t end)
+{
+	struct dialogue *d = calloc(end - first, sizeof(*d));
+	/* A test sent back to run alone goes lock-step. */
+	struct dialogue_context ctx = {
+		&r->res->log, r->s.number, &r->eng->vars, r->res, batch_can(r, at(r, first)),
+		r->p->send
+	};
+	struct loop l;
+	struct rt_error err;
+
+	if (d == NULL || loop_init(&l, ctx.pipelined ? LOOP_COMMANDS_MAX : 1) < 0) {
+		free(d);
+		error_set(&err, ERR_LOCAL, "relaytest ran out of memory");
+		test_interrupt(&r->res->log, r->s.number, at(r, first), &err);
+		return;
+	}
+	begin_all(r, d, &ctx, &l, first, end);
+	end = read_all(r, d, &ctx, &l, first, end);
+	if (loop_has_orphans(&l))
+		session_close(&r->s,
+			      "later replies are late: their tests went to other connections");
+	else if (r->s.open && net_has_unread(&r->s.conn))
+		distrust(r, first, end);
+	error_set(&err, ERR_PROTOCOL, "the server's replies ended before this test's");
+	for (size_t k = first; k < end; k++) {
+		if (at(r, k)->state == TEST_SENT)
+			test_interrupt(&r->res->log, r->s.number, at(r, k), &err);
+		dialogue_end(&d[k - first]);
+	}
+	loop_free(&l);
+	free(d);
+}

@@ -1,0 +1,111 @@
+/* first.c - a target's first connection, alone until the server has shown
+ * that it speaks SMTP: its greeting and EHLO decide the plan. A server
+ * silent at first may want TLS from the first byte (wrapper mode on any
+ * port): a second connection asks while the first keeps waiting. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runner.h"
+
+/* A first connection that was accepted and then dropped, or told 421, is
+ * worth one more try; an unreachable or refusing server is not. */
+static int transient(const struct session *s, const struct rt_error *err)
+{
+	return err->kind == ERR_CLOSED || (err->kind == ERR_REFUSED && s->last_code == 421);
+}
+
+/* The TLS probe on the silent connection itself found TLS: connect again
+ * with TLS. */
+static int again_with_tls(struct engine *eng, struct runner *r, struct rt_error *err)
+{
+	char why[ERROR_MSG_MAX];
+
+	transcript_note(&eng->res->log, "the server speaks TLS on connect: again with TLS");
+	error_clear(err);
+	r->s.tls_want = eng->tls_relay;
+	if (lane_open(r, NULL, err) == 0)
+		return 0;
+	text_copy(why, sizeof(why), err->msg);
+	error_set(err, err->kind, "it expects TLS on connect (as on port 465), and over TLS: %s",
+		  why);
+	return -1;
+}
+
+/* Whether a silent server is worth asking about TLS on a second connection. */
+static int race_worth(const struct engine *eng, const struct runner *r)
+{
+	return eng->p->tls == ENGINE_TLS_AUTO && eng->tls_relay == SESSION_TLS_NONE &&
+	       r->s.timeout_ms > RUN_TLS_RACE_MS && eng->p->connect_hook == NULL &&
+	       tls_available(NULL);
+}
+
+/* The first connection has been silent: try TLS on connect on a second
+ * one, for RUN_TLS_RACE_TRY_MS at most. When it answers, it replaces the
+ * first (closed) and every test runs over implicit TLS; returns 1. */
+static int tls_race(struct engine *eng, struct runner *r)
+{
+	struct runner *second = calloc(1, sizeof(*second));
+	struct rt_error err;
+	int won;
+
+	if (second == NULL)
+		return 0;
+	*second = *r;
+	error_clear(&err);
+	session_init(&second->s, &eng->res->log,
+		     r->s.timeout_ms < RUN_TLS_RACE_TRY_MS ? r->s.timeout_ms : RUN_TLS_RACE_TRY_MS,
+		     r->s.end_ms);
+	second->s.tls_want = SESSION_TLS_IMPLICIT;
+	transcript_note(&eng->res->log,
+			"no greeting within %.1f s: asking on a second connection whether the "
+			"server speaks TLS on connect",
+			RUN_TLS_RACE_MS / 1000.0);
+	eng->res->max_connections = 2; /* both are open now */
+	won = lane_open(second, NULL, &err) == 0;
+	if (won) {
+		session_close(&r->s, "the second connection, over TLS, answered first");
+		r->s = second->s;
+		r->s.timeout_ms = eng->p->timeout_ms;
+		r->fresh = r->idle = 1;
+		eng->tls_relay = eng->tls_auth = SESSION_TLS_IMPLICIT;
+		transcript_note(&eng->res->log, "the server speaks TLS on connect");
+	} else {
+		session_close(&second->s, err.msg);
+	}
+	free(second);
+	return won;
+}
+
+/* Connect, and when the server stays silent, race TLS on connect against
+ * its greeting; then greet. */
+static int open_first(struct engine *eng, struct runner *r, struct rt_error *err)
+{
+	if (!race_worth(eng, r))
+		return lane_open(r, NULL, err);
+	if (lane_dial(r, err) < 0)
+		return -1;
+	if (!session_heard(&r->s, RUN_TLS_RACE_MS) && tls_race(eng, r))
+		return 0;
+	if (session_hear_greeting(&r->s, err) < 0)
+		return -1;
+	return lane_greet(r, NULL, err);
+}
+
+int first_connect(struct engine *eng, struct runner *r, struct rt_error *err)
+{
+	r->s.tls_want = eng->tls_relay;
+	if (open_first(eng, r, err) == 0)
+		return 0;
+	if (tlsplan_implicit_retry(eng, &r->s, err))
+		return again_with_tls(eng, r, err);
+	if (r->s.open || !transient(&r->s, err))
+		return -1;
+	/* A drop or 421 during the greeting may be a passing overload, or a
+	 * connection limit still counting an earlier run: wait a second. */
+	transcript_note(&eng->res->log, "first connection failed (%s); trying once more", err->msg);
+	error_clear(err);
+	if (r->s.end_ms - net_now_ms() > 2000)
+		nanosleep(&(struct timespec){ 1, 0 }, NULL);
+	return lane_open(r, NULL, err);
+}

@@ -1,0 +1,53 @@
+/* quirks.c - server limits as data, one row per software. */
+#include "quirks.h"
+
+#include <stddef.h>
+
+#include "text.h"
+
+/* The first row is the default: a server that names no software gets
+ * limits under every row below (Exim's 10 non-mail commands, RSET and EHLO
+ * among them, allow about 8 tests). */
+static const struct quirk quirks[] = {
+	{ SOFTWARE_UNKNOWN, "unknown", 16, 26, 0 },
+	/* smtpd_hard_error_limit 20 (soft 10 only slows replies);
+	 * smtpd_junk_command_limit 100. */
+	{ SOFTWARE_POSTFIX, "Postfix", 16, 56, 0 },
+	/* smtp_accept_max_nonmail 10 (RSET counts); smtp_accept_max_per_host
+	 * counts a session until its process exits. */
+	{ SOFTWARE_EXIM, "Exim", 16, 26, 1 },
+	/* MAXBADCOMMANDS 25; MAXNOOPCOMMANDS 20, and RSET is not one. */
+	{ SOFTWARE_SENDMAIL, "Sendmail", 16, 56, 0 },
+	/* MaxProtocolErrors may count refusals. */
+	{ SOFTWARE_EXCHANGE, "Exchange", 16, 26, 0 },
+	/* No count of commands or errors. */
+	{ SOFTWARE_OPENSMTPD, "OpenSMTPD", 16, 56, 0 },
+};
+
+_Static_assert(sizeof(quirks) / sizeof(quirks[0]) == SOFTWARE_COUNT,
+	       "every software has one row, in the order of the enum");
+
+/* How each software names itself in greetings and EHLO replies. */
+static const struct {
+	const char *marker;
+	enum quirks_software sw;
+} markers[] = {
+	{ "Postfix", SOFTWARE_POSTFIX },     { "Exim", SOFTWARE_EXIM },
+	{ "Sendmail", SOFTWARE_SENDMAIL },   { "Microsoft ESMTP", SOFTWARE_EXCHANGE },
+	{ "Exchange", SOFTWARE_EXCHANGE },   { "XEXCH50", SOFTWARE_EXCHANGE },
+	{ "OpenSMTPD", SOFTWARE_OPENSMTPD },
+};
+
+const struct quirk *quirks_find(const char *greeting, const char *ehlo)
+{
+	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if ((greeting != NULL && text_contains_ci(greeting, markers[i].marker)) ||
+		    (ehlo != NULL && text_contains_ci(ehlo, markers[i].marker)))
+			return &quirks[markers[i].sw];
+	return &quirks[SOFTWARE_UNKNOWN];
+}
+
+const char *quirks_software_name(enum quirks_software sw)
+{
+	return quirks[sw].name;
+}

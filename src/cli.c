@@ -85,7 +85,7 @@ void cli_usage(FILE *out)
 	      "  -T, --tests ID,...     run only these tests (the control test always runs)\n"
 	      "  -l, --list-tests       list the tests and exit; -V, --version; -h, --help\n"
 	      "      --error-budget N   rejections per connection, then reconnect (default 8)\n"
-	      "      --connections N    connections to a target at once (default 10, max 32)\n"
+	      "      --connections N    connections at once (default 3, 10 if late; max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
 	      "      --tls MODE         auto (default), starttls, implicit or no (libssl)\n"
 	      "  -F, --format FORMAT    text (default), json (a line per target), nagios or\n"

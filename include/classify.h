@@ -8,7 +8,9 @@
  *
  * In words (RFC 5321 reply codes, RFC 3463 enhanced codes, real servers'
  * wording):
- *   2xx to RCPT (or 235 to AUTH)      accepted
+ *   2xx to RCPT (or 235 to AUTH)      accepted (the control's RCPT: the
+ *                                     control passed)
+ *   other 2xx to AUTH, 2xx to MAIL    error: off-script where a reply decides
  *   421, 503, "too many ..."          not a verdict: the test could not run
  *                                     here; rerun on a fresh connection, then
  *                                     "not tested"
@@ -70,7 +72,9 @@ enum reason {
 };
 
 /* The command whose reply is judged. */
-enum classify_step { CLASSIFY_EHLO, CLASSIFY_AUTH, CLASSIFY_MAIL, CLASSIFY_RCPT };
+/* The command a reply answers; the control test's RCPT is a step of its
+ * own, since its acceptance means something else. */
+enum classify_step { CLASSIFY_EHLO, CLASSIFY_AUTH, CLASSIFY_MAIL, CLASSIFY_RCPT, CLASSIFY_CONTROL };
 
 /* What the engine does after the verdict. */
 enum classify_action {

@@ -62,7 +62,8 @@ _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == VERDICT_COUNT
 #define AT_EHLO (1u << CLASSIFY_EHLO)
 #define AT_AUTH (1u << CLASSIFY_AUTH)
 #define AT_MAIL (1u << CLASSIFY_MAIL)
-#define AT_RCPT (1u << CLASSIFY_RCPT)
+#define AT_CONTROL (1u << CLASSIFY_CONTROL)
+#define AT_RCPT ((1u << CLASSIFY_RCPT) | AT_CONTROL)
 #define AT_ENVELOPE (AT_MAIL | AT_RCPT)
 #define AT_ANY (AT_EHLO | AT_AUTH | AT_MAIL | AT_RCPT)
 
@@ -154,7 +155,12 @@ struct rule {
 
 /* clang-format off */
 static const struct rule rules[] = {
-	/* Success; the caller says what it means at MAIL, EHLO or AUTH. */
+	/* Success: bogus credentials taken, the control passed, a relay. A
+	 * MAIL decides a test only when refused, and AUTH succeeds with 235:
+	 * any other success there is off-script. */
+	{ AT_AUTH, 235, 235, NULL, ANY_TEXT, VERDICT_ACCEPTED, REASON_AUTH_BOGUS, CLASSIFY_FINAL },
+	{ AT_AUTH | AT_MAIL, 200, 299, NULL, ANY_TEXT, VERDICT_ERROR, REASON_PROTOCOL, CLASSIFY_FINAL },
+	{ AT_CONTROL, 200, 299, NULL, ANY_TEXT, VERDICT_ACCEPTED, REASON_CONTROL_OK, CLASSIFY_FINAL },
 	{ AT_ANY, 200, 299, NULL, ANY_TEXT, VERDICT_ACCEPTED, REASON_RELAYED, CLASSIFY_FINAL },
 	/* Not an answer to these commands at all. */
 	{ AT_ANY, 100, 399, NULL, ANY_TEXT, VERDICT_ERROR, REASON_PROTOCOL, CLASSIFY_FINAL },

@@ -169,11 +169,9 @@ static enum dialogue_next auth_reply(struct dialogue *d, struct loop *l,
 	if (rp->code == 334 && auth_next(&d->auth, rp->text, line, sizeof(line)) == 0)
 		return loop_add(l, owner_of(c), LOOP_AUTH, 1, line) < 0 ? DIALOGUE_DECIDED
 									: DIALOGUE_WAIT;
-	if (rp->code != 235) {
-		test_verdict(d->tr, rp, STAGE_AUTH);
+	test_verdict(d->tr, rp, STAGE_AUTH);
+	if (d->tr->reason != REASON_AUTH_BOGUS)
 		return DIALOGUE_DECIDED;
-	}
-	test_auth_accepted(d->tr, rp);
 	d->auth_done = 1;
 	return add(l, owner_of(c), LOOP_MAIL, "MAIL FROM:", d->from) < 0 ? DIALOGUE_DECIDED
 									 : DIALOGUE_WAIT;

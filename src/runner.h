@@ -138,9 +138,6 @@ void test_move(struct transcript *log, unsigned conn, struct test_result *tr, en
  * command at stage (its state is not changed). */
 void test_verdict(struct test_result *tr, const struct reply *rp, enum run_stage stage);
 
-/* rp (235) accepted bogus credentials: tr is accepted for it. */
-void test_auth_accepted(struct test_result *tr, const struct reply *rp);
-
 /* Move tr, whose verdict is set, to TEST_DECIDED. */
 void test_decided(struct transcript *log, unsigned conn, struct test_result *tr);
 

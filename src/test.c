@@ -63,7 +63,7 @@ static void decide(struct transcript *log, unsigned conn, struct test_result *tr
 	test_move(log, conn, tr, TEST_DECIDED, detail);
 }
 
-static enum classify_step classify_step_of(enum run_stage stage)
+static enum classify_step classify_step_of(const struct test_result *tr, enum run_stage stage)
 {
 	switch (stage) {
 	case STAGE_HELO:
@@ -73,7 +73,7 @@ static enum classify_step classify_step_of(enum run_stage stage)
 	case STAGE_MAIL:
 		return CLASSIFY_MAIL;
 	default:
-		return CLASSIFY_RCPT;
+		return tr->tc->group == CASE_CONTROL ? CLASSIFY_CONTROL : CLASSIFY_RCPT;
 	}
 }
 
@@ -91,29 +91,11 @@ void test_verdict(struct test_result *tr, const struct reply *rp, enum run_stage
 	struct classification c;
 
 	set_reply(tr, rp, stage);
-	c = classify(classify_step_of(stage), rp, sent, sizeof(sent) / sizeof(sent[0]));
+	c = classify(classify_step_of(tr, stage), rp, sent, sizeof(sent) / sizeof(sent[0]));
 	tr->verdict = c.verdict;
 	tr->reason = c.reason;
 	tr->rerun = c.action == CLASSIFY_RERUN;
 	tr->needs_tls = c.action == CLASSIFY_NEEDS_TLS;
-	/* A MAIL that decides was refused, and an AUTH that succeeds says 235
-	 * (test_auth_accepted): any other positive reply there is off-script. */
-	if ((stage == STAGE_MAIL || stage == STAGE_AUTH) &&
-	    (tr->verdict == VERDICT_ACCEPTED ||
-	     (stage == STAGE_MAIL && tr->verdict == VERDICT_ERROR))) {
-		tr->verdict = VERDICT_ERROR;
-		tr->reason = REASON_PROTOCOL;
-	}
-	if (tr->tc->group == CASE_CONTROL && tr->verdict == VERDICT_ACCEPTED)
-		tr->reason = REASON_CONTROL_OK;
-}
-
-void test_auth_accepted(struct test_result *tr, const struct reply *rp)
-{
-	set_reply(tr, rp, STAGE_AUTH);
-	tr->verdict = VERDICT_ACCEPTED;
-	tr->reason = REASON_AUTH_BOGUS;
-	tr->rerun = 0;
 }
 
 void test_decided(struct transcript *log, unsigned conn, struct test_result *tr)

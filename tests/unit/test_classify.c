@@ -11,6 +11,7 @@ void test_classify_table(void);
 #define MAIL CLASSIFY_MAIL
 #define EHLO CLASSIFY_EHLO
 #define AUTH CLASSIFY_AUTH
+#define CONTROL CLASSIFY_CONTROL
 #define FINAL CLASSIFY_FINAL
 #define RERUN CLASSIFY_RERUN
 #define TLS CLASSIFY_NEEDS_TLS
@@ -27,6 +28,13 @@ void test_classify_table(void)
 		enum reason reason;
 		enum classify_action action;
 	} rows[] = {
+		{ AUTH, "235 2.7.0 Authentication successful", VERDICT_ACCEPTED, REASON_AUTH_BOGUS,
+		  FINAL },
+		{ AUTH, "250 2.0.0 Ok", VERDICT_ERROR, REASON_PROTOCOL, FINAL },
+		{ MAIL, "250 2.1.0 Ok", VERDICT_ERROR, REASON_PROTOCOL, FINAL },
+		{ CONTROL, "250 2.1.5 Ok", VERDICT_ACCEPTED, REASON_CONTROL_OK, FINAL },
+		{ CONTROL, "554 5.7.1 Relay access denied", VERDICT_DENIED, REASON_RELAY_POLICY,
+		  FINAL },
 		{ RCPT, "250 2.1.5 Ok", VERDICT_ACCEPTED, REASON_RELAYED, FINAL },
 		{ RCPT, "251 2.1.5 User not local; will forward", VERDICT_ACCEPTED, REASON_RELAYED,
 		  FINAL },

@@ -24,6 +24,9 @@ struct quirk {
 	/* Commands one connection may carry when new connections are scarce
 	 * (about three a test: RSET, MAIL, RCPT). */
 	unsigned commands;
+	/* Connections at once one client gets by default (0: no such limit),
+	 * so that widening for late replies stays under it. */
+	unsigned connections;
 	/* The server counts a session against its per-client limit until the
 	 * session's process has ended, after QUIT: wait for its close before
 	 * connecting again when connections are scarce. */

@@ -71,6 +71,8 @@ void crew_widen(struct engine *eng)
 		eng->late = 1;
 		if (wide > eng->socket_room)
 			wide = eng->socket_room; /* our open-file limit */
+		if (eng->quirk->connections > 0 && wide > eng->quirk->connections)
+			wide = eng->quirk->connections; /* the software's own per-client limit */
 		if (!eng->res->concurrency_refused && !eng->scarce && eng->max_busy < wide &&
 		    eng->crew != NULL) {
 			eng->max_busy = wide;

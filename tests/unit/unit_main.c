@@ -23,6 +23,7 @@ void test_hmac_md5(void);
 void test_remedy_identify(void);
 void test_remedy_advice(void);
 void test_mx_parse(void);
+void test_quirks_table(void);
 
 static const struct {
 	const char *name;
@@ -48,6 +49,7 @@ static const struct {
 	{ "remedy: server software from greeting and EHLO", test_remedy_identify },
 	{ "remedy: advice fits what was accepted", test_remedy_advice },
 	{ "mx: parsing canned DNS answers, hostile ones too", test_mx_parse },
+	{ "quirks: each software's limits, found by its greeting or EHLO", test_quirks_table },
 };
 
 int main(void)

@@ -27,9 +27,9 @@ struct quirk {
 	/* Connections at once one client gets by default (0: no such limit),
 	 * so that widening for late replies stays under it. */
 	unsigned connections;
-	/* The server counts a session against its per-client limit until the
-	 * session's process has ended, after QUIT: wait for its close before
-	 * connecting again when connections are scarce. */
+	/* The server counts a session against its per-client limit until it
+	 * has reaped the session's process, after the close: when connections
+	 * are scarce, wait a moment more before connecting again. */
 	int counts_until_closed;
 };
 

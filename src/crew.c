@@ -73,8 +73,10 @@ void crew_widen(struct engine *eng)
 			wide = eng->socket_room; /* our open-file limit */
 		if (eng->quirk->connections > 0 && wide > eng->quirk->connections)
 			wide = eng->quirk->connections; /* the software's own per-client limit */
-		if (!eng->res->concurrency_refused && !eng->scarce && eng->max_busy < wide &&
-		    eng->crew != NULL) {
+		/* Not when each new connection costs a slow greeting: late
+		 * replies there (Postfix's error slow-down) cost less. */
+		if (!eng->res->concurrency_refused && !eng->scarce && !eng->costly &&
+		    eng->max_busy < wide && eng->crew != NULL) {
 			eng->max_busy = wide;
 			crew_add(eng, eng->crew, wide, eng->p->timeout_ms, eng->end_ms);
 			transcript_note(&eng->res->log,

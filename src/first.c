@@ -36,8 +36,7 @@ static int again_with_tls(struct engine *eng, struct runner *r, struct rt_error 
 static int race_worth(const struct engine *eng, const struct runner *r)
 {
 	return eng->p->tls == ENGINE_TLS_AUTO && eng->tls_relay == SESSION_TLS_NONE &&
-	       r->s.timeout_ms > RUN_TLS_RACE_MS && eng->p->connect_hook == NULL &&
-	       tls_available(NULL);
+	       r->s.timeout_ms > RUN_TLS_RACE_MS && eng->p->connect_hook == NULL;
 }
 
 /* The first connection has been silent: try TLS on connect on a second
@@ -85,7 +84,8 @@ static int open_first(struct engine *eng, struct runner *r, struct rt_error *err
 		return lane_open(r, NULL, err);
 	if (lane_dial(r, err) < 0)
 		return -1;
-	if (!session_heard(&r->s, RUN_TLS_RACE_MS) && tls_race(eng, r))
+	/* libssl is loaded only now, for a server that is silent. */
+	if (!session_heard(&r->s, RUN_TLS_RACE_MS) && tls_available(NULL) && tls_race(eng, r))
 		return 0;
 	if (session_hear_greeting(&r->s, err) < 0)
 		return -1;

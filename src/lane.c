@@ -40,23 +40,29 @@ int lane_open(struct runner *r, const char *name, struct rt_error *err)
 	return lane_greet(r, name, err);
 }
 
-/* Close r's session. When connections are scarce, or the server counts a
- * session until it ends (Exim smtp_accept_max_per_host), wait for the
- * server to end it first: a reconnect would otherwise meet "421 too many
- * connections" for a session that is over. */
-static void lane_quit(struct runner *r)
+/* Close r's session. When connections are scarce, wait for the server to
+ * end it first: a reconnect would otherwise meet "421 too many connections"
+ * for a session that is over. Exim counts a session until it has reaped its
+ * process, a moment after the close: a little longer there. */
+void lane_quit(struct runner *r)
 {
 	struct engine *eng = r->eng;
+	int scarce = r->keep && !r->costly;
 
-	if (r->s.open && (r->keep || eng->quirk->counts_until_closed)) {
-		if (session_quit_wait(&r->s, RUN_CLOSE_WAIT_MS)) {
-			pthread_mutex_lock(&eng->lock);
-			r->res->waited_for_close = 1;
-			pthread_mutex_unlock(&eng->lock);
-		}
+	if (!r->s.open)
 		return;
+	if (scarce && session_quit_wait(&r->s, RUN_CLOSE_WAIT_MS)) {
+		if (eng->quirk->counts_until_closed)
+			nanosleep(&(struct timespec){ 0, RUN_REAP_MS * 1000000L }, NULL);
+		pthread_mutex_lock(&eng->lock);
+		r->res->waited_for_close = 1;
+		pthread_mutex_unlock(&eng->lock);
+	} else if (!scarce) {
+		session_quit(&r->s);
 	}
-	session_quit(&r->s);
+	pthread_mutex_lock(&eng->lock);
+	eng->last_quit_ms = net_now_ms();
+	pthread_mutex_unlock(&eng->lock);
 }
 
 static const char *stop_message(struct engine *eng)
@@ -179,24 +185,32 @@ static int scarce_wait(struct runner *r, const struct rt_error *err)
 	struct engine *eng = r->eng;
 	int64_t left = r->s.end_ms - net_now_ms() - r->s.timeout_ms;
 	int go;
+	int wait_ms = RUN_SCARCE_WAIT_MS;
 
 	if (r->s.hello.code != 0 || (err->kind != ERR_REFUSED && err->kind != ERR_CLOSED))
 		return 0;
 	pthread_mutex_lock(&eng->lock);
 	eng->scarce = r->keep = 1;
-	go = eng->scarce_waits < RUN_SCARCE_WAITS && left > RUN_SCARCE_WAIT_MS;
+	/* Right after a session of ours ended, the server may still count it
+	 * (Exim until it has reaped the process): a short wait first. */
+	if (net_now_ms() - eng->last_quit_ms < RUN_CLOSE_WAIT_MS &&
+	    eng->short_waits < RUN_SHORT_WAITS) {
+		wait_ms = RUN_SHORT_WAIT_MS;
+		eng->short_waits++;
+	}
+	go = eng->scarce_waits < RUN_SCARCE_WAITS && left > wait_ms;
 	if (go) {
-		eng->scarce_waits++;
-		r->res->scarce_waited_ms += RUN_SCARCE_WAIT_MS;
+		eng->scarce_waits += wait_ms == RUN_SCARCE_WAIT_MS;
+		r->res->scarce_waited_ms += wait_ms;
 		text_copy(r->res->refused_with, sizeof(r->res->refused_with), err->msg);
 	}
 	pthread_mutex_unlock(&eng->lock);
 	if (!go)
 		return 0;
 	transcript_conn_note(&r->res->log, r->s.number,
-			     "new connections are refused (%s); waiting %d s for the server",
-			     err->msg, RUN_SCARCE_WAIT_MS / 1000);
-	nanosleep(&(struct timespec){ RUN_SCARCE_WAIT_MS / 1000, 0 }, NULL);
+			     "new connections are refused (%s); waiting %.1f s for the server",
+			     err->msg, wait_ms / 1000.0);
+	nanosleep(&(struct timespec){ wait_ms / 1000, (wait_ms % 1000) * 1000000L }, NULL);
 	return 1;
 }
 

@@ -147,6 +147,27 @@ static unsigned connections_at_once(struct engine *eng)
 	return want;
 }
 
+/* Move to the head of the queue a lane the open session r suits: greeting
+ * with our name, over the TLS its first test needs. Returns 0 for none. */
+static int take_matching_lane(struct engine *eng, const struct runner *r)
+{
+	for (size_t k = eng->next_lane; k < eng->nlanes; k++) {
+		struct lane *lane = &eng->lanes[k];
+
+		if (lane->helo != NULL || lane->ntests == 0 ||
+		    tlsplan_for(eng, eng->res->tests[lane->tests[0]].tc) != r->s.tls_want)
+			continue;
+		if (k != eng->next_lane) {
+			struct lane head = eng->lanes[eng->next_lane];
+
+			eng->lanes[eng->next_lane] = *lane;
+			*lane = head;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /* Walk the queued lanes on up to max_busy connections at once: this thread
  * (with r, whose session may already be open) and the helpers. */
 static void run_round(struct engine *eng, struct runner *r)
@@ -154,15 +175,14 @@ static void run_round(struct engine *eng, struct runner *r)
 	size_t want = eng->nlanes < eng->max_busy ? eng->nlanes : eng->max_busy;
 
 	eng->busy = 0;
-	if (r->s.open && eng->nlanes > 0 && eng->lanes[0].helo == NULL &&
-	    tlsplan_for(eng, eng->res->tests[eng->lanes[0].tests[0]].tc) == r->s.tls_want) {
-		/* The first connection carries the first lane. */
+	if (r->s.open && take_matching_lane(eng, r)) {
+		/* The first connection carries a lane it suits. */
 		r->lane = &eng->lanes[eng->next_lane++];
 		eng->busy = 1;
 		if (eng->res->max_connections < 1)
 			eng->res->max_connections = 1;
 	} else {
-		session_quit(&r->s);
+		lane_quit(r);
 	}
 	crew_start(eng, want, lane_worker);
 	lane_worker(r);

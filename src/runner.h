@@ -50,14 +50,22 @@
  * window (Postfix anvil_rate_time_unit: 60 s). */
 #define RUN_SCARCE_WAITS 9
 #define RUN_SCARCE_WAIT_MS 10000
+/* A refusal right after a session of ours ended may be the server still
+ * counting it: up to 5 waits of half a second come first. */
+#define RUN_SHORT_WAITS 5
+#define RUN_SHORT_WAIT_MS 500
 /* A first connection silent this long gets a second one that tries TLS on
  * connect (a server in wrapper mode on a port other than 465); that try
- * may take RUN_TLS_RACE_TRY_MS. */
+ * (connect, handshake, greeting) may take RUN_TLS_RACE_TRY_MS, during which
+ * the first connection's greeting waits unread. */
 #define RUN_TLS_RACE_MS 2000
-#define RUN_TLS_RACE_TRY_MS 3000
-/* After QUIT, how long to wait for a server that counts sessions until
- * their process ends (Exim) to close ours, before connecting again. */
+#define RUN_TLS_RACE_TRY_MS 1500
+/* When connections are scarce, how long to wait after QUIT for the server
+ * to close ours before connecting again (Exim takes about 200 ms), and how
+ * long after that for a server that counts a session until its process is
+ * reaped (quirks.c). */
 #define RUN_CLOSE_WAIT_MS 2000
+#define RUN_REAP_MS 100
 /* Each connection thread's stack: the engine's deepest call chain uses
  * under 64 KiB (no frame over 16 KiB: tests/nosilent.sh checks), and a
  * sanitizer build about three times that. */
@@ -95,16 +103,18 @@ struct engine {
 	int reconnect_failures;	  /* consecutive, across all connections */
 	const char *stop;	  /* set: every test not yet run is not reached */
 	char stop_msg[ERROR_MSG_MAX + 64];
-	int tls_relay;	   /* enum session_tls for every test but AUTH */
-	int tls_auth;	   /* enum session_tls for the AUTH tests */
-	int tls_switched;  /* relay tests refused for want of TLS moved to STARTTLS */
-	int planned;	   /* the queue is filled: workers may take lanes */
-	int late;	   /* some reply came late with tests waiting behind it */
-	int late_ms;	   /* how late that is */
-	int costly;	   /* new connections cost a slow greeting: keep open ones */
-	int scarce;	   /* a new connection was refused: keep open ones */
-	int scarce_waits;  /* waits for the server to take connections again */
-	struct crew *crew; /* the round's helper connections */
+	int tls_relay;	      /* enum session_tls for every test but AUTH */
+	int tls_auth;	      /* enum session_tls for the AUTH tests */
+	int tls_switched;     /* relay tests refused for want of TLS moved to STARTTLS */
+	int planned;	      /* the queue is filled: workers may take lanes */
+	int late;	      /* some reply came late with tests waiting behind it */
+	int late_ms;	      /* how late that is */
+	int costly;	      /* new connections cost a slow greeting: keep open ones */
+	int scarce;	      /* a new connection was refused: keep open ones */
+	int scarce_waits;     /* waits for the server to take connections again */
+	int short_waits;      /* ... short ones, right after a session of ours ended */
+	int64_t last_quit_ms; /* when a session of ours last ended */
+	struct crew *crew;    /* the round's helper connections */
 };
 
 /* One connection's worker: walks lanes on its own session. */
@@ -324,6 +334,10 @@ void *lane_worker(void *arg);
 /* Open r's session and greet with name (NULL: ours), counting it. Returns
  * as session_connect and session_greet. */
 int lane_open(struct runner *r, const char *name, struct rt_error *err);
+
+/* QUIT r's session (when connections are scarce, after the server has
+ * ended it), and note when. */
+void lane_quit(struct runner *r);
 
 /* lane_open in two steps: connect (counted), then, once the greeting has
  * been read (session_hear_greeting), greet. */

@@ -196,6 +196,17 @@ static void failed_at(struct runner *r, struct dialogue *d, size_t first, size_t
 	}
 }
 
+/* Bytes after the batch's last reply: a 421 is the server closing, which
+ * RFC 5321 3.8 allows at any time (Postfix at its hard error limit); any
+ * other reply answers no command of ours. Returns 1 for the 421. */
+static int closing_notice(struct runner *r)
+{
+	struct reply rp;
+	struct rt_error err;
+
+	return session_read(&r->s, &rp, net_now_ms(), &err) == 0 && rp.code == 421;
+}
+
 /* More replies than commands: some reply may belong to another command.
  * Trust none of the batch; lock-step from here. */
 static void distrust(struct runner *r, size_t first, size_t end)
@@ -300,7 +311,7 @@ void batch_run(struct runner *r, size_t first, size_t end)
 	if (loop_has_orphans(&l))
 		session_close(&r->s,
 			      "later replies are late: their tests went to other connections");
-	else if (r->s.open && net_has_unread(&r->s.conn))
+	else if (r->s.open && net_has_unread(&r->s.conn) && !closing_notice(r))
 		distrust(r, first, end);
 	error_set(&err, ERR_PROTOCOL, "the server's replies ended before this test's");
 	for (size_t k = first; k < end; k++) {

@@ -347,14 +347,29 @@ static void claim_lane(struct runner *r)
 	r->no_pipelining = r->res->pipelining_off;
 }
 
-/* Whether r's open connection may carry the next lane too: connections are
- * scarce or costly, nothing marks it, and the lane greets as it did. */
+/* Whether r's open connection, greeted with our name, has room by its
+ * error budget for the next lane (the caller holds the lock). */
+static int next_lane_fits(const struct runner *r)
+{
+	const struct engine *eng = r->eng;
+	const struct lane *next = &eng->lanes[eng->next_lane];
+	const struct relay_case *tc = r->res->tests[next->tests[0]].tc;
+	int tls = tc->group == CASE_AUTH ? eng->tls_auth : eng->tls_relay;
+
+	return next->helo == NULL && next->ntests > 0 && tls == r->s.tls_want &&
+	       strcmp(r->s.helo, r->res->helo) == 0 && tc->group != CASE_AUTH &&
+	       r->s.rejections + 2 * next->ntests <= batch_error_budget(r);
+}
+
+/* Whether r's open connection carries the next lane too, instead of a new
+ * one: when connections are scarce or costly, or when it has room for it
+ * (the caller holds the lock). */
 static int carries_next(const struct runner *r)
 {
 	const struct engine *eng = r->eng;
 
-	return (eng->scarce || eng->costly) && r->s.open && !r->dirty &&
-	       eng->next_lane < eng->nlanes;
+	return r->s.open && !r->dirty && eng->next_lane < eng->nlanes &&
+	       (eng->scarce || eng->costly || next_lane_fits(r));
 }
 
 /* Wait for a lane to walk and take it; 0 when every lane is done. Lanes

@@ -488,11 +488,9 @@ int session_regreet(struct session *s, const char *name, struct rt_error *err)
 int session_connect(struct session *s, const struct net_peer *peer, const char *host,
 		    struct rt_error *err)
 {
-	session_reset_counts(s);
-	text_copy(s->host, sizeof(s->host), host);
-	if (net_connect(&s->conn, peer, s->timeout_ms, s->end_ms, err) < 0)
+	if (session_dial(s, peer, host, err) < 0)
 		return -1;
-	return session_start(s, peer->port, err);
+	return session_hear_greeting(s, err);
 }
 
 int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error *err)

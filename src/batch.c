@@ -57,11 +57,19 @@ static unsigned cost(const struct runner *r)
 	return r->from_ok && !r->mail_refused ? 1 : 2;
 }
 
-size_t batch_end(const struct runner *r, size_t first)
+size_t batch_end(struct runner *r, size_t first)
 {
-	unsigned budget = batch_error_budget(r), used = r->s.rejections + cost(r);
+	unsigned budget, used;
 	size_t room = batch_tests_room(r), end = first + 1;
 	char note[RUN_NOTE_MAX];
+
+	/* Another connection may have shown meanwhile that the server takes
+	 * our sender: batches can then be larger. */
+	pthread_mutex_lock(&r->eng->lock);
+	r->from_ok = r->from_ok || r->eng->from_ok;
+	pthread_mutex_unlock(&r->eng->lock);
+	budget = batch_error_budget(r);
+	used = r->s.rejections + cost(r);
 
 	if (!batch_can(r, at(r, first)))
 		return end;
@@ -146,8 +154,12 @@ static void note_reply(struct runner *r, const struct loop *l, const struct loop
 		       const struct reply *rp)
 {
 	if (c->kind == LOOP_MAIL && rp->code / 100 == 2 &&
-	    strcmp(at(r, c->owner)->tc->mail_from, "<{from}>") == 0)
+	    strcmp(at(r, c->owner)->tc->mail_from, "<{from}>") == 0 && !r->from_ok) {
 		r->from_ok = 1;
+		pthread_mutex_lock(&r->eng->lock);
+		r->eng->from_ok = 1; /* later connections may size their batches by it */
+		pthread_mutex_unlock(&r->eng->lock);
+	}
 	if (c->kind == LOOP_MAIL && rp->code / 100 != 2)
 		r->mail_refused = 1;
 	if (c->kind == LOOP_AUTH)

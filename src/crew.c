@@ -101,3 +101,23 @@ void crew_finish(struct engine *eng)
 		pthread_join(c->threads[i], NULL);
 	free(c);
 }
+
+const char *crew_stopped(struct engine *eng)
+{
+	const char *stop;
+
+	pthread_mutex_lock(&eng->lock);
+	stop = eng->stop;
+	pthread_mutex_unlock(&eng->lock);
+	return stop;
+}
+
+void crew_stop(struct engine *eng, const char *why, const char *detail)
+{
+	pthread_mutex_lock(&eng->lock);
+	if (eng->stop == NULL) {
+		text_format(eng->stop_msg, sizeof(eng->stop_msg), "%s%s", why, detail);
+		eng->stop = eng->stop_msg;
+	}
+	pthread_mutex_unlock(&eng->lock);
+}

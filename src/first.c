@@ -24,7 +24,7 @@ static int again_with_tls(struct engine *eng, struct runner *r, struct rt_error 
 	transcript_note(&eng->res->log, "the server speaks TLS on connect: again with TLS");
 	error_clear(err);
 	r->s.tls_want = eng->tls_relay;
-	if (lane_open(r, NULL, err) == 0)
+	if (conn_open(r, NULL, err) == 0)
 		return 0;
 	text_copy(why, sizeof(why), err->msg);
 	error_set(err, err->kind, "it expects TLS on connect (as on port 465), and over TLS: %s",
@@ -61,7 +61,7 @@ static int tls_race(struct engine *eng, struct runner *r)
 			"server speaks TLS on connect",
 			RUN_TLS_RACE_MS / 1000.0);
 	eng->res->max_connections = 2; /* both are open now */
-	won = lane_open(second, NULL, &err) == 0;
+	won = conn_open(second, NULL, &err) == 0;
 	if (won) {
 		session_close(&r->s, "the second connection, over TLS, answered first");
 		r->s = second->s;
@@ -81,15 +81,15 @@ static int tls_race(struct engine *eng, struct runner *r)
 static int open_first(struct engine *eng, struct runner *r, struct rt_error *err)
 {
 	if (!race_worth(eng, r))
-		return lane_open(r, NULL, err);
-	if (lane_dial(r, err) < 0)
+		return conn_open(r, NULL, err);
+	if (conn_dial(r, err) < 0)
 		return -1;
 	/* libssl is loaded only now, for a server that is silent. */
 	if (!session_heard(&r->s, RUN_TLS_RACE_MS) && tls_available(NULL) && tls_race(eng, r))
 		return 0;
 	if (session_hear_greeting(&r->s, err) < 0)
 		return -1;
-	return lane_greet(r, NULL, err);
+	return conn_greet(r, NULL, err);
 }
 
 int first_connect(struct engine *eng, struct runner *r, struct rt_error *err)
@@ -107,5 +107,5 @@ int first_connect(struct engine *eng, struct runner *r, struct rt_error *err)
 	error_clear(err);
 	if (r->s.end_ms - net_now_ms() > 2000)
 		nanosleep(&(struct timespec){ 1, 0 }, NULL);
-	return lane_open(r, NULL, err);
+	return conn_open(r, NULL, err);
 }

@@ -5,295 +5,27 @@
 
 #include "runner.h"
 
-/* Count a new connection of the target's as r's. */
-static void count_connection(struct runner *r)
-{
-	pthread_mutex_lock(&r->eng->lock);
-	r->s.number = ++r->res->connections;
-	pthread_mutex_unlock(&r->eng->lock);
-}
-
-int lane_dial(struct runner *r, struct rt_error *err)
-{
-	count_connection(r);
-	return session_dial(&r->s, r->eng->peer, r->res->target.host, err);
-}
-
-int lane_greet(struct runner *r, const char *name, struct rt_error *err)
-{
-	const char *use = name != NULL ? name : r->res->helo[0] != '\0' ? r->res->helo : NULL;
-	int rc = session_greet(&r->s, use, err);
-
-	if (rc == 0)
-		tlsplan_note(r->eng, &r->s);
-	r->fresh = 1;
-	r->idle = 1;
-	r->dirty = 0;
-	return rc;
-}
-
-int lane_open(struct runner *r, const char *name, struct rt_error *err)
-{
-	count_connection(r);
-	if (session_connect(&r->s, r->eng->peer, r->res->target.host, err) < 0)
-		return -1;
-	return lane_greet(r, name, err);
-}
-
-/* Close r's session. When connections are scarce, wait for the server to
- * end it first: a reconnect would otherwise meet "421 too many connections"
- * for a session that is over. Exim counts a session until it has reaped its
- * process, a moment after the close: a little longer there. */
-void lane_quit(struct runner *r)
-{
-	struct engine *eng = r->eng;
-	int scarce = r->keep && !r->costly;
-
-	if (!r->s.open)
-		return;
-	if (scarce && session_quit_wait(&r->s, RUN_CLOSE_WAIT_MS)) {
-		if (eng->quirk->counts_until_closed)
-			nanosleep(&(struct timespec){ 0, RUN_REAP_MS * 1000000L }, NULL);
-		pthread_mutex_lock(&eng->lock);
-		r->res->waited_for_close = 1;
-		pthread_mutex_unlock(&eng->lock);
-	} else if (!scarce) {
-		session_quit(&r->s);
-	}
-	pthread_mutex_lock(&eng->lock);
-	eng->last_quit_ms = net_now_ms();
-	pthread_mutex_unlock(&eng->lock);
-}
-
-static const char *stop_message(struct engine *eng)
-{
-	const char *stop;
-
-	pthread_mutex_lock(&eng->lock);
-	stop = eng->stop;
-	pthread_mutex_unlock(&eng->lock);
-	return stop;
-}
-
-/* Every test not yet run becomes "not reached: <why><detail>". */
-static void set_stop(struct engine *eng, const char *why, const char *detail)
-{
-	pthread_mutex_lock(&eng->lock);
-	if (eng->stop == NULL) {
-		text_format(eng->stop_msg, sizeof(eng->stop_msg), "%s%s", why, detail);
-		eng->stop = eng->stop_msg;
-	}
-	pthread_mutex_unlock(&eng->lock);
-}
-
-enum next_conn {
-	CONN_KEEP,    /* the next test runs on this connection as it is */
-	CONN_REGREET, /* ... after EHLO again (connections are scarce or costly) */
-	CONN_FRESH    /* on a new connection */
-};
-
-/* Where the next test runs. A HELO-trust test greets with its own name and
- * an AUTH test needs a connection where nothing else ran: a new connection
- * each, or, when new ones are refused or costly, EHLO again on this one. */
-static enum next_conn next_connection(const struct runner *r, const struct relay_case *tc)
-{
-	const char *name = r->lane->helo != NULL ? r->lane->helo : r->res->helo;
-
-	if (!r->s.open || r->dirty || r->s.tls_want != tlsplan_for(r->eng, tc) ||
-	    r->s.rejections + 2 > batch_error_budget(r) || batch_tests_room(r) == 0)
-		return CONN_FRESH;
-	if (strcmp(r->s.helo, name) != 0 || (tc->group == CASE_AUTH && !r->fresh))
-		return r->keep ? CONN_REGREET : CONN_FRESH;
-	return CONN_KEEP;
-}
-
-/* EHLO again on this connection, with the lane's name. */
-static int regreet(struct runner *r, const char *name, struct rt_error *err)
-{
-	const char *use = name != NULL ? name : r->res->helo;
-
-	transcript_conn_note(&r->res->log, r->s.number,
-			     "new connections are refused or costly: EHLO again on this one as %s",
-			     use);
-	if (session_regreet(&r->s, use, err) < 0)
-		return -1;
-	r->fresh = 1;
-	r->idle = 1;
-	return 0;
-}
-
-/* A connection refused, dropped or told 421 before its greeting while other
- * connections to the server are open: the server limits connections per
- * client (Exim smtp_accept_max_per_host, Exchange, postscreen). Give the
- * rest of the lane back to the queue and run fewer connections at once. */
-static int concurrency_refused(struct runner *r, size_t pos, const struct rt_error *err)
-{
-	struct engine *eng = r->eng;
-	int refused = 0, ours = err->kind == ERR_LOCAL;
-
-	if (!ours && err->kind != ERR_REFUSED && err->kind != ERR_CLOSED &&
-	    err->kind != ERR_CONNECT)
-		return 0;
-	if (!ours && r->s.hello.code != 0)
-		return 0; /* the greeting came: this is about our EHLO, not numbers */
-	pthread_mutex_lock(&eng->lock);
-	if (eng->max_busy > 1 && eng->nlanes < PLAN_LANES_MAX) {
-		struct lane *rest = &eng->lanes[eng->nlanes++];
-
-		refused = 1;
-		eng->max_busy = eng->busy > 1 ? eng->busy - 1 : 1;
-		if (ours) {
-			r->res->local_limit = 1;
-		} else {
-			eng->scarce = 1;
-			r->res->concurrency_refused = 1;
-			text_copy(r->res->refused_with, sizeof(r->res->refused_with), err->msg);
-		}
-		rest->helo = r->lane->helo;
-		rest->ntests = 0;
-		for (size_t k = pos; k < r->lane_end; k++)
-			if (r->res->tests[r->lane->tests[k]].state != TEST_DECIDED)
-				rest->tests[rest->ntests++] = r->lane->tests[k];
-		pthread_cond_broadcast(&eng->changed);
-	}
-	pthread_mutex_unlock(&eng->lock);
-	if (refused)
-		transcript_conn_note(&r->res->log, r->s.number,
-				     "extra connection %s (%s); at most %u at once from now on",
-				     ours ? "not made" : "refused", err->msg, eng->max_busy);
-	return refused;
-}
-
-/* A refusal (421, a drop) may be a limit on connections that the server has
- * not yet lifted for one we closed: wait a moment before trying again. */
-static void pause_before_retry(const struct runner *r, const struct rt_error *err)
-{
-	int64_t left = r->s.end_ms - net_now_ms();
-	struct timespec ts = { 0, 500000000L };
-
-	if ((err->kind == ERR_REFUSED || err->kind == ERR_CLOSED) && left > 1000)
-		nanosleep(&ts, NULL);
-}
-
-/* A reconnect refused at the greeting (421) or dropped before it, when
- * fewer connections at once cannot help: the server counts connections
- * over a time window (Postfix's anvil: 60 s; Sendmail's ClientRate).
- * Keep open connections for more tests, and wait for the window while the
- * time limit allows. Returns 1 after a wait (try again), else 0. */
-static int scarce_wait(struct runner *r, const struct rt_error *err)
-{
-	struct engine *eng = r->eng;
-	int64_t left = r->s.end_ms - net_now_ms() - r->s.timeout_ms;
-	int go;
-	int wait_ms = RUN_SCARCE_WAIT_MS;
-
-	if (r->s.hello.code != 0 || (err->kind != ERR_REFUSED && err->kind != ERR_CLOSED))
-		return 0;
-	pthread_mutex_lock(&eng->lock);
-	eng->scarce = r->keep = 1;
-	/* Right after a session of ours ended, the server may still count it
-	 * (Exim until it has reaped the process): a short wait first. */
-	if (net_now_ms() - eng->last_quit_ms < RUN_CLOSE_WAIT_MS &&
-	    eng->short_waits < RUN_SHORT_WAITS) {
-		wait_ms = RUN_SHORT_WAIT_MS;
-		eng->short_waits++;
-	}
-	go = eng->scarce_waits < RUN_SCARCE_WAITS && left > wait_ms;
-	if (go) {
-		eng->scarce_waits += wait_ms == RUN_SCARCE_WAIT_MS;
-		r->res->scarce_waited_ms += wait_ms;
-		text_copy(r->res->refused_with, sizeof(r->res->refused_with), err->msg);
-	}
-	pthread_mutex_unlock(&eng->lock);
-	if (!go)
-		return 0;
-	transcript_conn_note(&r->res->log, r->s.number,
-			     "new connections are refused (%s); waiting %.1f s for the server",
-			     err->msg, wait_ms / 1000.0);
-	nanosleep(&(struct timespec){ wait_ms / 1000, (wait_ms % 1000) * 1000000L }, NULL);
-	return 1;
-}
-
-static int count_connect_failure(struct engine *eng, int failed)
-{
-	int n;
-
-	pthread_mutex_lock(&eng->lock);
-	eng->reconnect_failures = failed ? eng->reconnect_failures + 1 : 0;
-	n = eng->reconnect_failures;
-	pthread_mutex_unlock(&eng->lock);
-	return n;
-}
-
-enum ready { READY, READY_NOT, READY_LEFT };
-
-/* The connection could not be had for tr: its EHLO name refused is a
- * HELO-trust test's answer; fewer connections, a wait, or a failed attempt. */
-static enum ready connect_failed(struct runner *r, struct test_result *tr, size_t pos,
-				 const struct rt_error *err)
-{
-	if (r->lane->helo != NULL && err->kind == ERR_REFUSED && r->s.hello.code >= 400) {
-		count_connect_failure(r->eng, 0);
-		test_verdict(tr, &r->s.hello, STAGE_HELO);
-		test_decided(&r->res->log, r->s.number, tr);
-		return READY_NOT;
-	}
-	if (concurrency_refused(r, pos, err))
-		return READY_LEFT;
-	if (scarce_wait(r, err))
-		return READY_NOT;
-	pause_before_retry(r, err);
-	if (count_connect_failure(r->eng, 1) >= RUN_RECONNECT_FAILURES_MAX)
-		set_stop(r->eng, "could not reconnect: ", err->msg);
-	else
-		test_interrupt(&r->res->log, r->s.number, tr, err);
-	return READY_NOT;
-}
-
-/* Make r's connection fit for tr (at lane position pos). */
-static enum ready get_ready(struct runner *r, struct test_result *tr, size_t pos)
-{
-	enum next_conn how = next_connection(r, tr->tc);
-	struct rt_error err;
-	int rc;
-
-	if (how == CONN_KEEP)
-		return READY;
-	error_clear(&err);
-	if (how == CONN_FRESH) {
-		lane_quit(r);
-		r->s.tls_want = tlsplan_for(r->eng, tr->tc);
-		rc = lane_open(r, r->lane->helo, &err);
-	} else {
-		rc = regreet(r, r->lane->helo, &err);
-	}
-	if (rc < 0)
-		return connect_failed(r, tr, pos, &err);
-	count_connect_failure(r->eng, 0);
-	return READY;
-}
-
 /* Run the test at lane position pos until it is decided (or the run stops). */
 static int run_test(struct runner *r, size_t pos)
 {
 	struct test_result *tr = &r->res->tests[r->lane->tests[pos]];
 
-	while (tr->state != TEST_DECIDED && stop_message(r->eng) == NULL) {
-		enum ready ready;
+	while (tr->state != TEST_DECIDED && crew_stopped(r->eng) == NULL) {
+		enum conn_ready ready;
 
 		if (net_now_ms() >= r->s.end_ms) {
-			set_stop(r->eng,
-				 "the time limit for this target ran out first (--max-time)", "");
+			crew_stop(r->eng,
+				  "the time limit for this target ran out first (--max-time)", "");
 			break;
 		}
-		ready = get_ready(r, tr, pos);
-		if (ready == READY_LEFT)
+		ready = conn_ready(r, tr, pos);
+		if (ready == CONN_LEFT)
 			return 0;
-		if (ready == READY)
+		if (ready == CONN_READY)
 			batch_run(r, pos, batch_end(r, pos));
 	}
 	if (tr->state != TEST_DECIDED)
-		test_fail(&r->res->log, r->s.number, tr, REASON_NOT_REACHED, stop_message(r->eng));
+		test_fail(&r->res->log, r->s.number, tr, REASON_NOT_REACHED, crew_stopped(r->eng));
 	return 1;
 }
 
@@ -310,7 +42,7 @@ static void walk(struct runner *r)
 		r->keep = r->eng->scarce || r->eng->costly;
 		r->costly = r->eng->costly && !r->eng->scarce;
 		pthread_mutex_unlock(&r->eng->lock);
-		if (tr->state != TEST_DECIDED && stop_message(r->eng) == NULL &&
+		if (tr->state != TEST_DECIDED && crew_stopped(r->eng) == NULL &&
 		    plan_skip_reason(r->res, tr->tc, tr->note, sizeof(tr->note))) {
 			test_settle(&r->res->log, r->s.number, tr, VERDICT_SKIPPED,
 				    REASON_NOT_OFFERED, NULL);
@@ -345,6 +77,7 @@ static void claim_lane(struct runner *r)
 
 	r->lane = &eng->lanes[eng->next_lane++];
 	r->no_pipelining = r->res->pipelining_off;
+	r->from_ok = r->from_ok || eng->from_ok;
 }
 
 /* Whether r's open connection, greeted with our name, has room by its
@@ -414,8 +147,8 @@ void *lane_worker(void *arg)
 		pthread_cond_broadcast(&eng->changed);
 		pthread_mutex_unlock(&eng->lock);
 		if (r->lane == NULL)
-			lane_quit(r);
+			conn_quit(r);
 	}
-	lane_quit(r);
+	conn_quit(r);
 	return NULL;
 }

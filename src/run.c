@@ -182,7 +182,7 @@ static void run_round(struct engine *eng, struct runner *r)
 		if (eng->res->max_connections < 1)
 			eng->res->max_connections = 1;
 	} else {
-		lane_quit(r);
+		conn_quit(r);
 	}
 	crew_start(eng, want, lane_worker);
 	lane_worker(r);

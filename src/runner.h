@@ -4,7 +4,8 @@
  * run.c      one target: its address, the plan, the rounds
  * first.c    the first connection, alone: is it SMTP, TLS on connect, retry
  * crew.c     the connections at once: one thread each, and when to add some
- * lane.c     one connection's worker: takes lanes, reconnects, limits
+ * lane.c     one connection's worker: takes lanes and walks them
+ * conn.c     that connection made fit for each test: new, EHLO again, waits
  * batch.c    tests that go out together on one connection, through the loop
  * dialogue.c one test's commands and what each reply means for it
  * loop.c     the one command loop: a window of commands, replies in order
@@ -110,6 +111,7 @@ struct engine {
 	int late;	      /* some reply came late with tests waiting behind it */
 	int late_ms;	      /* how late that is */
 	int costly;	      /* new connections cost a slow greeting: keep open ones */
+	int from_ok;	      /* the server has taken MAIL FROM:<{from}> on some connection */
 	int scarce;	      /* a new connection was refused: keep open ones */
 	int scarce_waits;     /* waits for the server to take connections again */
 	int short_waits;      /* ... short ones, right after a session of ours ended */
@@ -316,6 +318,13 @@ void crew_widen(struct engine *eng);
  * wait for them. */
 void crew_finish(struct engine *eng);
 
+/* Stop the run: every test not yet run becomes "not reached: <why><detail>"
+ * (the first stop's words stand). */
+void crew_stop(struct engine *eng, const char *why, const char *detail);
+
+/* The stop's words, or NULL while the run goes on. */
+const char *crew_stopped(struct engine *eng);
+
 /* --- first.c ------------------------------------------------------------ */
 
 /* Open r's session as the target's first connection, alone: greeting and
@@ -325,24 +334,37 @@ void crew_finish(struct engine *eng);
  * with err. */
 int first_connect(struct engine *eng, struct runner *r, struct rt_error *err);
 
+/* --- conn.c ------------------------------------------------------------- */
+
+/* Open r's session and greet with name (NULL: ours), counting it. Returns
+ * as session_connect and session_greet. */
+int conn_open(struct runner *r, const char *name, struct rt_error *err);
+
+/* conn_open in two steps: connect (counted), then, once the greeting has
+ * been read (session_hear_greeting), greet. */
+int conn_dial(struct runner *r, struct rt_error *err);
+int conn_greet(struct runner *r, const char *name, struct rt_error *err);
+
+/* QUIT r's session (when connections are scarce, after the server has
+ * ended it), and note when. */
+void conn_quit(struct runner *r);
+
+enum conn_ready {
+	CONN_READY,	/* r's session can carry the test now */
+	CONN_NOT_READY, /* not now: the test was decided, interrupted, or waited */
+	CONN_LEFT	/* the lane's rest went back to the queue: r walks no more */
+};
+
+/* Make r's connection fit for tr, at lane position pos: as it is, after EHLO
+ * again, or new; a refused connection lowers the connections at once, or
+ * waits for the server, or counts against the test. */
+enum conn_ready conn_ready(struct runner *r, struct test_result *tr, size_t pos);
+
 /* --- lane.c ------------------------------------------------------------- */
 
 /* Worker thread body: claim lanes from eng's queue and walk them on one
  * session at a time until the queue is empty. arg is a struct runner. */
 void *lane_worker(void *arg);
-
-/* Open r's session and greet with name (NULL: ours), counting it. Returns
- * as session_connect and session_greet. */
-int lane_open(struct runner *r, const char *name, struct rt_error *err);
-
-/* QUIT r's session (when connections are scarce, after the server has
- * ended it), and note when. */
-void lane_quit(struct runner *r);
-
-/* lane_open in two steps: connect (counted), then, once the greeting has
- * been read (session_hear_greeting), greet. */
-int lane_dial(struct runner *r, struct rt_error *err);
-int lane_greet(struct runner *r, const char *name, struct rt_error *err);
 
 /* --- batch.c ------------------------------------------------------------ */
 
@@ -350,7 +372,7 @@ int lane_greet(struct runner *r, const char *name, struct rt_error *err);
 int batch_can(const struct runner *r, const struct test_result *tr);
 
 /* One past the last lane position of the batch that starts at first. */
-size_t batch_end(const struct runner *r, size_t first);
+size_t batch_end(struct runner *r, size_t first);
 
 /* The rejections r's connection may draw before a fresh one is needed. */
 unsigned batch_error_budget(const struct runner *r);

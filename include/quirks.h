@@ -31,6 +31,11 @@ struct quirk {
 	 * has reaped the session's process, after the close: when connections
 	 * are scarce, wait a moment more before connecting again. */
 	int counts_until_closed;
+	/* The settings that limit one client's connections at once and per
+	 * unit of time, named in the report when the greeting names the
+	 * software (NULL: none known). */
+	const char *count_setting;
+	const char *rate_setting;
 };
 
 /* The row for the software named in greeting or ehlo (either may be NULL

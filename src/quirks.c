@@ -9,19 +9,22 @@
  * limits under every row below (Exim's 10 non-mail commands, RSET and EHLO
  * among them, allow about 8 tests). */
 static const struct quirk quirks[] = {
-	{ SOFTWARE_UNKNOWN, "unknown", 16, 26, 0, 0 },
+	{ SOFTWARE_UNKNOWN, "unknown", 16, 26, 0, 0, NULL, NULL },
 	/* smtpd_hard_error_limit 20 (soft 10 only slows replies);
 	 * smtpd_junk_command_limit 100; smtpd_client_connection_count_limit 50. */
-	{ SOFTWARE_POSTFIX, "Postfix", 16, 56, 50, 0 },
+	{ SOFTWARE_POSTFIX, "Postfix", 16, 56, 50, 0, "smtpd_client_connection_count_limit",
+	  "smtpd_client_connection_rate_limit" },
 	/* smtp_accept_max_nonmail 10 (RSET counts); smtp_accept_max_per_host
 	 * counts a session until its process exits. */
-	{ SOFTWARE_EXIM, "Exim", 16, 26, 0, 1 },
-	/* MAXBADCOMMANDS 25; MAXNOOPCOMMANDS 20, and RSET is not one. */
-	{ SOFTWARE_SENDMAIL, "Sendmail", 16, 56, 0, 0 },
+	{ SOFTWARE_EXIM, "Exim", 16, 26, 0, 1, "smtp_accept_max_per_host", NULL },
+	/* MAXBADCOMMANDS 25; MAXNOOPCOMMANDS 20, and RSET is not one; the
+	 * access map's ClientConn: and ClientRate: entries. */
+	{ SOFTWARE_SENDMAIL, "Sendmail", 16, 56, 0, 0, "ClientConn (FEATURE(`conncontrol'))",
+	  "ClientRate (FEATURE(`ratecontrol'))" },
 	/* MaxProtocolErrors may count refusals; MaxInboundConnectionPerSource 20. */
-	{ SOFTWARE_EXCHANGE, "Exchange", 16, 26, 20, 0 },
+	{ SOFTWARE_EXCHANGE, "Exchange", 16, 26, 20, 0, "MaxInboundConnectionPerSource", NULL },
 	/* No count of commands or errors. */
-	{ SOFTWARE_OPENSMTPD, "OpenSMTPD", 16, 56, 0, 0 },
+	{ SOFTWARE_OPENSMTPD, "OpenSMTPD", 16, 56, 0, 0, NULL, NULL },
 };
 
 _Static_assert(sizeof(quirks) / sizeof(quirks[0]) == SOFTWARE_COUNT,

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 
+#include "quirks.h"
 #include "tls.h"
 
 /* Add a warning to res. */
@@ -253,8 +254,25 @@ static void control_warnings(struct target_result *res, const struct test_result
 		     res->domain, control->text);
 }
 
+/* " The server names itself Exim, whose setting for this is
+ * smtp_accept_max_per_host." when the greeting or EHLO reply names software
+ * with such a setting, else "" (a mechanism is named only then). */
+static const char *setting_named(const struct target_result *res, const char *setting, char *buf,
+				 size_t cap)
+{
+	const struct quirk *q = quirks_find(res->greeting.text, res->caps.list);
+
+	if (setting == NULL)
+		return "";
+	text_format(buf, cap, " The server names itself %s, whose setting for this is %s.", q->name,
+		    setting);
+	return buf;
+}
+
 static void engine_warnings(struct target_result *res)
 {
+	const struct quirk *quirk = quirks_find(res->greeting.text, res->caps.list);
+	char note[160];
 	char ids[RUN_WARNING_MAX / 2];
 	size_t reruns =
 		list_ids(res, (struct pick){ VERDICT_COUNT, REASON_NONE, 1 }, ids, sizeof(ids));
@@ -284,17 +302,19 @@ static void engine_warnings(struct target_result *res)
 	if (res->concurrency_refused)
 		warn(res,
 		     "The server refused extra connections from this client (%s), so "
-		     "relaytest went down to %u at once%s.",
+		     "relaytest went down to %u at once%s.%s",
 		     res->refused_with, res->connection_cap,
 		     res->waited_for_close ? " and waited for the server to end each session "
 					     "before the next"
-					   : "");
+					   : "",
+		     setting_named(res, quirk->count_setting, note, sizeof(note)));
 	if (res->scarce_waited_ms > 0)
 		warn(res,
 		     "New connections were refused even one at a time (%s): relaytest "
 		     "carried more tests on each connection and waited %.0f s in all for "
-		     "the server to take new ones.",
-		     res->refused_with, (double)res->scarce_waited_ms / 1000.0);
+		     "the server to take new ones.%s",
+		     res->refused_with, (double)res->scarce_waited_ms / 1000.0,
+		     setting_named(res, quirk->rate_setting, note, sizeof(note)));
 	if (res->pipelining_off)
 		warn(res, "The server sent more replies than commands in a pipelined group, "
 			  "so relaytest stopped pipelining and ran those tests again one at "

@@ -41,4 +41,11 @@ void test_quirks_table(void)
 		CHECK_STR(quirks_software_name(q->software), q->name);
 	}
 	CHECK_STR(quirks_software_name(SOFTWARE_UNKNOWN), "unknown");
+	/* The settings the report names when the greeting names the software. */
+	CHECK_STR(quirks_find("220 x ESMTP Exim 4.96", NULL)->count_setting,
+		  "smtp_accept_max_per_host");
+	CHECK_STR(quirks_find("220 x ESMTP Postfix", NULL)->rate_setting,
+		  "smtpd_client_connection_rate_limit");
+	CHECK(quirks_find("220 x ESMTP", NULL)->count_setting == NULL);
+	CHECK(quirks_find("220 x ESMTP OpenSMTPD", NULL)->rate_setting == NULL);
 }

@@ -6,7 +6,8 @@
 #   (a) the same test ids, both ways;
 #   (b) every long option of --help;
 #   (c) every default --help states (numbers, addresses, "MODE (default)");
-#   (d) the number of relay tests ("a fixed table of N relay tests").
+#   (d) the number of relay tests ("a fixed table of N relay tests");
+#   (e) tests/FILEFORMAT.md describes every directive the scenarios use.
 # Each check is one ok/not_ok line per document that names what drifted.
 # DOCS_README and DOCS_MAN point the checks at other copies (to see them fail).
 
@@ -156,6 +157,22 @@ docs_check_count() {
 	fi
 }
 
+# (e) Every directive a scenario file uses (the first word of a line that is
+# not a comment) is described in tests/FILEFORMAT.md (as `word`).
+docs_check_fileformat() {
+	local spec=${DOCS_FILEFORMAT:-tests/FILEFORMAT.md} word missing=() n=0
+	for word in $(grep -hoE '^[a-z][a-z.-]*' tests/scenarios/*.scn tests/tls/*.scn \
+		tests/demo/*.scn tests/harden/*.scn | LC_ALL=C sort -u); do
+		n=$((n + 1))
+		grep -qF "\`$word" "$spec" || missing+=("$word")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		ok "docs: $spec describes the $n directives the scenario files use"
+	else
+		not_ok "docs: scenario directives missing from $spec" "${missing[*]}"
+	fi
+}
+
 docs_agree() {
 	local readme=${DOCS_README:-README.md} man=${DOCS_MAN:-relaytest.1}
 	docs_check_ids "$man" "$(docs_man_ids "$man")"
@@ -163,4 +180,5 @@ docs_agree() {
 	docs_check_options "$readme" "$man"
 	docs_check_defaults "$readme" "$man"
 	docs_check_count "$readme" "$man"
+	docs_check_fileformat
 }

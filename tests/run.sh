@@ -204,7 +204,11 @@ section_cli() {
 #   test.no-output            stdout is empty
 #   test.stderr TEXT          stderr holds TEXT
 #   test.expect LINE          the server's log, line for line (see line_matches)
-#   test.expect-commands FILE as test.expect, from tests/scenarios/FILE
+#   test.expect-structure [N] what was sent, by structure (tests/structure.py,
+#                             on a -F json run of the same arguments): each
+#                             test's own MAIL and RCPT under its EHLO name,
+#                             well-formed connections, the connections the
+#                             report counts; with N, at most N at once
 #   test.max-seconds N        relaytest ended within N seconds
 #   test.watchdog N           fake server lifetime (default 60)
 #   test.allow-data           --send scenarios: DATA may be sent
@@ -236,7 +240,7 @@ run_scenario() {
 	[ -n "$args_line" ] || args_line='127.0.0.1:{port}'
 	# Exact command lists need one connection at a time; the concurrent
 	# twin below checks that many connections give the same verdicts.
-	if grep -qE '^test\.expect(-commands)? ' "$scn" && [[ $args_line != *--connections* ]]; then
+	if grep -qE '^test\.expect ' "$scn" && [[ $args_line != *--connections* ]]; then
 		args_line="--connections 1 $args_line"
 	fi
 	local args template=$args_line
@@ -304,14 +308,7 @@ run_scenario() {
 	local expect_file=$dir/expected
 	: >"$expect_file"
 	sed -n 's/^test\.expect //p' "$scn" >>"$expect_file"
-	local f
-	for f in $(sed -n 's/^test\.expect-commands //p' "$scn"); do
-		if [ -f "tests/scenarios/$f" ]; then
-			cat "tests/scenarios/$f" >>"$expect_file"
-		else
-			why+=("missing expected-commands file tests/scenarios/$f")
-		fi
-	done
+	grep -q '^test\.expect-structure' "$scn" && check_structure "$scn" "$dir" "$template"
 	if [ -s "$expect_file" ]; then
 		local got_lines want_lines n=0 pattern
 		mapfile -t want_lines <"$expect_file"
@@ -343,6 +340,26 @@ run_scenario() {
 	else
 		not_ok "scenario $name" "${why[@]}" "report: $dir/out"
 		[ -n "${VERBOSE_FAIL:-}" ] && sed 's/^/#     /' "$dir/out" "$dir/err"
+	fi
+}
+
+# check_structure SCN DIR TEMPLATE: the scenario again with -F json, and
+# tests/structure.py on its report and the server's log. Appends to why.
+check_structure() {
+	local scn=$1 dir=$2 template=$3 args at_most out
+	mkdir -p "$dir/structure"
+	start_fake "$scn" "$dir/structure" 60 || { why+=("structure run: fake server did not start"); return; }
+	eval "args=(${template//\{port\}/$FAKE_PORT})"
+	local kept=() arg
+	for arg in "${args[@]}"; do # --quiet would leave a closed server's report out
+		[ "$arg" = --quiet ] || [ "$arg" = -q ] || kept+=("$arg")
+	done
+	timeout 120 "$RELAYTEST" --format json "${kept[@]}" >"$dir/structure/out" 2>"$dir/structure/err"
+	stop_fake
+	at_most=$(sed -n 's/^test\.expect-structure *//p' "$scn")
+	if ! out=$(python3 tests/structure.py "$dir/structure/out" "$FAKE_LOG" \
+		${at_most:+--connections-at-most "$at_most"} 2>&1); then
+		while IFS= read -r line; do why+=("structure: $line"); done <<<"$out"
 	fi
 }
 

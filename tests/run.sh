@@ -771,7 +771,7 @@ section_docs() {
 	fi
 
 	out=$(make -s demo RELAYTEST="$RELAYTEST" 2>&1)
-	grep -qE 'Result: OPEN RELAY: 5 of [0-9]+ relay tests accepted' <<<"$out" &&
+	grep -qE 'Result: OPEN RELAY: [0-9]+ of [0-9]+ relay tests accepted' <<<"$out" &&
 		grep -qE 'Result: not an open relay: all [0-9]+ relay tests denied' <<<"$out" &&
 		ok "docs: make demo shows an open and a closed demo server" ||
 		not_ok "docs: make demo" "$(tail -n 5 <<<"$out")"

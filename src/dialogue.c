@@ -122,9 +122,8 @@ static enum dialogue_next data_reply(struct dialogue *d, const struct dialogue_c
 	reply_line(rp, 0, line, sizeof(line));
 	if (c->kind == LOOP_DATA && rp->code == 354) {
 		compose_message(d, ctx);
-		if (loop_add(l, owner_of(c), LOOP_MESSAGE, 1, "") < 0)
+		if (loop_add_message(l, owner_of(c), d->message) < 0)
 			return DIALOGUE_DECIDED;
-		l->cmds[l->n - 1].body = d->message;
 		return DIALOGUE_WAIT;
 	}
 	if (c->kind == LOOP_DATA) {

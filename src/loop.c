@@ -37,6 +37,14 @@ int loop_add(struct loop *l, size_t owner, enum loop_kind kind, int alone, const
 	return 0;
 }
 
+int loop_add_message(struct loop *l, size_t owner, const char *body)
+{
+	if (loop_add(l, owner, LOOP_MESSAGE, 1, "") < 0)
+		return -1;
+	l->cmds[l->n - 1].body = body;
+	return 0;
+}
+
 void loop_cut(struct loop *l, size_t owner)
 {
 	size_t i = l->read;

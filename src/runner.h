@@ -216,6 +216,10 @@ void loop_free(struct loop *l);
 /* Append a command; -1 when the loop is full (a bug: sized for a batch). */
 int loop_add(struct loop *l, size_t owner, enum loop_kind kind, int alone, const char *line);
 
+/* Append --send's message (body, not owned: it must outlive the loop's
+ * reading of its reply), sent with its final dot after a 354 to DATA. */
+int loop_add_message(struct loop *l, size_t owner, const char *body);
+
 /* Forget the commands from the first one owned by owner or later: those
  * not sent are dropped, replies to those sent belong to nobody. */
 void loop_cut(struct loop *l, size_t owner);

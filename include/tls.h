@@ -68,6 +68,29 @@ int tls_pending(struct tls_conn *t);
 /* Fill info from the completed handshake; now is the current wall time. */
 void tls_get_info(struct tls_conn *t, long long now, struct tls_info *info);
 
+/* The server side, for the test server (tests/fakesmtpd.c); relaytest
+ * itself never serves. */
+struct tls_server; /* opaque: a server context with its certificate */
+
+/* A server context serving the PEM certificate chain in cert_file with the
+ * PEM private key in key_file. Returns it (owned by the caller, freed with
+ * tls_server_free), or NULL with err (ERR_NO_TLS, ERR_TLS for a file
+ * libssl refuses, ERR_INTERNAL, ERR_LOCAL). */
+struct tls_server *tls_server_new(const char *cert_file, const char *key_file,
+				  struct rt_error *err);
+
+/* Free s; the connections made from it must be freed first. Safe on NULL. */
+void tls_server_free(struct tls_server *s);
+
+/* A server TLS object on the accepted socket fd (made non-blocking here):
+ * tls_handshake then accepts the client's handshake, and tls_read,
+ * tls_write and tls_free work as on a client's. Returns the object (owned
+ * by the caller), or NULL with err (ERR_INTERNAL, ERR_LOCAL). */
+struct tls_conn *tls_accept(struct tls_server *s, int fd, struct rt_error *err);
+
+/* Free t without a close_notify (a peer that hangs up rudely). Safe on NULL. */
+void tls_drop(struct tls_conn *t);
+
 /* Send close_notify without waiting (not after a fatal error, as OpenSSL
  * requires) and free t. Safe on NULL. libssl writes to the socket with
  * write(2), not send(MSG_NOSIGNAL): the process must ignore SIGPIPE (main.c

@@ -1,4 +1,5 @@
-/* tls.c - client TLS through the system's libssl, loaded with dlopen.
+/* tls.c - TLS through the system's libssl, loaded with dlopen: relaytest's
+ * client side, and the server side its test server (tests/fakesmtpd.c) uses.
  *
  * Only stable entry points common to OpenSSL 1.1.1 and 3.x are used; they are
  * declared here as opaque pointers, so no OpenSSL header is needed to build. */
@@ -23,6 +24,7 @@
 #define SSL_ERROR_ZERO_RETURN 6
 #define SSL_CTRL_SET_TLSEXT_HOSTNAME 55
 #define TLSEXT_NAMETYPE_HOST_NAME 0
+#define SSL_FILETYPE_PEM 1
 
 /* The functions we look up; names in the table below, in the same order. */
 struct libssl {
@@ -52,6 +54,11 @@ struct libssl {
 	unsigned long (*err_get)(void);
 	void (*err_string)(unsigned long, char *, size_t);
 	void (*err_clear)(void);
+	const void *(*server_method)(void);
+	int (*ctx_use_chain)(void *, const char *);
+	int (*ctx_use_key)(void *, const char *, int);
+	void (*ctx_free)(void *);
+	int (*accept)(void *);
 };
 
 static const char *const libssl_names[] = {
@@ -81,6 +88,11 @@ static const char *const libssl_names[] = {
 	"ERR_get_error",
 	"ERR_error_string_n",
 	"ERR_clear_error",
+	"TLS_server_method",
+	"SSL_CTX_use_certificate_chain_file",
+	"SSL_CTX_use_PrivateKey_file",
+	"SSL_CTX_free",
+	"SSL_accept",
 };
 
 static const char *const libssl_files[] = { "libssl.so.3", "libssl.so.1.1" };
@@ -92,6 +104,7 @@ static int loaded;
 
 struct tls_conn {
 	void *ssl;
+	int server;    /* accepts the handshake (tls_accept) instead of starting it */
 	int failed;    /* SSL_ERROR_SYSCALL or SSL_ERROR_SSL: no close_notify may follow */
 	char sni[256]; /* the server name sent; SSL_ctrl takes it as void * */
 };
@@ -222,7 +235,7 @@ static int status(struct tls_conn *t, int ret, const char *during, struct rt_err
 
 int tls_handshake(struct tls_conn *t, struct rt_error *err)
 {
-	int ret = ssl.connect(t->ssl);
+	int ret = t->server ? ssl.accept(t->ssl) : ssl.connect(t->ssl);
 
 	return ret == 1 ? TLS_DONE : status(t, ret, "the handshake", err);
 }
@@ -281,6 +294,94 @@ void tls_get_info(struct tls_conn *t, long long now, struct tls_info *info)
 		}
 		ssl.x509_free(cert);
 	}
+}
+
+struct tls_server {
+	void *ctx;
+};
+
+/* The first error libssl queued, sanitised, into why; clears the queue. */
+static void last_error(char *why, size_t cap)
+{
+	unsigned long code = ssl.err_get();
+
+	why[0] = '\0';
+	if (code != 0)
+		ssl.err_string(code, why, cap);
+	ssl.err_clear();
+	clean(why, cap, why[0] != '\0' ? why : "unknown error");
+}
+
+struct tls_server *tls_server_new(const char *cert_file, const char *key_file, struct rt_error *err)
+{
+	struct tls_server *s;
+	char why[200];
+
+	if (!tls_available(err))
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		error_set(err, ERR_LOCAL, "out of memory");
+		return NULL;
+	}
+	s->ctx = ssl.ctx_new(ssl.server_method());
+	if (s->ctx == NULL) {
+		last_error(why, sizeof(why));
+		error_set(err, ERR_INTERNAL, "cannot make a TLS server context: %s", why);
+		tls_server_free(s);
+		return NULL;
+	}
+	if (ssl.ctx_use_chain(s->ctx, cert_file) != 1) {
+		last_error(why, sizeof(why));
+		error_set(err, ERR_TLS, "cannot use the certificate %s: %s", cert_file, why);
+		tls_server_free(s);
+		return NULL;
+	}
+	if (ssl.ctx_use_key(s->ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+		last_error(why, sizeof(why));
+		error_set(err, ERR_TLS, "cannot use the key %s: %s", key_file, why);
+		tls_server_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void tls_server_free(struct tls_server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ctx != NULL)
+		ssl.ctx_free(s->ctx);
+	free(s);
+}
+
+struct tls_conn *tls_accept(struct tls_server *s, int fd, struct rt_error *err)
+{
+	struct tls_conn *t = calloc(1, sizeof(*t));
+	int flags;
+
+	if (t == NULL) {
+		error_set(err, ERR_LOCAL, "out of memory");
+		return NULL;
+	}
+	t->server = 1;
+	t->ssl = ssl.ssl_new(s->ctx);
+	if (t->ssl == NULL || ssl.set_fd(t->ssl, fd) != 1) {
+		tls_free(t);
+		error_set(err, ERR_INTERNAL, "cannot set up TLS on the connection");
+		return NULL;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	return t;
+}
+
+void tls_drop(struct tls_conn *t)
+{
+	if (t != NULL)
+		t->failed = 1;
+	tls_free(t);
 }
 
 void tls_free(struct tls_conn *t)

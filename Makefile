@@ -51,9 +51,11 @@ $(BUILD)/manyfake: bench/manyfake.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-$(BUILD)/fakesmtpd: tests/fakesmtpd.c
+# The fake server speaks TLS through relaytest's own tls.c (libssl at run time).
+FAKE_OBJ = $(BUILD)/tls.o $(BUILD)/text.o $(BUILD)/error.o
+$(BUILD)/fakesmtpd: tests/fakesmtpd.c $(FAKE_OBJ) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FAKE_OBJ)
 
 # A plain build of each fuzz target with a main() that replays files.
 $(BUILD)/%_replay: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJ)

@@ -52,37 +52,66 @@
  *                              from this IP address; please try again
  *                              later.") and is closed; logged "== refused N"
  *
+ * TLS, through relaytest's own src/tls.c (libssl loaded at run time). A
+ * scenario with any of these lines speaks TLS: its certificate is made with
+ * the openssl command in a directory beside LOG before the port is written,
+ * and STARTTLS is answered "220 2.0.0 Ready to start TLS" and starts the
+ * handshake unless a rule answers it otherwise (e.g. 454). A finished
+ * handshake is logged "== tls", a failed one "== tls-failed WHY"; after it
+ * the session's state ('|' globs) starts afresh.
+ *
+ *   tls implicit               TLS right after connect (port 465)
+ *   on-plain GLOB => ACTION    an 'on' rule only before TLS
+ *   on-tls GLOB => ACTION      an 'on' rule only after TLS
+ *   tls-fault alert|cut|drip   instead of a handshake: answer the
+ *                              ClientHello with a fatal alert; close after
+ *                              reading it; or send one byte a second (logged
+ *                              "== tls-fault KIND")
+ *   cert expired               serve a certificate that expired in 2001
+ *
  * ACTION: reply lines separated by "\n" (each gets CRLF), with \r \t \\ and
  * \xNN escapes; "raw:" then bytes sent exactly as escaped; "!close" (close
  * without a word); "!reset" (abort with RST); "!hang" (never answer);
  * "!delay MS ACTION"; "!drip MS ACTION" (one byte every MS ms);
- * "!then-close ACTION" (reply, then close); "!big N TEXT" (TEXT, then N
+ * "!then-close ACTION" (reply, then close); "!then-reset ACTION" (reply,
+ * then an RST); "!big N TEXT" (TEXT, then N
  * bytes of 'x', then CRLF: one huge line); "!repeat N LINE" (LINE N times,
  * no final line). QUIT is answered 221 and closes
  * unless a rule says otherwise; RSET gets 250; anything else unmatched gets
  * "500 5.5.2 unrecognised command". */
 #define _GNU_SOURCE /* FNM_CASEFOLD */
+#include "tls.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <libgen.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define RULES_MAX 256
 #define LINE_MAX_IN 65536
 #define ACTION_MAX 8192
+#define TLS_WAIT_MS 10000 /* a handshake or a blocked TLS write gives up after this */
+
+enum scope { SCOPE_ANY, SCOPE_PLAIN, SCOPE_TLS };
+enum fault { FAULT_NONE, FAULT_ALERT, FAULT_CUT, FAULT_DRIP };
 
 struct rule {
 	int at; /* 0: glob rule */
+	enum scope scope;
 	char glob[512];
 	char action[ACTION_MAX];
 };
@@ -105,6 +134,12 @@ static _Thread_local char last_mail[1024], last_helo[1024];
 static _Thread_local int authenticated, errors;
 static _Thread_local unsigned this_conn;
 static FILE *log_file;
+/* TLS: whether the scenario speaks it, and how. */
+static int tls_on, tls_implicit, cert_expired;
+static enum fault tls_fault;
+static struct tls_server *tls_server;
+/* The connection's TLS session once a handshake finished, else NULL. */
+static _Thread_local struct tls_conn *tls;
 /* Concurrent mode: one lock for the command counter, the rules and the log. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t slot_free = PTHREAD_COND_INITIALIZER;
@@ -153,6 +188,23 @@ static void copy_field(char *dst, size_t cap, const char *src)
 	memcpy(dst, src, len + 1);
 }
 
+static const char *const fault_names[] = {
+	[FAULT_NONE] = "none",
+	[FAULT_ALERT] = "alert",
+	[FAULT_CUT] = "cut",
+	[FAULT_DRIP] = "drip",
+};
+_Static_assert(sizeof(fault_names) / sizeof(fault_names[0]) == FAULT_DRIP + 1,
+	       "fault_names and enum fault differ");
+
+static enum fault fault_named(const char *name)
+{
+	for (size_t i = FAULT_ALERT; i < sizeof(fault_names) / sizeof(fault_names[0]); i++)
+		if (strcmp(name, fault_names[i]) == 0)
+			return (enum fault)i;
+	return FAULT_NONE;
+}
+
 static void load_scenario(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -193,15 +245,31 @@ static void load_scenario(const char *path)
 			sep = strchr(line + 16, ' ');
 			if (sep != NULL)
 				snprintf(refusal, sizeof(refusal), "!then-close %s", sep + 1);
-		} else if ((strncmp(line, "on ", 3) == 0 || strncmp(line, "at ", 3) == 0) &&
+		} else if (strcmp(line, "tls implicit") == 0) {
+			tls_on = tls_implicit = 1;
+		} else if (strcmp(line, "cert expired") == 0) {
+			tls_on = cert_expired = 1;
+		} else if (strncmp(line, "tls-fault ", 10) == 0 &&
+			   (tls_fault = fault_named(line + 10)) != FAULT_NONE) {
+			tls_on = 1;
+		} else if ((strncmp(line, "on ", 3) == 0 || strncmp(line, "at ", 3) == 0 ||
+			    strncmp(line, "on-plain ", 9) == 0 ||
+			    strncmp(line, "on-tls ", 7) == 0) &&
 			   (sep = strstr(line, " => ")) != NULL && nrules < RULES_MAX) {
 			struct rule *r = &rules[nrules++];
 
 			*sep = '\0';
-			if (line[0] == 'a')
+			if (line[0] == 'a') {
 				r->at = number(line + 3);
-			else
-				copy_field(r->glob, sizeof(r->glob), line + 3);
+			} else {
+				const char *glob = strchr(line, ' ') + 1;
+
+				r->scope = line[2] == '-'
+						   ? (line[3] == 'p' ? SCOPE_PLAIN : SCOPE_TLS)
+						   : SCOPE_ANY;
+				tls_on |= r->scope != SCOPE_ANY;
+				copy_field(r->glob, sizeof(r->glob), glob);
+			}
 			copy_field(r->action, sizeof(r->action), sep + 4);
 		} else {
 			fprintf(stderr, "fakesmtpd: %s: cannot read line: %s\n", path, line);
@@ -258,13 +326,72 @@ static size_t decode(const char *text, char *out, size_t cap, int raw)
 	return o;
 }
 
+/* A line to the log from a connection thread. */
+static void log_locked(const char *prefix, const char *text)
+{
+	pthread_mutex_lock(&lock);
+	log_line(prefix, text);
+	pthread_mutex_unlock(&lock);
+}
+
+/* Wait up to ms (-1: for ever) until fd is ready for what a TLS call wants
+ * (TLS_WANT_READ or TLS_WANT_WRITE); 0 when it is, -1 on timeout. */
+static int tls_wait(int fd, int want, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = want == TLS_WANT_WRITE ? POLLOUT : POLLIN };
+	int n;
+
+	do
+		n = poll(&p, 1, ms);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? 0 : -1;
+}
+
+/* Send up to len bytes, in the clear or over TLS; the count sent, or -1. */
+static ssize_t put(int fd, const char *buf, size_t len)
+{
+	struct rt_error err;
+	size_t n = 0;
+	int st;
+
+	if (tls == NULL)
+		return send(fd, buf, len, MSG_NOSIGNAL);
+	while ((st = tls_write(tls, buf, len, &n, &err)) == TLS_WANT_READ || st == TLS_WANT_WRITE)
+		if (tls_wait(fd, st, TLS_WAIT_MS) < 0)
+			return -1;
+	return st == TLS_DONE ? (ssize_t)n : -1;
+}
+
+/* Receive up to cap bytes, in the clear or over TLS; 0 at the end. */
+static ssize_t get(int fd, char *buf, size_t cap)
+{
+	struct rt_error err;
+	size_t n = 0;
+	int st;
+
+	if (tls == NULL)
+		return recv(fd, buf, cap, 0);
+	while ((st = tls_read(tls, buf, cap, &n, &err)) == TLS_WANT_READ || st == TLS_WANT_WRITE)
+		if (tls_wait(fd, st, -1) < 0)
+			return 0;
+	return st == TLS_DONE ? (ssize_t)n : 0;
+}
+
+/* Close fd with an RST: linger on, timeout zero. */
+static void set_reset(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
 static int send_bytes(int fd, const char *buf, size_t len, int drip_ms)
 {
 	size_t chunk = drip_ms > 0 ? 1 : split ? 3 : len;
 
 	for (size_t off = 0; off < len;) {
 		size_t n = len - off < chunk ? len - off : chunk;
-		ssize_t w = send(fd, buf + off, n, MSG_NOSIGNAL);
+		ssize_t w = put(fd, buf + off, n);
 
 		if (w <= 0)
 			return -1;
@@ -280,7 +407,7 @@ enum outcome { KEEP, CLOSE, HANG };
 static enum outcome perform(int fd, const char *action)
 {
 	static _Thread_local char buf[LINE_MAX_IN * 2];
-	int drip = 0, then_close = 0;
+	int drip = 0, then_close = 0, then_reset = 0;
 	size_t len;
 
 	for (;;) {
@@ -292,6 +419,9 @@ static enum outcome perform(int fd, const char *action)
 			action = strchr(action + 6, ' ');
 		} else if (strncmp(action, "!then-close ", 12) == 0) {
 			then_close = 1;
+			action += 11;
+		} else if (strncmp(action, "!then-reset ", 12) == 0) {
+			then_reset = 1;
 			action += 11;
 		} else {
 			break;
@@ -305,9 +435,7 @@ static enum outcome perform(int fd, const char *action)
 	if (strcmp(action, "!hang") == 0)
 		return HANG;
 	if (strcmp(action, "!reset") == 0) {
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		set_reset(fd);
 		return CLOSE;
 	}
 	if (strncmp(action, "!big ", 5) == 0) {
@@ -323,7 +451,7 @@ static enum outcome perform(int fd, const char *action)
 			size_t part =
 				(size_t)n - sent < sizeof(buf) ? (size_t)n - sent : sizeof(buf);
 
-			if (send(fd, buf, part, MSG_NOSIGNAL) <= 0)
+			if (put(fd, buf, part) <= 0)
 				return CLOSE;
 			sent += part;
 		}
@@ -351,6 +479,11 @@ static enum outcome perform(int fd, const char *action)
 	}
 	if (send_bytes(fd, buf, len, drip) < 0)
 		return CLOSE;
+	if (then_reset) {
+		sleep_ms(50); /* the reply reaches the client before the RST */
+		set_reset(fd);
+		return CLOSE;
+	}
 	return then_close ? CLOSE : KEEP;
 }
 
@@ -376,10 +509,12 @@ static const char *choose(const char *cmd)
 		if (rules[i].at != 0 && (unsigned long)rules[i].at == command_count)
 			return rules[i].action;
 	for (size_t i = 0; i < nrules; i++)
-		if (rules[i].at == 0 &&
+		if (rules[i].at == 0 && rules[i].scope != (tls != NULL ? SCOPE_PLAIN : SCOPE_TLS) &&
 		    fnmatch(rules[i].glob, strchr(rules[i].glob, '|') != NULL ? stateful : cmd,
 			    FNM_CASEFOLD) == 0)
 			return rules[i].action;
+	if (tls_on && tls == NULL && strcasecmp(cmd, "STARTTLS") == 0)
+		return "220 2.0.0 Ready to start TLS";
 	if (strcasecmp(cmd, "QUIT") == 0)
 		return "!then-close 221 2.0.0 Bye";
 	if (strcasecmp(cmd, "RSET") == 0)
@@ -401,26 +536,76 @@ static int respond(int fd, const char *action, int *hanging)
 	}
 }
 
-static void serve(int fd, unsigned conn)
+/* Answer the ClientHello the broken way the scenario says; the connection
+ * ends after it. */
+static void tls_faulty(int fd)
+{
+	static const unsigned char alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+	static const unsigned char hello[] = { 0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00 };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+
+	if (poll(&p, 1, TLS_WAIT_MS) > 0 && recv(fd, buf, sizeof(buf), 0) > 0) {
+		if (tls_fault == FAULT_ALERT) {
+			send(fd, alert, sizeof(alert), MSG_NOSIGNAL);
+			sleep_ms(200);
+		} else if (tls_fault == FAULT_DRIP) {
+			for (size_t i = 0; i < sizeof(hello) * 8; i++) {
+				if (send(fd, &hello[i % sizeof(hello)], 1, MSG_NOSIGNAL) <= 0)
+					break;
+				sleep_ms(1000);
+			}
+		}
+	}
+	log_locked("== tls-fault ", fault_names[tls_fault]);
+}
+
+/* The server's side of a TLS handshake on fd (or the scenario's fault
+ * instead); 0 when it finished, and the session starts afresh over TLS. */
+static int start_tls(int fd)
+{
+	struct rt_error err = { 0 };
+	struct tls_conn *t;
+	int st = TLS_FAIL;
+
+	if (tls_fault != FAULT_NONE) {
+		tls_faulty(fd);
+		return -1;
+	}
+	t = tls_accept(tls_server, fd, &err);
+	if (t != NULL)
+		while ((st = tls_handshake(t, &err)) == TLS_WANT_READ || st == TLS_WANT_WRITE)
+			if (tls_wait(fd, st, TLS_WAIT_MS) < 0) {
+				error_set(&err, ERR_TIMEOUT, "timeout");
+				st = TLS_FAIL;
+				break;
+			}
+	if (st != TLS_DONE) {
+		log_locked("== tls-failed ", err.msg);
+		tls_drop(t);
+		return -1;
+	}
+	tls = t;
+	last_mail[0] = last_helo[0] = '\0';
+	authenticated = 0;
+	log_locked("== tls", "");
+	return 0;
+}
+
+static void session(int fd)
 {
 	static _Thread_local char in[LINE_MAX_IN];
 	size_t used = 0;
 	int hanging = 0, in_data = 0;
-	char mark[32];
 
-	last_mail[0] = last_helo[0] = '\0';
-	authenticated = errors = 0;
-	this_conn = conn;
-	snprintf(mark, sizeof(mark), "== connect %u", conn);
-	pthread_mutex_lock(&lock);
-	log_line(mark, "");
-	pthread_mutex_unlock(&lock);
+	if (tls_implicit && start_tls(fd) < 0)
+		return;
 	if (delay_all_ms > 0)
 		sleep_ms(delay_all_ms);
 	if (respond(fd, greeting, &hanging) < 0)
 		return;
 	for (;;) {
-		ssize_t n = recv(fd, in + used, sizeof(in) - used - 1, 0);
+		ssize_t n = get(fd, in + used, sizeof(in) - used - 1);
 		char *lf;
 
 		if (n <= 0)
@@ -428,7 +613,7 @@ static void serve(int fd, unsigned conn)
 		if (delay_all_ms > 0)
 			sleep_ms(delay_all_ms);
 		used += (size_t)n;
-		if (tls_reply[0] != '\0' && (unsigned char)in[0] == 0x16) {
+		if (tls_reply[0] != '\0' && tls == NULL && (unsigned char)in[0] == 0x16) {
 			pthread_mutex_lock(&lock);
 			log_line("!tls-client-hello", "");
 			pthread_mutex_unlock(&lock);
@@ -439,7 +624,7 @@ static void serve(int fd, unsigned conn)
 			size_t len = (size_t)(lf - in);
 			int crlf = len > 0 && in[len - 1] == '\r';
 			const char *action;
-			int greets;
+			int greets, starttls;
 
 			in[crlf ? len - 1 : len] = '\0';
 			if (in_data) {
@@ -476,14 +661,38 @@ static void serve(int fd, unsigned conn)
 			if (strncmp(action, "235", 3) == 0)
 				authenticated = 1;
 			in_data = strncmp(action, "354", 3) == 0;
+			starttls = tls_on && tls == NULL && strcasecmp(in, "STARTTLS") == 0 &&
+				   strncmp(action, "220", 3) == 0;
 			memmove(in, lf + 1, used - len - 1);
 			used -= len + 1;
 			if (!hanging && respond(fd, action, &hanging) < 0)
 				return;
+			if (starttls && !hanging) {
+				/* What the client sent before the handshake is
+				 * forgotten (RFC 3207 4.2). */
+				used = 0;
+				if (start_tls(fd) < 0)
+					return;
+			}
 		}
 		if (used >= sizeof(in) - 1)
 			used = 0; /* an over-long line: drop it */
 	}
+}
+
+static void serve(int fd, unsigned conn)
+{
+	char mark[32];
+
+	last_mail[0] = last_helo[0] = '\0';
+	authenticated = errors = 0;
+	this_conn = conn;
+	snprintf(mark, sizeof(mark), "== connect %u", conn);
+	log_locked(mark, "");
+	session(fd);
+	/* No close_notify: a closing server here hangs up, as the tests want. */
+	tls_drop(tls);
+	tls = NULL;
 }
 
 struct connection {
@@ -538,6 +747,133 @@ static void serve_concurrently(int fd, unsigned conn)
 	pthread_detach(thread);
 }
 
+/* Run the openssl command with args; exits the process when it fails. */
+static void run_openssl(char **args)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status = 0, e;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	e = posix_spawnp(&pid, "openssl", &fa, NULL, args, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0) {
+		errno = e;
+		die("cannot run openssl (apt-get install openssl)");
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "fakesmtpd: openssl %s failed\n", args[1]);
+		exit(2);
+	}
+}
+
+/* dir/name into buf (PATH_MAX_FAKE bytes). */
+#define PATH_MAX_FAKE 4096
+static char *in_dir(char *buf, const char *dir, const char *name)
+{
+	if (snprintf(buf, PATH_MAX_FAKE, "%s/%s", dir, name) >= PATH_MAX_FAKE) {
+		fprintf(stderr, "fakesmtpd: path too long: %s/%s\n", dir, name);
+		exit(2);
+	}
+	return buf;
+}
+
+/* An empty file, or one holding text, at dir/name. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	static char path[PATH_MAX_FAKE];
+	FILE *f = fopen(in_dir(path, dir, name), "w");
+
+	if (f == NULL)
+		die(path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A certificate for expired.tls.relaytest.test, valid in 2000 only, signed
+ * with key: openssl 3.0's req has no -not_after, "openssl ca" takes
+ * -startdate/-enddate. */
+static void make_expired_cert(const char *dir, char *key, char *cert)
+{
+	/* Static: made once, before any thread, and kept off the stack. */
+	static char conf[PATH_MAX_FAKE], csr[PATH_MAX_FAKE], text[3 * PATH_MAX_FAKE + 200];
+	char *req[] = { "openssl",
+			"req",
+			"-new",
+			"-key",
+			key,
+			"-out",
+			in_dir(csr, dir, "req.csr"),
+			"-subj",
+			"/CN=expired.tls.relaytest.test",
+			NULL };
+	char *ca[] = { "openssl",
+		       "ca",
+		       "-batch",
+		       "-config",
+		       in_dir(conf, dir, "ca.conf"),
+		       "-selfsign",
+		       "-keyfile",
+		       key,
+		       "-in",
+		       csr,
+		       "-out",
+		       cert,
+		       "-startdate",
+		       "20000101000000Z",
+		       "-enddate",
+		       "20010101000000Z",
+		       "-notext",
+		       NULL };
+
+	snprintf(text, sizeof(text),
+		 "[ca]\ndefault_ca=c\n[c]\ndatabase=%s/index\nnew_certs_dir=%s\n"
+		 "serial=%s/serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n",
+		 dir, dir, dir);
+	write_file(dir, "ca.conf", text);
+	write_file(dir, "index", "");
+	write_file(dir, "serial", "01\n");
+	run_openssl(req);
+	run_openssl(ca);
+}
+
+/* A key and a certificate for mx.tls.relaytest.test (or, with cert expired,
+ * for expired.tls.relaytest.test) in a new directory beside the log, so the
+ * test runner's cleanup removes them too; then the server context. */
+static void make_tls_server(const char *logpath)
+{
+	static char dir[PATH_MAX_FAKE], key[PATH_MAX_FAKE], cert[PATH_MAX_FAKE], tmp[PATH_MAX_FAKE];
+	char *ecparam[] = { "openssl", "ecparam", "-name", "prime256v1", "-genkey",
+			    "-noout",  "-out",	  key,	   NULL };
+	struct rt_error err = { 0 };
+
+	copy_field(tmp, sizeof(tmp), logpath);
+	in_dir(dir, dirname(tmp), "fakesmtpd.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		die(dir);
+	in_dir(key, dir, "key.pem");
+	in_dir(cert, dir, "cert.pem");
+	run_openssl(ecparam);
+	if (cert_expired) {
+		make_expired_cert(dir, key, cert);
+	} else {
+		char *req[] = { "openssl", "req", "-new",  "-x509",
+				"-key",	   key,	  "-out",  cert,
+				"-days",   "30",  "-subj", "/CN=mx.tls.relaytest.test",
+				NULL };
+
+		run_openssl(req);
+	}
+	tls_server = tls_server_new(cert, key, &err);
+	if (tls_server == NULL) {
+		fprintf(stderr, "fakesmtpd: %s\n", err.msg);
+		exit(2);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *scenario = NULL, *logpath = NULL, *portpath = NULL;
@@ -578,6 +914,10 @@ int main(int argc, char **argv)
 	/* The watchdog: whatever happens, this process ends by itself. */
 	signal(SIGALRM, SIG_DFL);
 	alarm((unsigned)watchdog);
+	/* libssl writes with write(2): a client's reset must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	if (tls_on)
+		make_tls_server(logpath);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd < 0)
 		die("socket");

@@ -466,14 +466,12 @@ run_scenarios() {
 }
 
 # make scenario NAME=x: exactly one scenario, tests/scenarios/x.scn or
-# tests/tls/x.scn (against tests/tlsfake.py), with all its twins.
+# tests/tls/x.scn, with all its twins.
 section_scenario() {
 	if [ -n "$SCENARIO" ] && [ -f "tests/scenarios/$SCENARIO.scn" ]; then
 		run_scenario "tests/scenarios/$SCENARIO.scn"
 	elif [ -n "$SCENARIO" ] && [ -f "tests/tls/$SCENARIO.scn" ]; then
-		# shellcheck source=tests/tls.sh
-		. tests/tls.sh
-		FAKESMTPD=$TLSFAKE run_scenario "tests/tls/$SCENARIO.scn"
+		run_scenario "tests/tls/$SCENARIO.scn"
 	else
 		not_ok "scenario '$SCENARIO': no tests/scenarios/$SCENARIO.scn or tests/tls/$SCENARIO.scn" \
 			"usage: make scenario NAME=x (SECTIONS=scenario SCENARIO=x for tests/run.sh)"

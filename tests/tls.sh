@@ -1,28 +1,24 @@
 # tests/tls.sh - the TLS sections of tests/run.sh (issue 11), sourced by it.
 #
-# tls_scenarios: tests/tls/*.scn against tests/tlsfake.py, the scripted
-#   fake server that speaks TLS (same format and checks as tests/scenarios).
+# tls_scenarios: tests/tls/*.scn against build/fakesmtpd, which speaks TLS
+#   through src/tls.c (same format and checks as tests/scenarios).
 # tls_no_libssl: relaytest with libssl hidden in a private mount namespace
 #   says it cannot test over TLS and never passes what needs TLS.
 # tls_linkage: the binary needs libc (and libm) only.
 # tls_valgrind: one STARTTLS session under valgrind.
 
-TLSFAKE=${TLSFAKE:-tests/tlsfake.py}
-
 tls_scenarios() {
-	local scn saved=$FAKESMTPD
-	if ! /usr/bin/python3 -c 'import ssl' 2>/dev/null || ! command -v openssl >/dev/null; then
-		not_ok "tls: python3 with ssl and openssl needed (apt-get install python3 openssl)"
+	local scn
+	if ! command -v openssl >/dev/null; then
+		not_ok "tls: the openssl command is needed to make the fake server's certificates (apt-get install openssl)"
 		return
 	fi
-	FAKESMTPD=$TLSFAKE
 	local list=()
 	for scn in tests/tls/*.scn; do
 		[ -z "$ONLY" ] || [[ $scn == *"$ONLY"* ]] || continue
 		list+=("$scn")
 	done
 	run_scenarios "${list[@]}"
-	FAKESMTPD=$saved
 }
 
 # Each run hides every libssl.so.* of this system behind /dev/null in a
@@ -38,7 +34,7 @@ tls_no_libssl() {
 		scn=tests/tls/$name.scn
 		dir=$WORK/nossl-$name
 		mkdir -p "$dir"
-		FAKESMTPD=$TLSFAKE start_fake "$scn" "$dir" 60 || { not_ok "tls: no libssl: $name: fake server did not start"; continue; }
+		start_fake "$scn" "$dir" 60 || { not_ok "tls: no libssl: $name: fake server did not start"; continue; }
 		unshare -m --propagation private sh -c '
 			for f in /lib/*/libssl.so.* /usr/lib/*/libssl.so.*; do
 				[ -e "$f" ] && { mount --bind /dev/null "$f" || exit 97; }
@@ -82,7 +78,7 @@ tls_valgrind() {
 	local dir=$WORK/valgrind-tls rc
 	command -v valgrind >/dev/null || return 0
 	mkdir -p "$dir"
-	FAKESMTPD=$TLSFAKE start_fake tests/tls/starttls-auth-after-tls.scn "$dir" 120 ||
+	start_fake tests/tls/starttls-auth-after-tls.scn "$dir" 120 ||
 		{ not_ok "valgrind: TLS session: fake server did not start"; return; }
 	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --track-fds=no \

@@ -1,4 +1,5 @@
-/* fakesmtpd - a scripted SMTP server for relaytest's tests. libc only.
+/* fakesmtpd - a scripted SMTP server for relaytest's tests. libc, and for
+ * TLS the system's libssl at run time through relaytest's own src/tls.c.
  *
  * usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]
  *

@@ -36,6 +36,10 @@ struct quirk {
 	 * software (NULL: none known). */
 	const char *count_setting;
 	const char *rate_setting;
+	/* Rejections after which the server slows every reply down by about a
+	 * second (0: it does not): worth passing only when a new connection
+	 * costs more than the slowed replies. */
+	unsigned slow_after;
 };
 
 /* The row for the software named in greeting or ehlo (either may be NULL

@@ -29,12 +29,22 @@ int batch_can(const struct runner *r, const struct test_result *tr)
 	       (tr->state == TEST_QUEUED || tr->state == TEST_INTERRUPTED);
 }
 
+unsigned batch_costly_errors(const struct engine *eng)
+{
+	const struct quirk *q = eng->quirk;
+	int64_t slowed_ms = (int64_t)(q->errors - q->slow_after + 1) * 1000;
+
+	if (q->software == SOFTWARE_UNKNOWN)
+		return RUN_COSTLY_ERRORS;
+	if (q->slow_after > 0 && eng->res->greeting_ms < slowed_ms)
+		return q->slow_after - 1;
+	return q->errors;
+}
+
 unsigned batch_error_budget(const struct runner *r)
 {
 	unsigned budget = (unsigned)r->p->error_budget;
-	unsigned limit = r->costly && r->eng->quirk->software == SOFTWARE_UNKNOWN
-				 ? RUN_COSTLY_ERRORS
-				 : r->eng->quirk->errors;
+	unsigned limit = r->costly ? batch_costly_errors(r->eng) : r->eng->quirk->errors;
 
 	return r->keep && budget < limit ? limit : budget;
 }

@@ -9,26 +9,52 @@
  * limits under every row below (Exim's 10 non-mail commands, RSET and EHLO
  * among them, allow about 8 tests). */
 static const struct quirk quirks[] = {
-	{ SOFTWARE_UNKNOWN, "unknown", 16, 26, 0, 0, NULL, NULL },
-	/* smtpd_hard_error_limit 20 (soft 10 only slows replies);
-	 * smtpd_junk_command_limit 100; smtpd_client_connection_count_limit 50. */
-	{ SOFTWARE_POSTFIX, "Postfix", 16, 56, 50, 0, "smtpd_client_connection_count_limit",
-	  "smtpd_client_connection_rate_limit" },
+	[SOFTWARE_UNKNOWN] = { .software = SOFTWARE_UNKNOWN,
+			       .name = "unknown",
+			       .errors = 16,
+			       .commands = 26 },
+	/* smtpd_hard_error_limit 20; past smtpd_soft_error_limit 10 every reply
+	 * waits smtpd_error_sleep_time (1 s); smtpd_junk_command_limit 100;
+	 * smtpd_client_connection_count_limit 50. */
+	[SOFTWARE_POSTFIX] = { .software = SOFTWARE_POSTFIX,
+			       .name = "Postfix",
+			       .errors = 16,
+			       .commands = 56,
+			       .connections = 50,
+			       .count_setting = "smtpd_client_connection_count_limit",
+			       .rate_setting = "smtpd_client_connection_rate_limit",
+			       .slow_after = 10 },
 	/* smtp_accept_max_nonmail 10 (RSET counts); smtp_accept_max_per_host
-	 * counts a session until its process exits. */
-	{ SOFTWARE_EXIM, "Exim", 16, 26, 0, 1, "smtp_accept_max_per_host", NULL },
+	 * counts a session until its process is reaped. */
+	[SOFTWARE_EXIM] = { .software = SOFTWARE_EXIM,
+			    .name = "Exim",
+			    .errors = 16,
+			    .commands = 26,
+			    .counts_until_closed = 1,
+			    .count_setting = "smtp_accept_max_per_host" },
 	/* MAXBADCOMMANDS 25; MAXNOOPCOMMANDS 20, and RSET is not one; the
 	 * access map's ClientConn: and ClientRate: entries. */
-	{ SOFTWARE_SENDMAIL, "Sendmail", 16, 56, 0, 0, "ClientConn (FEATURE(`conncontrol'))",
-	  "ClientRate (FEATURE(`ratecontrol'))" },
+	[SOFTWARE_SENDMAIL] = { .software = SOFTWARE_SENDMAIL,
+				.name = "Sendmail",
+				.errors = 16,
+				.commands = 56,
+				.count_setting = "ClientConn (FEATURE(`conncontrol'))",
+				.rate_setting = "ClientRate (FEATURE(`ratecontrol'))" },
 	/* MaxProtocolErrors may count refusals; MaxInboundConnectionPerSource 20. */
-	{ SOFTWARE_EXCHANGE, "Exchange", 16, 26, 20, 0, "MaxInboundConnectionPerSource", NULL },
+	[SOFTWARE_EXCHANGE] = { .software = SOFTWARE_EXCHANGE,
+				.name = "Exchange",
+				.errors = 16,
+				.commands = 26,
+				.connections = 20,
+				.count_setting = "MaxInboundConnectionPerSource" },
 	/* No count of commands or errors. */
-	{ SOFTWARE_OPENSMTPD, "OpenSMTPD", 16, 56, 0, 0, NULL, NULL },
+	[SOFTWARE_OPENSMTPD] = { .software = SOFTWARE_OPENSMTPD,
+				 .name = "OpenSMTPD",
+				 .errors = 16,
+				 .commands = 56 },
 };
 
-_Static_assert(sizeof(quirks) / sizeof(quirks[0]) == SOFTWARE_COUNT,
-	       "every software has one row, in the order of the enum");
+_Static_assert(sizeof(quirks) / sizeof(quirks[0]) == SOFTWARE_COUNT, "every software has one row");
 
 /* How each software names itself in greetings and EHLO replies. */
 static const struct {

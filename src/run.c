@@ -122,7 +122,7 @@ static void learn(struct engine *eng, const struct runner *r)
  * greetings are waited for once; one when the limit is unknown. */
 static unsigned costly_connections(const struct engine *eng, unsigned at_most)
 {
-	unsigned errors = eng->quirk->errors, need;
+	unsigned errors = batch_costly_errors(eng), need;
 
 	if (eng->quirk->software == SOFTWARE_UNKNOWN || errors == 0)
 		return 1;

@@ -378,6 +378,12 @@ int batch_can(const struct runner *r, const struct test_result *tr);
 /* One past the last lane position of the batch that starts at first. */
 size_t batch_end(struct runner *r, size_t first);
 
+/* Rejections one connection may draw when each new one costs a slow
+ * greeting: the software's limit (RUN_COSTLY_ERRORS when unknown), or just
+ * under its slow-down when a new connection costs less than the slowed
+ * replies would. */
+unsigned batch_costly_errors(const struct engine *eng);
+
 /* The rejections r's connection may draw before a fresh one is needed. */
 unsigned batch_error_budget(const struct runner *r);
 

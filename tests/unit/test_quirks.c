@@ -48,4 +48,7 @@ void test_quirks_table(void)
 		  "smtpd_client_connection_rate_limit");
 	CHECK(quirks_find("220 x ESMTP", NULL)->count_setting == NULL);
 	CHECK(quirks_find("220 x ESMTP OpenSMTPD", NULL)->rate_setting == NULL);
+	/* Postfix slows every reply past smtpd_soft_error_limit (10). */
+	CHECK_INT(quirks_find("220 x ESMTP Postfix", NULL)->slow_after, 10);
+	CHECK_INT(quirks_find("220 x ESMTP Exim 4.96", NULL)->slow_after, 0);
 }

@@ -50,18 +50,18 @@ void conn_quit(struct runner *r)
 	struct engine *eng = r->eng;
 	int scarce = r->keep && !r->costly;
 
+	int closed_by_server = 0;
+
 	if (!r->s.open)
 		return;
-	if (scarce && session_quit_wait(&r->s, RUN_CLOSE_WAIT_MS)) {
-		if (eng->quirk->counts_until_closed)
-			nanosleep(&(struct timespec){ 0, RUN_REAP_MS * 1000000L }, NULL);
-		pthread_mutex_lock(&eng->lock);
-		r->res->waited_for_close = 1;
-		pthread_mutex_unlock(&eng->lock);
-	} else if (!scarce) {
+	if (scarce)
+		closed_by_server = session_quit_wait(&r->s, RUN_CLOSE_WAIT_MS);
+	else
 		session_quit(&r->s);
-	}
+	if (closed_by_server && eng->quirk->counts_until_closed)
+		nanosleep(&(struct timespec){ 0, RUN_REAP_MS * 1000000L }, NULL);
 	pthread_mutex_lock(&eng->lock);
+	r->res->waited_for_close |= closed_by_server;
 	eng->last_quit_ms = net_now_ms();
 	pthread_mutex_unlock(&eng->lock);
 }

@@ -1,7 +1,6 @@
 /* lane.c - one connection's worker: claim lanes, walk each on a session,
  * reconnect and resume when the server drops us or nears its error limit. */
 #include <string.h>
-#include <time.h>
 
 #include "runner.h"
 

@@ -139,9 +139,6 @@ struct runner {
 
 /* --- test.c: a test's state ---------------------------------------------- */
 
-/* "queued", "sent", ... */
-const char *test_state_name(enum test_state state);
-
 /* Move tr to state to; --verbose traces "cN id: from -> to (detail)". */
 void test_move(struct transcript *log, unsigned conn, struct test_result *tr, enum test_state to,
 	       const char *detail);

@@ -17,11 +17,6 @@ static const char *const stage_names[] = {
 	[STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT",
 };
 
-const char *test_state_name(enum test_state state)
-{
-	return state_names[state];
-}
-
 const char *test_stage_name(enum run_stage stage)
 {
 	return stage_names[stage];

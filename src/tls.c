@@ -158,19 +158,18 @@ static int is_literal(const char *name)
 	       name[0] == '[';
 }
 
-struct tls_conn *tls_new(int fd, const char *sni, struct rt_error *err)
+/* A TLS connection of context ctx on the connected socket fd, made
+ * non-blocking; NULL with err when it cannot be set up. */
+static struct tls_conn *conn_new(void *ctx, int fd, struct rt_error *err)
 {
-	struct tls_conn *t;
+	struct tls_conn *t = calloc(1, sizeof(*t));
 	int flags;
 
-	if (!tls_available(err))
-		return NULL;
-	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
 		error_set(err, ERR_LOCAL, "relaytest ran out of memory");
 		return NULL;
 	}
-	t->ssl = ssl.ssl_new(ssl_ctx);
+	t->ssl = ssl.ssl_new(ctx);
 	if (t->ssl == NULL || ssl.set_fd(t->ssl, fd) != 1) {
 		tls_free(t);
 		error_set(err, ERR_INTERNAL, "cannot set up TLS on the connection");
@@ -179,6 +178,18 @@ struct tls_conn *tls_new(int fd, const char *sni, struct rt_error *err)
 	flags = fcntl(fd, F_GETFL);
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	return t;
+}
+
+struct tls_conn *tls_new(int fd, const char *sni, struct rt_error *err)
+{
+	struct tls_conn *t;
+
+	if (!tls_available(err))
+		return NULL;
+	t = conn_new(ssl_ctx, fd, err);
+	if (t == NULL)
+		return NULL;
 	if (sni != NULL && sni[0] != '\0' && !is_literal(sni) && strlen(sni) < sizeof(t->sni)) {
 		memcpy(t->sni, sni, strlen(sni) + 1);
 		ssl.ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_HOST_NAME, t->sni);
@@ -357,23 +368,10 @@ void tls_server_free(struct tls_server *s)
 
 struct tls_conn *tls_accept(struct tls_server *s, int fd, struct rt_error *err)
 {
-	struct tls_conn *t = calloc(1, sizeof(*t));
-	int flags;
+	struct tls_conn *t = conn_new(s->ctx, fd, err);
 
-	if (t == NULL) {
-		error_set(err, ERR_LOCAL, "out of memory");
-		return NULL;
-	}
-	t->server = 1;
-	t->ssl = ssl.ssl_new(s->ctx);
-	if (t->ssl == NULL || ssl.set_fd(t->ssl, fd) != 1) {
-		tls_free(t);
-		error_set(err, ERR_INTERNAL, "cannot set up TLS on the connection");
-		return NULL;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags >= 0)
-		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if (t != NULL)
+		t->server = 1;
 	return t;
 }
 

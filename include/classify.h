@@ -68,6 +68,7 @@ enum reason {
 	REASON_NO_TLS,	       /* not tested: TLS needed, and this system has no libssl */
 	REASON_CLIENT_BLOCKED, /* not tested: refused for who we are (DNSBL, no rDNS) */
 	REASON_TLS_REFUSED,    /* skipped: STARTTLS offered, then refused: no client gets past */
+	REASON_SERVER_ERROR,   /* a bare 500 to AUTH: the server failed, nothing was judged */
 	REASON_COUNT
 };
 

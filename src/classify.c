@@ -49,6 +49,7 @@ static const char *const reason_names[] = {
 	[REASON_NO_TLS] = "no libssl for TLS",
 	[REASON_CLIENT_BLOCKED] = "refuses this client",
 	[REASON_TLS_REFUSED] = "STARTTLS refused",
+	[REASON_SERVER_ERROR] = "server error",
 };
 
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON_COUNT,
@@ -76,6 +77,8 @@ enum phrases {
 	CLIENT_REFUSAL,
 	TLS_WORDS,
 	LIMIT_WORDS,
+	HELO_WORDS,
+	SERVER_ERROR_WORDS,
 	PHRASES_COUNT
 };
 
@@ -141,6 +144,18 @@ static const char *const *const phrase_lists[PHRASES_COUNT] = {
 						  NULL },
 	[TLS_WORDS] = (const char *const[]){ "starttls", "tls", "encryption required", NULL },
 	[LIMIT_WORDS] = (const char *const[]){ "too many", "limit exceeded", "rate limit", NULL },
+	/* Refusals of the EHLO name, whatever the code: Postfix's
+	 * smtpd_helo_restrictions answer at RCPT ("504 5.5.2 <x>: Helo command
+	 * rejected: need fully-qualified hostname"), Exim's and Sendmail's
+	 * checks name HELO or EHLO. */
+	[HELO_WORDS] = (const char *const[]){ "helo command rejected", "ehlo command rejected",
+					      "helo rejected", "ehlo rejected", "invalid helo",
+					      "invalid ehlo", "bad helo", "helo name", "ehlo name",
+					      "helo/ehlo name", NULL },
+	/* A failure of the server itself, not a judgement of what we sent
+	 * ("500 Error", "internal error", a back end that is down). */
+	[SERVER_ERROR_WORDS] = (const char *const[]){ "internal", "server error", "unavailable",
+						      "backend", "back end", NULL },
 };
 
 struct rule {
@@ -171,8 +186,12 @@ static const struct rule rules[] = {
 	{ AT_ANY, 538, 538, NULL, ANY_TEXT, VERDICT_UNTESTED, REASON_TLS_REQUIRED, CLASSIFY_NEEDS_TLS },
 	{ AT_ANY, 400, 599, "5.7.0", TLS_WORDS, VERDICT_UNTESTED, REASON_TLS_REQUIRED, CLASSIFY_NEEDS_TLS },
 	{ AT_ANY, 400, 599, "4.7.0", TLS_WORDS, VERDICT_UNTESTED, REASON_TLS_REQUIRED, CLASSIFY_NEEDS_TLS },
-	/* Bogus credentials: any refusal is the right answer. */
+	/* Bogus credentials: any refusal is the right answer, except the
+	 * server's own failure: a 500 that says nothing but "Error" (or names
+	 * an internal fault) judged nothing. */
 	{ AT_AUTH, 503, 503, NULL, ANY_TEXT, VERDICT_UNTESTED, REASON_SEQUENCE, CLASSIFY_RERUN },
+	{ AT_AUTH, 500, 500, NULL, ANY_TEXT, VERDICT_ERROR, REASON_SERVER_ERROR, CLASSIFY_FINAL },
+	{ AT_AUTH, 500, 599, NULL, SERVER_ERROR_WORDS, VERDICT_ERROR, REASON_SERVER_ERROR, CLASSIFY_FINAL },
 	{ AT_AUTH, 400, 499, NULL, ANY_TEXT, VERDICT_TEMPFAIL, REASON_TEMPORARY, CLASSIFY_RERUN },
 	{ AT_AUTH, 500, 599, NULL, ANY_TEXT, VERDICT_DENIED, REASON_AUTH_FAILED, CLASSIFY_FINAL },
 	/* Come back later: greylisting gets no quick rerun, it would fail again. */
@@ -191,8 +210,11 @@ static const struct rule rules[] = {
 	 * second EHLO on OpenSMTPD): the test never ran here. */
 	{ AT_ANY, 400, 599, NULL, LIMIT_WORDS, VERDICT_UNTESTED, REASON_LIMIT, CLASSIFY_RERUN },
 	{ AT_ANY, 503, 503, NULL, ANY_TEXT, VERDICT_UNTESTED, REASON_SEQUENCE, CLASSIFY_RERUN },
-	/* The test's own EHLO name refused: that is the server's answer. */
+	/* The test's own EHLO name refused: that is the server's answer, at
+	 * EHLO or, from Postfix, at RCPT (504 5.5.2 is not a syntax error of
+	 * ours). */
 	{ AT_EHLO, 500, 599, NULL, ANY_TEXT, VERDICT_DENIED, REASON_HELO_REFUSED, CLASSIFY_FINAL },
+	{ AT_ENVELOPE, 500, 599, NULL, HELO_WORDS, VERDICT_DENIED, REASON_HELO_REFUSED, CLASSIFY_FINAL },
 	/* Any other 4xx may clear on a new connection (postscreen, lookups). */
 	{ AT_ANY, 400, 499, NULL, ANY_TEXT, VERDICT_TEMPFAIL, REASON_TEMPORARY, CLASSIFY_RERUN },
 	/* Permanent refusals of the test's envelope. */

@@ -106,9 +106,20 @@ void test_classify_table(void)
 		  REASON_SEQUENCE, RERUN },
 		{ RCPT, "503 5.5.1 Error: need MAIL command", VERDICT_UNTESTED, REASON_SEQUENCE,
 		  RERUN },
-		/* The test's own EHLO name refused. */
+		/* The test's own EHLO name refused, at EHLO or (Postfix) at RCPT. */
 		{ EHLO, "550 5.7.1 localhost is not a valid name for you", VERDICT_DENIED,
 		  REASON_HELO_REFUSED, FINAL },
+		{ RCPT,
+		  "504 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname",
+		  VERDICT_DENIED, REASON_HELO_REFUSED, FINAL },
+		{ RCPT, "550 5.7.1 <[127.0.0.1]>: Helo command rejected: Invalid name",
+		  VERDICT_DENIED, REASON_HELO_REFUSED, FINAL },
+		/* AUTH: a bare 500 or an internal fault judged nothing. */
+		{ AUTH, "500 Error", VERDICT_ERROR, REASON_SERVER_ERROR, FINAL },
+		{ AUTH, "535 5.7.8 Error: internal authentication failure", VERDICT_ERROR,
+		  REASON_SERVER_ERROR, FINAL },
+		{ AUTH, "535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6", VERDICT_DENIED,
+		  REASON_AUTH_FAILED, FINAL },
 		/* Other temporary failures may clear on a new connection. */
 		{ RCPT, "450 4.3.2 Service currently unavailable", VERDICT_TEMPFAIL,
 		  REASON_TEMPORARY, RERUN },

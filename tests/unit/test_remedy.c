@@ -79,19 +79,28 @@ void test_remedy_advice(void)
 	CHECK(mentions(advice, n, "In general"));
 	CHECK(!mentions(advice, n, "sender address"));
 
-	/* A trick that worked where plain relaying did not. */
+	/* A trick that worked where plain relaying did not: the advice for
+	 * what was accepted, for the software when it has its own, comes
+	 * first; the software's mynetworks-style paragraph is left out. */
 	n = advise(RUN_OPEN, "220 mx ESMTP Exim 4.96", "percent-hack-domain", advice);
-	CHECK(mentions(advice, n, "relay_from_hosts"));
-	CHECK(mentions(advice, n, "disguised recipient"));
-	n = advise(RUN_OPEN, "220 mx ESMTP Sendmail", "domain-sender", advice);
-	CHECK(mentions(advice, n, "promiscuous_relay"));
-	CHECK(mentions(advice, n, "sender address"));
+	CHECK(strstr(advice[0], "disguised recipient") != NULL);
+	CHECK(!mentions(advice, n, "relay_from_hosts"));
+	n = advise(RUN_OPEN, "220 mx ESMTP Postfix", "domain-sender", advice);
+	CHECK(strstr(advice[0], "check_sender_access") != NULL);
+	CHECK(!mentions(advice, n, "mynetworks"));
+	advise(RUN_OPEN, "220 mx ESMTP Postfix", "helo-localhost", advice);
+	CHECK(strstr(advice[0], "check_helo_access") != NULL);
+	advise(RUN_OPEN, "220 mx ESMTP Sendmail", "domain-sender", advice);
+	CHECK(strstr(advice[0], "relay_local_from") != NULL);
 	n = advise(RUN_OPEN, "220 mx Microsoft ESMTP MAIL Service", "helo-localhost", advice);
-	CHECK(mentions(advice, n, "Ms-Exch-SMTP-Accept-Any-Recipient"));
-	CHECK(mentions(advice, n, "HELO name"));
-	n = advise(RUN_OPEN, "220 mx ESMTP OpenSMTPD", "auth-plain-bogus", advice);
-	CHECK(mentions(advice, n, "match auth from any"));
-	CHECK(mentions(advice, n, "made-up AUTH credentials"));
+	CHECK(strstr(advice[0], "HELO name") != NULL);
+	CHECK(!mentions(advice, n, "Ms-Exch-SMTP-Accept-Any-Recipient"));
+	advise(RUN_OPEN, "220 mx ESMTP OpenSMTPD", "auth-plain-bogus", advice);
+	CHECK(strstr(advice[0], "made-up AUTH credentials") != NULL);
+	advise(RUN_OPEN, "220 mx ESMTP Postfix", "auth-plain-bogus", advice);
+	CHECK(strstr(advice[0], "smtpd_sasl_type") != NULL);
+	advise(RUN_OPEN, "220 mx Microsoft ESMTP MAIL Service", "ext-to-ext", advice);
+	CHECK(strstr(advice[0], "Ms-Exch-SMTP-Accept-Any-Recipient") != NULL);
 	n = advise(RUN_OPEN, "220 mx ESMTP ready", "ext-to-ext", advice);
 	CHECK_INT(n, 1);
 	CHECK(mentions(advice, n, "port 587"));

@@ -65,6 +65,7 @@ struct config {
 	enum cli_tls tls;	 /* --tls; CLI_TLS_AUTO by default (zero) */
 	const char *format;	 /* the name of a row of report_formats (report.h) */
 	const char *output;	 /* --output FILE; NULL: standard output */
+	int all;		 /* text: every test on a row of its own */
 	int quiet;
 	int verbose;
 	int ports[TARGETS_PORTS_MAX]; /* --port: each target without its own port, on each */

@@ -72,7 +72,7 @@ enum run_stage { STAGE_NONE, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT };
 #define RUN_ADDR_MAX 600 /* an expanded MAIL/RCPT argument */
 #define RUN_NOTE_MAX 400
 #define RUN_WARNINGS_MAX 8
-#define RUN_WARNING_MAX 400
+#define RUN_WARNING_MAX 1024
 
 /* Where a test is in its run (src/test.c is the only writer). */
 enum test_state {
@@ -130,6 +130,7 @@ struct target_result {
 	size_t ntests;
 	size_t counts[VERDICT_COUNT]; /* over the relay tests, control excluded */
 	size_t relay_tests;	      /* relay tests selected (control excluded) */
+	size_t not_selected;	      /* relay tests of the table left out by --tests */
 	char why[RUN_WARNING_MAX];    /* one line: why the status is what it is */
 	char warnings[RUN_WARNINGS_MAX][RUN_WARNING_MAX];
 	size_t nwarnings;
@@ -149,9 +150,10 @@ struct target_result {
 	int pipelining_off;	  /* the server broke a pipelined group */
 	int tls_used;		  /* some test ran over TLS: tls and tls_caps are set */
 	struct tls_info tls;
-	struct capabilities tls_caps; /* the EHLO reply after TLS */
-	char tls_mode[16];	      /* "implicit", "starttls" or "" (plain only) */
-	int auth_after_tls;	      /* the AUTH tests ran over STARTTLS (tls_caps) */
+	struct capabilities tls_caps;	    /* the EHLO reply after TLS */
+	char tls_mode[16];		    /* "implicit", "starttls" or "" (plain only) */
+	int auth_after_tls;		    /* the AUTH tests ran over STARTTLS (tls_caps) */
+	char plain_refusal[REPLY_TEXT_MAX]; /* the reply that sent relay tests to TLS */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */
 	enum run_status status;

@@ -36,6 +36,8 @@ struct quirk {
 	 * software (NULL: none known). */
 	const char *count_setting;
 	const char *rate_setting;
+	/* The setting that delays refusals (a tarpit), named the same way. */
+	const char *tarpit_setting;
 	/* Rejections after which the server slows every reply down by about a
 	 * second (0: it does not): worth passing only when a new connection
 	 * costs more than the slowed replies. */

@@ -16,6 +16,7 @@
 struct report_state {
 	int quiet;	    /* -q: a closed server's report is left out */
 	int colour;	    /* text: ANSI colour on a terminal */
+	int all;	    /* text: a row for every test (--all, --verbose) */
 	size_t shown;	    /* targets written so far */
 	void *kept;	    /* a format's own summary across targets (nagios) */
 	struct spill spill; /* report_keep's records */
@@ -58,7 +59,7 @@ int report_prometheus_finish(FILE *out, struct report_state *st, int status);
 /* The plain-text report: result, header, one line per test (plus note and
  * server lines where they matter), warnings, the result again. Every line
  * fits WRAP_WIDTH columns. Server text in res is already sanitised. */
-void report_text(FILE *out, const struct target_result *res, int colour);
+void report_text(FILE *out, const struct target_result *res, int colour, int all);
 
 /* One JSON object on one line (JSON Lines); schema in README.md. */
 void report_json(FILE *out, const struct target_result *res);
@@ -71,8 +72,16 @@ int report_nagios(FILE *out, struct target_result *const *res, size_t n);
 /* Whether colour suits out: a terminal, and NO_COLOR unset or empty. */
 int report_use_colour(FILE *out);
 
-/* The result in one sentence ("Result: OPEN RELAY: 3 of 36 relay tests
- * accepted ..."), into buf of cap bytes (truncated to fit). */
+/* The result in one sentence ("Result: OPEN RELAY: 3 relay tests were
+ * accepted: ... (3 of 36 relay tests accepted, 33 denied; 0.20 s)"), into
+ * buf of cap bytes (truncated to fit). */
 void report_result_text(const struct target_result *res, char *buf, size_t cap);
+
+/* The verdict in a few words: "OPEN RELAY", "OPEN RELAY over STARTTLS",
+ * "not an open relay", "INCONCLUSIVE", "COULD NOT TEST". */
+void report_headline(const struct target_result *res, char *buf, size_t cap);
+
+/* The counts and time: "3 of 36 relay tests accepted, 33 denied; 0.20 s". */
+void report_counts(const struct target_result *res, char *buf, size_t cap);
 
 #endif

@@ -174,7 +174,10 @@ static void note_reply(struct runner *r, const struct loop *l, const struct loop
 		r->mail_refused = 1;
 	if (c->kind == LOOP_AUTH)
 		r->dirty = 1; /* credentials, good or bad, stay with this connection */
-	if (rp->code >= 500 && l->took_ms >= RUN_TARPIT_MS) {
+	/* A tarpit delays refusals of the envelope; a slow AUTH failure (an
+	 * auth back end's failure delay) is reported as what it is. */
+	if (rp->code >= 500 && l->took_ms >= RUN_TARPIT_MS &&
+	    (c->kind == LOOP_MAIL || c->kind == LOOP_RCPT)) {
 		int first;
 
 		pthread_mutex_lock(&r->eng->lock);

@@ -57,6 +57,7 @@ static const struct option long_options[] = {
 	{ "send", no_argument, NULL, OPT_SEND },
 	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
 	{ "tls", required_argument, NULL, OPT_TLS },
+	{ "all", no_argument, NULL, 'a' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -93,14 +94,14 @@ void cli_usage(FILE *out)
 	      "  -o, --output FILE      write the report to FILE, replaced whole at the end\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
 	      "                         message to --to (which must then be given)\n"
+	      "  -a, --all              text: a row for every test, not one per answer\n"
 	      "  -q, --quiet            text, json: nothing for targets found closed (exit 0)\n"
 	      "  -v, --verbose          add the full SMTP transcript to the report\n"
 	      "\n"
 	      "Exit status: 1 open relay (a relay test was accepted); 0 not an open relay\n"
-	      "(the control was accepted and every relay test that ran was denied);\n"
-	      "2 inconclusive (anything else: greylisting, STARTTLS required, control\n"
-	      "refused, tests that could not run); 3 could not test; 64 usage error.\n"
-	      "Several targets: the worst of 1, 3, 2, 0.\n"
+	      "(the control accepted, every test of the whole table denied); 2 inconclusive\n"
+	      "(greylisting, STARTTLS required, control refused, tests not run, a --tests\n"
+	      "subset); 3 could not test; 64 usage error. Several targets: worst of 1,3,2,0.\n"
 	      "\n"
 	      "Examples:\n"
 	      "  relaytest mail.example.com\n"
@@ -275,7 +276,13 @@ static int select_tests(struct config *cfg, const char *list, char *err, size_t 
 		}
 		cfg->selected[tc - cases_table] = 1;
 	}
-	return 0;
+	for (size_t i = 0; i < cases_count; i++)
+		if (cfg->selected[i] && cases_table[i].group != CASE_CONTROL)
+			return 0;
+	snprintf(err, cap,
+		 "--tests: name at least one relay test (the control test always runs; "
+		 "see --list-tests)");
+	return -1;
 }
 
 static void set_defaults(struct config *cfg)
@@ -475,6 +482,7 @@ static const struct option_rule option_rules[] = {
 	  .max = CLI_ERROR_BUDGET_MAX },
 	{ .c = OPT_CONNECTIONS, .kind = KIND_CALL, .call = set_connections },
 	{ .c = 'l', .kind = KIND_ACTION, .action = CLI_LIST_TESTS },
+	{ .c = 'a', .kind = KIND_FLAG, .member = MEMBER(all) },
 	{ .c = 'q', .kind = KIND_FLAG, .member = MEMBER(quiet) },
 	{ .c = 'v', .kind = KIND_FLAG, .member = MEMBER(verbose) },
 	{ .c = 'V', .kind = KIND_ACTION, .action = CLI_VERSION },
@@ -544,7 +552,7 @@ static int read_options(int argc, char **argv, struct config *cfg, char *err, si
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:o:i:M:j:lqvVh", long_options,
+	while ((c = getopt_long(argc, argv, ":p:46t:m:H:d:f:r:T:F:o:i:M:j:laqvVh", long_options,
 				NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			getopt_problem(c, argv, err, cap);

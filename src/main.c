@@ -204,6 +204,7 @@ static void begin_report(struct run_output *out, struct config *cfg)
 		cfg->run_deadline_ms = (long long)net_now_ms() + cfg->run_time_ms;
 	out->format = report_format_find(cfg->format);
 	out->state.quiet = cfg->quiet;
+	out->state.all = cfg->all || cfg->verbose;
 	out->state.colour = strcmp(cfg->format, "text") == 0 && cfg->output == NULL &&
 			    report_use_colour(stdout);
 	out->status = RUN_CLOSED;

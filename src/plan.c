@@ -100,6 +100,7 @@ void plan_copy_twins(struct target_result *res)
 		text_format(tr->note, sizeof(tr->note), "same commands as %s, run once",
 			    same->tc->id);
 		tr->connection = same->connection;
+		tr->over_tls = same->over_tls;
 		tr->ms = 0;
 		test_decided(&res->log, 0, tr);
 	}

@@ -23,6 +23,7 @@ static const struct quirk quirks[] = {
 			       .connections = 50,
 			       .count_setting = "smtpd_client_connection_count_limit",
 			       .rate_setting = "smtpd_client_connection_rate_limit",
+			       .tarpit_setting = "smtpd_error_sleep_time",
 			       .slow_after = 10 },
 	/* smtp_accept_max_nonmail 10 (RSET counts); smtp_accept_max_per_host
 	 * counts a session until its process is reaped. */
@@ -39,14 +40,16 @@ static const struct quirk quirks[] = {
 				.errors = 16,
 				.commands = 56,
 				.count_setting = "ClientConn (FEATURE(`conncontrol'))",
-				.rate_setting = "ClientRate (FEATURE(`ratecontrol'))" },
+				.rate_setting = "ClientRate (FEATURE(`ratecontrol'))",
+				.tarpit_setting = "confBAD_RCPT_THROTTLE" },
 	/* MaxProtocolErrors may count refusals; MaxInboundConnectionPerSource 20. */
 	[SOFTWARE_EXCHANGE] = { .software = SOFTWARE_EXCHANGE,
 				.name = "Exchange",
 				.errors = 16,
 				.commands = 26,
 				.connections = 20,
-				.count_setting = "MaxInboundConnectionPerSource" },
+				.count_setting = "MaxInboundConnectionPerSource",
+				.tarpit_setting = "TarpitInterval" },
 	/* No count of commands or errors. */
 	[SOFTWARE_OPENSMTPD] = { .software = SOFTWARE_OPENSMTPD,
 				 .name = "OpenSMTPD",

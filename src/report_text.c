@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fold.h"
 #include "remedy.h"
 #include "wrap.h"
 
@@ -26,6 +27,32 @@ static void print_field(FILE *out, const char *label, const char *text)
 	print_wrapped(out, prefix, text);
 }
 
+/* The EHLO keyword lines, packed into lines of the report; a keyword line
+ * ("AUTH PLAIN LOGIN", "SIZE 10240000") is never split. */
+static void print_keywords(FILE *out, const char *label, const char *list)
+{
+	char line[WRAP_WIDTH + 1];
+	size_t used = 0;
+
+	fprintf(out, "%-10s ", label);
+	while (*list != '\0') {
+		size_t n = strcspn(list, "\n");
+
+		if (used > 0 && 11 + used + 1 + n > WRAP_WIDTH) {
+			fprintf(out, "%.*s\n%11s", (int)used, line, "");
+			used = 0;
+		}
+		if (n > WRAP_WIDTH - 11)
+			n = WRAP_WIDTH - 11; /* a hostile keyword line */
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%.*s",
+					 used > 0 ? " " : "", (int)n, list);
+		list += strcspn(list, "\n");
+		if (*list == '\n')
+			list++;
+	}
+	fprintf(out, "%.*s\n", (int)used, line);
+}
+
 /* What TLS showed (issue 11): mode, version, cipher, certificate, expiry and
  * the capabilities after TLS; each line at most 78 columns. */
 static void print_tls(FILE *out, const struct target_result *res)
@@ -44,24 +71,16 @@ static void print_tls(FILE *out, const struct target_result *res)
 		snprintf(buf, sizeof(buf), "%s%s", t->not_after, t->expired ? " (EXPIRED)" : "");
 		print_field(out, "Expires", buf);
 	}
-	snprintf(buf, sizeof(buf), "%s",
-		 res->tls_caps.list[0] != '\0' ? res->tls_caps.list : "(no extensions)");
-	for (char *p = buf; *p != '\0'; p++)
-		if (*p == '\n')
-			*p = ' ';
-	print_field(out, "EHLO (TLS)", buf);
+	if (res->tls_caps.list[0] == '\0')
+		print_field(out, "EHLO (TLS)", "(no extensions)");
+	else
+		print_keywords(out, "EHLO (TLS)", res->tls_caps.list);
 }
 
 static void print_header(FILE *out, const struct target_result *res)
 {
 	char buf[REPLY_TEXT_MAX + 2 * TEXT_ARG_MAX + 200];
-	char result[RUN_WARNING_MAX + 200];
 
-	fprintf(out, "relaytest %s report for ", RELAYTEST_VERSION);
-	print_wrapped(out, "", res->target.name);
-	report_result_text(res, result, sizeof(result));
-	print_wrapped(out, "", result);
-	fputc('\n', out);
 	if (!res->tested) {
 		snprintf(buf, sizeof(buf), "%s port %s", res->target.host, res->target.port);
 		print_field(out, "Server", buf);
@@ -80,17 +99,12 @@ static void print_header(FILE *out, const struct target_result *res)
 		print_field(out, "EHLO", "(refused; fell back to HELO, no extensions)");
 	else if (res->caps.list[0] == '\0')
 		print_field(out, "EHLO", "(no extensions)");
-	else {
-		snprintf(buf, sizeof(buf), "%s", res->caps.list);
-		for (char *p = buf; *p != '\0'; p++)
-			if (*p == '\n')
-				*p = ' ';
-		print_field(out, "EHLO", buf);
-	}
+	else
+		print_keywords(out, "EHLO", res->caps.list);
 	print_field(out, "HELO name", res->helo);
 	snprintf(buf, sizeof(buf), "%s (%s)", res->domain, res->domain_source);
 	print_field(out, "Domain", buf);
-	snprintf(buf, sizeof(buf), "%s -> %s (external sender and recipient)", res->from, res->to);
+	snprintf(buf, sizeof(buf), "%s -> %s (outside sender, recipient)", res->from, res->to);
 	print_field(out, "Addresses", buf);
 	print_tls(out, res);
 }
@@ -189,9 +203,21 @@ static void print_envelope(FILE *out, const struct test_result *tr, int verbose)
 	print_detail(out, "sent", buf);
 }
 
-static void print_test(FILE *out, const struct test_result *tr, int colour, int verbose)
+/* The REPLY column: code, enhanced code, and a mark for a test that ran
+ * over TLS. */
+static void reply_column(const struct test_result *tr, char *buf, size_t cap)
 {
-	char words[64], code[32], reply[REPLY_TEXT_MAX + 16];
+	if (tr->code != 0)
+		snprintf(buf, cap, "%d%s%s%s", tr->code, tr->enhanced[0] != '\0' ? " " : "",
+			 tr->enhanced, tr->over_tls ? " TLS" : "");
+	else
+		snprintf(buf, cap, "-%s", tr->over_tls ? " TLS" : "");
+}
+
+/* "label  RESULT  REPLY": label is a test's id or a row's "N tests". */
+static void print_row(FILE *out, const char *label, const struct test_result *tr, int colour)
+{
+	char words[64], code[40];
 	const char *on = "", *off = "";
 
 	result_words(tr, words, sizeof(words));
@@ -199,29 +225,129 @@ static void print_test(FILE *out, const struct test_result *tr, int colour, int 
 		on = verdict_colour(tr->verdict);
 		off = COLOUR_OFF;
 	}
-	if (tr->code != 0)
-		snprintf(code, sizeof(code), "%d %s", tr->code, tr->enhanced);
+	reply_column(tr, code, sizeof(code));
+	/* 20 + 1 + 32 + 1 + at most 23: the row always fits. */
+	fprintf(out, "%-20s %s%-32s%s %.23s\n", label, on, words, off, code);
+}
+
+/* The reply that decided tr, or the error: "server: 554 ..." / "why: ...". */
+static void print_answer(FILE *out, const struct test_result *tr, int folded)
+{
+	char reply[REPLY_TEXT_MAX + 16], text[REPLY_TEXT_MAX];
+
+	if (folded)
+		fold_reply_text(tr->text, text, sizeof(text));
 	else
-		snprintf(code, sizeof(code), "-");
-	/* 20 + 1 + 32 + 1 + at most 13: the row always fits. */
-	fprintf(out, "%-20s %s%-32s%s %.13s\n", tr->tc->id, on, words, off, code);
+		snprintf(text, sizeof(text), "%s", tr->text);
+	snprintf(reply, sizeof(reply), "%d %s", tr->code, text);
+	if (tr->code == 0)
+		print_detail(out, "why", tr->text);
+	else
+		print_detail(out, "server", reply);
+}
+
+static void print_send(FILE *out, const struct test_result *tr)
+{
+	char buf[RUN_NOTE_MAX + 64];
+
+	if (tr->sent == 0)
+		return;
+	snprintf(buf, sizeof(buf), "%s (token %s)", tr->send_result, tr->token);
+	print_detail(out, "--send", buf);
+}
+
+static void print_test(FILE *out, const struct test_result *tr, int colour, int verbose)
+{
+	print_row(out, tr->tc->id, tr, colour);
 	print_envelope(out, tr, verbose);
 	if (tr->note[0] != '\0')
 		print_detail(out, "note", tr->note);
 	if (tr->verdict == VERDICT_SKIPPED)
 		return;
-	snprintf(reply, sizeof(reply), "%d %s", tr->code, tr->text);
-	if (tr->verdict == VERDICT_ERROR || tr->verdict == VERDICT_UNTESTED)
-		print_detail(out, tr->code != 0 ? "server" : "why",
-			     tr->code != 0 ? reply : tr->text);
-	else if (tr->code != 0 &&
-		 (tr->verdict == VERDICT_TEMPFAIL || tr->tc->group == CASE_AUTH ||
-		  (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED)))
-		print_detail(out, "server", reply);
-	if (tr->sent != 0) {
-		snprintf(reply, sizeof(reply), "%s (token %s)", tr->send_result, tr->token);
-		print_detail(out, "--send", reply);
+	if (tr->verdict == VERDICT_ERROR || tr->verdict == VERDICT_UNTESTED ||
+	    (tr->code != 0 && (tr->verdict == VERDICT_TEMPFAIL || tr->tc->group == CASE_AUTH ||
+			       (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED))))
+		print_answer(out, tr, 0);
+	print_send(out, tr);
+}
+
+/* Whether the tests on a row share one note (skipped tests: why). */
+static int one_note(const struct target_result *res, const struct fold *f, size_t row)
+{
+	const char *note = res->tests[f->rows[row].lead].note;
+
+	for (size_t i = 0; i < res->ntests; i++)
+		if (f->row_of[i] == row && strcmp(res->tests[i].note, note) != 0)
+			return 0;
+	return 1;
+}
+
+/* "tests: a, b, c": the ids of the tests on a row. */
+static void print_row_ids(FILE *out, const struct target_result *res, const struct fold *f,
+			  size_t row)
+{
+	char ids[CASES_MAX * 24]; /* ids are at most 20 characters */
+	size_t used = 0;
+
+	ids[0] = '\0';
+	for (size_t i = 0; i < res->ntests; i++)
+		if (f->row_of[i] == row)
+			used += (size_t)snprintf(ids + used, sizeof(ids) - used, "%s%s",
+						 used > 0 ? ", " : "", res->tests[i].tc->id);
+	print_detail(out, "tests", ids);
+}
+
+/* One row of the short table: a test alone as in the full table (less the
+ * notes that only say how it ran), or "N tests" with the ids it covers and
+ * the reply they got. */
+static void print_fold_row(FILE *out, const struct target_result *res, const struct fold *f,
+			   size_t row, int colour)
+{
+	const struct fold_row *fr = &f->rows[row];
+	const struct test_result *tr = &res->tests[fr->lead];
+
+	if (fr->count == 1) {
+		print_row(out, tr->tc->id, tr, colour);
+		print_envelope(out, tr, 0);
+	} else {
+		char label[32];
+
+		snprintf(label, sizeof(label), "%zu tests", fr->count);
+		print_row(out, label, tr, colour);
 	}
+	/* The ids, but not of the largest row (--all has them) nor of tests
+	 * skipped for the one reason their note gives. */
+	if (fr->count > 1 && !fr->others &&
+	    (tr->verdict != VERDICT_SKIPPED || !one_note(res, f, row)))
+		print_row_ids(out, res, f, row);
+	if (tr->verdict == VERDICT_SKIPPED) {
+		print_detail(out, "note",
+			     one_note(res, f, row) ? tr->note : classify_reason_name(tr->reason));
+	} else if (tr->verdict == VERDICT_ACCEPTED) {
+		if (tr->note[0] != '\0' && tr->tc->group == CASE_AUTH)
+			print_detail(out, "note", tr->note);
+	} else if (tr->code != 0 || tr->verdict != VERDICT_DENIED) {
+		print_answer(out, tr, 1);
+	}
+	print_send(out, tr);
+}
+
+static void print_table(FILE *out, const struct target_result *res, int colour, int all)
+{
+	struct fold f;
+
+	fprintf(out, "\n%-20s %-32s %s\n", "TEST", "RESULT", "REPLY");
+	if (all) {
+		for (size_t i = 0; i < res->ntests; i++)
+			print_test(out, &res->tests[i], colour, res->log.len > 0);
+		return;
+	}
+	fold_tests(res, &f);
+	for (size_t row = 0; row < f.nrows; row++)
+		print_fold_row(out, res, &f, row, colour);
+	if (f.nrows < res->ntests)
+		fprintf(out, "(%zu tests on %zu rows; --all gives each its own)\n", res->ntests,
+			f.nrows);
 }
 
 /* ", 3 denied"; singular and plural spelled out, nothing for zero. */
@@ -230,46 +356,126 @@ static void add_count(char *buf, size_t cap, size_t n, const char *one, const ch
 	size_t used = strlen(buf);
 
 	if (n > 0 && used < cap)
-		snprintf(buf + used, cap - used, ", %zu %s", n, n == 1 ? one : many);
+		snprintf(buf + used, cap - used, "%s%zu %s", used > 0 ? ", " : "", n,
+			 n == 1 ? one : many);
 }
 
-void report_result_text(const struct target_result *res, char *buf, size_t cap)
+/* Whether every accepted relay test ran over TLS: the relay is there only
+ * behind TLS, and the headline says so. */
+static int open_only_over_tls(const struct target_result *res)
+{
+	size_t accepted = 0;
+
+	for (size_t i = 0; i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+
+		if (tr->verdict != VERDICT_ACCEPTED || tr->tc->group == CASE_CONTROL)
+			continue;
+		if (!tr->over_tls)
+			return 0;
+		accepted++;
+	}
+	return accepted > 0;
+}
+
+void report_headline(const struct target_result *res, char *buf, size_t cap)
+{
+	switch (res->status) {
+	case RUN_OPEN:
+		snprintf(buf, cap, "OPEN RELAY%s",
+			 !open_only_over_tls(res)		  ? ""
+			 : strcmp(res->tls_mode, "implicit") == 0 ? " over TLS"
+								  : " over STARTTLS");
+		break;
+	case RUN_CLOSED:
+		snprintf(buf, cap, "not an open relay");
+		break;
+	case RUN_INCONCLUSIVE:
+		snprintf(buf, cap, "INCONCLUSIVE");
+		break;
+	default:
+		snprintf(buf, cap, "COULD NOT TEST");
+		break;
+	}
+}
+
+void report_counts(const struct target_result *res, char *buf, size_t cap)
 {
 	const size_t *n = res->counts;
 	size_t run = n[VERDICT_ACCEPTED] + n[VERDICT_DENIED] + n[VERDICT_TEMPFAIL] +
 		     n[VERDICT_ERROR] + n[VERDICT_UNTESTED];
 	size_t used;
-	double secs = res->elapsed_ms / 1000.0;
 
-	switch (res->status) {
-	case RUN_OPEN:
-		snprintf(buf, cap, "Result: OPEN RELAY: %zu of %zu relay test%s accepted",
-			 n[VERDICT_ACCEPTED], run, run == 1 ? "" : "s");
-		add_count(buf, cap, n[VERDICT_DENIED], "denied", "denied");
-		break;
-	case RUN_CLOSED:
-		if (run == 1)
-			snprintf(buf, cap, "Result: not an open relay: the relay test was denied");
-		else
-			snprintf(buf, cap, "Result: not an open relay: all %zu relay tests denied",
+	buf[0] = '\0';
+	if (res->tested) {
+		if (n[VERDICT_ACCEPTED] > 0)
+			snprintf(buf, cap, "%zu of %zu relay tests accepted", n[VERDICT_ACCEPTED],
 				 run);
-		break;
-	case RUN_INCONCLUSIVE:
-		snprintf(buf, cap, "Result: INCONCLUSIVE: %s", res->why);
-		break;
-	default:
-		snprintf(buf, cap, "Result: COULD NOT TEST: %s (%.2f s)", res->error.msg, secs);
-		return;
-	}
-	if (res->status != RUN_CLOSED) {
+		else if (n[VERDICT_DENIED] == run && run > 0)
+			snprintf(buf, cap, "%s%zu relay test%s denied", run > 1 ? "all " : "", run,
+				 run == 1 ? "" : "s");
+		else
+			add_count(buf, cap, n[VERDICT_DENIED], "denied", "denied");
+		if (n[VERDICT_ACCEPTED] > 0)
+			add_count(buf, cap, n[VERDICT_DENIED], "denied", "denied");
 		add_count(buf, cap, n[VERDICT_UNTESTED], "not tested", "not tested");
 		add_count(buf, cap, n[VERDICT_TEMPFAIL], "temporary failure", "temporary failures");
 		add_count(buf, cap, n[VERDICT_ERROR], "error", "errors");
+		add_count(buf, cap, n[VERDICT_SKIPPED], "skipped", "skipped");
+		add_count(buf, cap, res->not_selected, "not run (--tests)", "not run (--tests)");
 	}
-	add_count(buf, cap, n[VERDICT_SKIPPED], "skipped", "skipped");
 	used = strlen(buf);
 	if (used < cap)
-		snprintf(buf + used, cap - used, " (%.2f s)", secs);
+		snprintf(buf + used, cap - used, "%s%.2f s", used > 0 ? "; " : "",
+			 res->elapsed_ms / 1000.0);
+}
+
+/* Why, when the headline and counts are not the whole story: the accepted
+ * tests, the cause of an inconclusive run, what stopped the test. */
+static const char *result_reason(const struct target_result *res, char *buf, size_t cap)
+{
+	if (!res->tested)
+		return res->error.msg;
+	if (res->status == RUN_CLOSED)
+		return "";
+	if (res->status == RUN_OPEN && open_only_over_tls(res) && res->plain_refusal[0] != '\0') {
+		snprintf(buf, cap, "%s (plain SMTP: %s)", res->why, res->plain_refusal);
+		return buf;
+	}
+	return res->why;
+}
+
+void report_result_text(const struct target_result *res, char *buf, size_t cap)
+{
+	char headline[64], reason[RUN_WARNING_MAX + REPLY_TEXT_MAX + 32], counts[256];
+	const char *why = result_reason(res, reason, sizeof(reason));
+
+	report_headline(res, headline, sizeof(headline));
+	report_counts(res, counts, sizeof(counts));
+	snprintf(buf, cap, "Result: %s%s%s (%s)", headline, why[0] != '\0' ? ": " : "", why,
+		 counts);
+}
+
+/* "Result: VERDICT" on a line of its own, whole and coloured on a
+ * terminal; then why, and the counts and time, wrapped under it. */
+static void print_result(FILE *out, const struct target_result *res, int colour)
+{
+	char headline[64], reason[RUN_WARNING_MAX + REPLY_TEXT_MAX + 32], counts[256];
+	const char *why = result_reason(res, reason, sizeof(reason));
+
+	report_headline(res, headline, sizeof(headline));
+	report_counts(res, counts, sizeof(counts));
+	if (colour)
+		fprintf(out, "%sResult: %s%s\n",
+			res->status == RUN_OPEN	    ? COLOUR_BAD
+			: res->status == RUN_CLOSED ? COLOUR_GOOD
+						    : COLOUR_UNSURE,
+			headline, COLOUR_OFF);
+	else
+		fprintf(out, "Result: %s\n", headline);
+	if (why[0] != '\0')
+		print_wrapped(out, "        ", why);
+	print_wrapped(out, "        ", counts);
 }
 
 static void print_remedy(FILE *out, const struct target_result *res)
@@ -284,16 +490,18 @@ static void print_remedy(FILE *out, const struct target_result *res)
 		print_wrapped(out, "  - ", advice[i]);
 }
 
-void report_text(FILE *out, const struct target_result *res, int colour)
+void report_text(FILE *out, const struct target_result *res, int colour, int all)
 {
-	char result[RUN_WARNING_MAX + 200];
-
+	/* host:port, whatever the user typed: the port is always there. */
+	fprintf(out,
+		strchr(res->target.host, ':') != NULL ? "relaytest %s report for [%s]:%s\n"
+						      : "relaytest %s report for %s:%s\n",
+		RELAYTEST_VERSION, res->target.host, res->target.port);
+	print_result(out, res, colour);
+	fputc('\n', out);
 	print_header(out, res);
-	if (res->tested) {
-		fprintf(out, "\n%-20s %-32s %s\n", "TEST", "RESULT", "REPLY");
-		for (size_t i = 0; i < res->ntests; i++)
-			print_test(out, &res->tests[i], colour, res->log.len > 0);
-	}
+	if (res->tested)
+		print_table(out, res, colour, all);
 	if (res->nwarnings > 0) {
 		fprintf(out, "\nWarnings:\n");
 		for (size_t i = 0; i < res->nwarnings; i++)
@@ -302,16 +510,11 @@ void report_text(FILE *out, const struct target_result *res, int colour)
 	print_remedy(out, res);
 	if (res->log.len > 0)
 		fprintf(out, "\nTranscript:\n%s", res->log.buf);
-	fprintf(out, "\n");
-	if (colour)
-		fputs(res->status == RUN_OPEN	  ? COLOUR_BAD
-		      : res->status == RUN_CLOSED ? COLOUR_GOOD
-						  : COLOUR_UNSURE,
-		      out);
-	report_result_text(res, result, sizeof(result));
-	print_wrapped(out, "", result);
-	if (colour)
-		fputs(COLOUR_OFF, out);
+	if (all) {
+		/* A long report: the verdict again where the reader ends. */
+		fputc('\n', out);
+		print_result(out, res, colour);
+	}
 }
 
 int report_text_target(FILE *out, struct target_result *res, struct report_state *st)
@@ -328,6 +531,6 @@ int report_text_target(FILE *out, struct target_result *res, struct report_state
 		return 0;
 	if (st->shown++ > 0)
 		fputs("\n", out);
-	report_text(out, res, st->colour);
+	report_text(out, res, st->colour, st->all);
 	return 0;
 }

@@ -65,7 +65,7 @@ static void choose_domain(const struct engine_params *p, struct target_result *r
 	} else if (host[0] != '\0' && host[0] != '[' && labels >= 3) {
 		text_copy(res->domain, sizeof(res->domain), dot + 1);
 		text_format(res->domain_source, sizeof(res->domain_source),
-			    "the greeting's host name %s without its first label", host);
+			    "from the greeting's %s", host);
 	} else if (host[0] != '\0' && host[0] != '[') {
 		text_copy(res->domain, sizeof(res->domain), host);
 		text_copy(res->domain_source, sizeof(res->domain_source),

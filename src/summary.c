@@ -22,12 +22,24 @@ static void warn(struct target_result *res, const char *fmt, ...)
 static void warn(struct target_result *res, const char *fmt, ...)
 {
 	va_list ap;
+	char *w;
+	int n;
 
 	if (res->nwarnings >= RUN_WARNINGS_MAX)
 		return;
+	w = res->warnings[res->nwarnings++];
 	va_start(ap, fmt);
-	vsnprintf(res->warnings[res->nwarnings++], RUN_WARNING_MAX, fmt, ap);
+	n = vsnprintf(w, RUN_WARNING_MAX, fmt, ap);
 	va_end(ap);
+	/* Too long (a server's text at its longest): end on a whole word and
+	 * say so, never mid-word. */
+	if (n >= RUN_WARNING_MAX) {
+		char *cut = w + RUN_WARNING_MAX - 8;
+
+		while (cut > w + RUN_WARNING_MAX / 2 && *cut != ' ')
+			cut--;
+		memcpy(cut, " [...]", sizeof(" [...]"));
+	}
 }
 
 static int is_private_address(const char *addr)
@@ -65,25 +77,31 @@ static int picked(const struct test_result *tr, const struct pick *p)
 	       (!p->rerun_only || tr->reruns > 0);
 }
 
-/* The ids of the tests p picks, comma-separated, cut to fit; returns
- * how many there are. */
+/* Room kept at the end of a list of ids for " and 123 more". */
+#define MORE_ROOM 16
+
+/* The ids of the tests p picks, comma-separated; a list too long for cap
+ * ends "... and 19 more", never with a cut id. Returns how many there are. */
 static size_t list_ids(const struct target_result *res, struct pick p, char *buf, size_t cap)
 {
-	size_t n = 0, used = 0;
+	size_t n = 0, shown = 0, used = 0;
 
+	for (size_t i = 0; i < res->ntests; i++)
+		n += (size_t)picked(&res->tests[i], &p);
 	buf[0] = '\0';
-	for (size_t i = 0; i < res->ntests; i++) {
-		const struct test_result *tr = &res->tests[i];
-		int w;
+	for (size_t i = 0; i < res->ntests && shown < n; i++) {
+		const char *id = res->tests[i].tc->id;
+		size_t need = strlen(id) + 2 + (shown + 1 < n ? MORE_ROOM : 0);
 
-		if (!picked(tr, &p))
+		if (!picked(&res->tests[i], &p))
 			continue;
-		n++;
-		if (used >= cap)
-			continue;
-		w = snprintf(buf + used, cap - used, "%s%s", used > 0 ? ", " : "", tr->tc->id);
-		used = w < 0 || (size_t)w >= cap - used ? cap : used + (size_t)w;
+		if (used + need >= cap)
+			break;
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s", shown > 0 ? ", " : "", id);
+		shown++;
 	}
+	if (shown < n)
+		snprintf(buf + used, cap - used, " and %zu more", n - shown);
 	return n;
 }
 
@@ -156,7 +174,7 @@ static void status_and_reason(struct target_result *res, const struct test_resul
 	int control_ok = control != NULL && (control->verdict == VERDICT_ACCEPTED ||
 					     control->verdict == VERDICT_TEMPFAIL);
 	if (res->counts[VERDICT_ACCEPTED] > 0) {
-		char ids[RUN_WARNING_MAX / 2];
+		char ids[160]; /* a few, then "and 19 more": the report's rows list them */
 		size_t n;
 
 		res->status = RUN_OPEN;
@@ -164,6 +182,13 @@ static void status_and_reason(struct target_result *res, const struct test_resul
 			     sizeof(ids));
 		text_format(res->why, sizeof(res->why), "%zu relay %s accepted: %s", n,
 			    plural(n, "test was", "tests were"), ids);
+	} else if (ran > 0 && res->counts[VERDICT_DENIED] == ran && control_ok &&
+		   res->not_selected > 0) {
+		/* Tests left out may be the ones this server fails: no all-clear. */
+		res->status = RUN_INCONCLUSIVE;
+		text_format(res->why, sizeof(res->why),
+			    "no relay found by the %zu %s run (%zu not run: --tests)", ran,
+			    plural(ran, "test", "tests"), res->not_selected);
 	} else if (ran > 0 && res->counts[VERDICT_DENIED] == ran && control_ok) {
 		res->status = RUN_CLOSED;
 		text_format(res->why, sizeof(res->why), "all %zu relay %s denied", ran,
@@ -282,16 +307,22 @@ static void engine_warnings(struct target_result *res)
 		     "%zu %s could not run or got a temporary failure and %s run again "
 		     "on a fresh connection: %s.",
 		     reruns, plural(reruns, "test", "tests"), plural(reruns, "was", "were"), ids);
+	/* What was measured; a mechanism is named only when the server names
+	 * its software. */
+	if (res->greeting_ms >= 1000)
+		warn(res,
+		     "The greeting came %.1f s after the connection was made, so "
+		     "relaytest kept its tests on open connections.",
+		     (double)res->greeting_ms / 1000.0);
 	if (res->tarpit)
 		warn(res,
-		     "The server delays its refusals (a tarpit, as Exchange's "
-		     "TarpitInterval): relaytest gave each test still waiting a "
-		     "connection of its own, %u at once at most.",
-		     res->max_connections);
+		     "The server's refusals came late, up to %.1f s after the command: "
+		     "relaytest gave each test still waiting a connection of its own, "
+		     "%u at once at most.%s",
+		     (double)res->slowest_ms / 1000.0, res->max_connections,
+		     setting_named(res, quirk->tarpit_setting, note, sizeof(note)));
 	else if (res->slowest_ms >= 2000)
-		warn(res,
-		     "The server delayed its reply to %s by %.0f s (a tarpit or "
-		     "anti-spam delay); other connections went on meanwhile.",
+		warn(res, "The reply to %s came %.1f s late; other connections went on meanwhile.",
 		     res->slowest_cmd, (double)res->slowest_ms / 1000.0);
 	if (res->local_limit)
 		warn(res,
@@ -343,6 +374,9 @@ void summary_build(struct target_result *res)
 
 	memset(res->counts, 0, sizeof(res->counts));
 	res->relay_tests = 0;
+	res->not_selected = 0;
+	for (size_t i = 0; i < cases_count; i++)
+		res->not_selected += cases_table[i].group != CASE_CONTROL;
 	for (size_t i = 0; i < res->ntests; i++) {
 		const struct test_result *tr = &res->tests[i];
 
@@ -351,6 +385,7 @@ void summary_build(struct target_result *res)
 			continue; /* never a relay test */
 		}
 		res->relay_tests++;
+		res->not_selected--;
 		res->counts[tr->verdict]++;
 		if (tr->verdict == VERDICT_SKIPPED || tr->tc->group == CASE_AUTH)
 			continue;
@@ -374,9 +409,7 @@ void summary_build(struct target_result *res)
 	engine_warnings(res);
 	if (is_private_address(res->local_address))
 		warn(res,
-		     "This test ran from %s, a loopback or private address. Servers "
-		     "often trust such addresses (Postfix mynetworks), so an outside "
-		     "client may see different results; test from outside for the "
-		     "attacker's view.",
+		     "Tested from %s, a loopback or private address, which servers often "
+		     "trust (Postfix mynetworks): test from outside for an attacker's view.",
 		     res->local_address);
 }

@@ -157,6 +157,8 @@ void tlsplan_after_test(struct runner *r, struct test_result *tr)
 		eng->tls_relay = SESSION_TLS_STARTTLS;
 		eng->tls_switched = 1;
 		switched = 1;
+		text_format(r->res->plain_refusal, sizeof(r->res->plain_refusal), "%d %s", tr->code,
+			    tr->text);
 	}
 	pthread_mutex_unlock(&eng->lock);
 	tr->rerun = 1;

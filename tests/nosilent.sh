@@ -430,7 +430,7 @@ nosilent_stack() {
 			why+=("$scn: fake server did not start")
 			continue
 		fi
-		(ulimit -s 256 && "$RELAYTEST" --timeout 10 --helo client.example.org \
+		(ulimit -s 256 && "$RELAYTEST" --all --timeout 10 --helo client.example.org \
 			"127.0.0.1:$FAKE_PORT") >"$dir/out" 2>&1
 		rc=$?
 		stop_fake

@@ -39,7 +39,7 @@ tls_no_libssl() {
 			for f in /lib/*/libssl.so.* /usr/lib/*/libssl.so.*; do
 				[ -e "$f" ] && { mount --bind /dev/null "$f" || exit 97; }
 			done
-			exec "$@"' sh "$RELAYTEST" "127.0.0.1:$FAKE_PORT" >"$dir/out" 2>"$dir/err"
+			exec "$@"' sh "$RELAYTEST" --all "127.0.0.1:$FAKE_PORT" >"$dir/out" 2>"$dir/err"
 		rc=$?
 		stop_fake
 		why=()

@@ -561,6 +561,12 @@ section_multi() {
 	grep -q 'targets done' "$dir/tty" && [ ! -s "$dir/err" ] &&
 		ok "multi: progress on a terminal's stderr, nothing when it is not one" ||
 		not_ok "multi: progress line" "tty: $(head -c 200 "$dir/tty" | cat -v)" "pipe: $(cat "$dir/err")"
+	# On a terminal the first Result line is coloured whole, escape sequences
+	# around the line, never inside a word or across a line break.
+	script -qec "$RELAYTEST --timeout 3 127.0.0.1:$open" /dev/null >"$dir/tty-open" 2>&1
+	grep -q $'^\e\[1;31mResult: OPEN RELAY\e\[0m\r*$' "$dir/tty-open" &&
+		ok "multi: the first Result line is coloured whole on a terminal" ||
+		not_ok "multi: coloured Result line" "$(sed -n 2p "$dir/tty-open" | cat -v)"
 	multi_case "--quiet, closed and open" 1 --quiet "127.0.0.1:$closed" "127.0.0.1:$open"
 	why=$(grep -c '^relaytest .* report for ' "$dir/out")
 	grep -q "report for 127.0.0.1:$open" "$dir/out" && [ "$why" = 1 ] &&

@@ -4,6 +4,7 @@
 #ifndef RELAYTEST_TEXT_H
 #define RELAYTEST_TEXT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Longest address, HELO name, domain or host name accepted (RFC 5321 path). */
@@ -26,8 +27,13 @@ const char *text_shown(char *buf, size_t cap, const char *src, int nagios);
 int text_copy(char *dst, size_t cap, const char *src);
 
 /* snprintf for text where cutting at cap is acceptable (notes, messages):
- * always terminated; returns 0, or -1 when the text was cut. */
+ * always terminated; text too long for cap ends on a whole word and says
+ * so (" [...]"), never mid-word. Returns 0, or -1 when the text was cut. */
 int text_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* text_format with a va_list. */
+int text_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Case-insensitive substring search in a NUL-terminated haystack. */
 int text_contains_ci(const char *haystack, const char *needle);

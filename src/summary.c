@@ -22,24 +22,12 @@ static void warn(struct target_result *res, const char *fmt, ...)
 static void warn(struct target_result *res, const char *fmt, ...)
 {
 	va_list ap;
-	char *w;
-	int n;
 
 	if (res->nwarnings >= RUN_WARNINGS_MAX)
 		return;
-	w = res->warnings[res->nwarnings++];
 	va_start(ap, fmt);
-	n = vsnprintf(w, RUN_WARNING_MAX, fmt, ap);
+	text_vformat(res->warnings[res->nwarnings++], RUN_WARNING_MAX, fmt, ap);
 	va_end(ap);
-	/* Too long (a server's text at its longest): end on a whole word and
-	 * say so, never mid-word. */
-	if (n >= RUN_WARNING_MAX) {
-		char *cut = w + RUN_WARNING_MAX - 8;
-
-		while (cut > w + RUN_WARNING_MAX / 2 && *cut != ' ')
-			cut--;
-		memcpy(cut, " [...]", sizeof(" [...]"));
-	}
 }
 
 static int is_private_address(const char *addr)

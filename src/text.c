@@ -46,15 +46,37 @@ int text_copy(char *dst, size_t cap, const char *src)
 	return 0;
 }
 
+/* The mark a cut text ends with. */
+#define CUT_MARK " [...]"
+
+int text_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, cap, fmt, ap);
+	char *cut;
+
+	if (n >= 0 && (size_t)n < cap)
+		return 0;
+	if (cap < 4 * sizeof(CUT_MARK))
+		return -1; /* too small to say more than it holds */
+	/* Back to a space in the second half, else cut where it is. */
+	cut = buf + cap - sizeof(CUT_MARK);
+	while (cut > buf + cap / 2 && *cut != ' ')
+		cut--;
+	if (*cut != ' ')
+		cut = buf + cap - sizeof(CUT_MARK);
+	memcpy(cut, CUT_MARK, sizeof(CUT_MARK));
+	return -1;
+}
+
 int text_format(char *buf, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, cap, fmt, ap);
+	rc = text_vformat(buf, cap, fmt, ap);
 	va_end(ap);
-	return n < 0 || (size_t)n >= cap ? -1 : 0;
+	return rc;
 }
 
 int text_contains_ci(const char *haystack, const char *needle)

@@ -6,8 +6,29 @@
 #include "text.h"
 
 void test_text_sanitize(void);
+void test_text_format_cut(void);
 void test_auth_base64(void);
 void test_auth_dialogues(void);
+
+/* Text too long for its buffer ends on a whole word, marked, never
+ * mid-word ("percent-hack-domain, perce." was a report's warning). */
+void test_text_format_cut(void)
+{
+	char buf[40];
+
+	CHECK_INT(text_format(buf, sizeof(buf), "%s", "short enough"), 0);
+	CHECK_STR(buf, "short enough");
+	CHECK_INT(text_format(buf, sizeof(buf), "%s",
+			      "ext-to-ext, null-sender, percent-hack-domain, percent-hack-host"),
+		  -1);
+	CHECK_STR(buf, "ext-to-ext, null-sender, [...]");
+	/* No space in the second half: cut where it must, still marked. */
+	CHECK_INT(text_format(buf, sizeof(buf), "%s",
+			      "x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+		  -1);
+	CHECK(strlen(buf) == sizeof(buf) - 1);
+	CHECK(strcmp(buf + strlen(buf) - 6, " [...]") == 0);
+}
 
 void test_text_sanitize(void)
 {

@@ -16,6 +16,7 @@ void test_targets_once(void);
 void test_cli_valid(void);
 void test_cli_invalid(void);
 void test_text_sanitize(void);
+void test_text_format_cut(void);
 void test_auth_base64(void);
 void test_auth_dialogues(void);
 void test_md5(void);
@@ -42,6 +43,7 @@ static const struct {
 	{ "cli: valid options", test_cli_valid },
 	{ "cli: invalid options", test_cli_invalid },
 	{ "text: sanitising", test_text_sanitize },
+	{ "text: a cut text ends on a whole word, marked", test_text_format_cut },
 	{ "auth: base64", test_auth_base64 },
 	{ "auth: dialogues", test_auth_dialogues },
 	{ "auth: MD5 (RFC 1321)", test_md5 },

@@ -245,10 +245,12 @@ static void control_warnings(struct target_result *res, const struct test_result
 		     res->domain, control->code, control->text);
 	else if (control->verdict == VERDICT_TEMPFAIL)
 		warn(res,
-		     "The control test (mail to postmaster@%s) got a temporary failure "
-		     "(%d %s), as greylisting does for new senders; the relay tests' "
-		     "answers stand on their own.",
-		     res->domain, control->code, control->text);
+		     "The control test (mail to postmaster@%s) %s (%d %s); the relay "
+		     "tests' answers stand on their own.",
+		     res->domain,
+		     control->reason == REASON_GREYLIST ? "was greylisted"
+							: "got a temporary failure",
+		     control->code, control->text);
 	else if (control->verdict == VERDICT_DENIED && domain_given)
 		warn(res,
 		     "The control test (mail to postmaster@%s) was refused (%d %s). "

@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2207
 # bash completion for relaytest. Options, formats, TLS modes and test ids are
 # asked of the relaytest being completed (--help, --format's and --tls's
-# errors, --list-tests), so they always match the installed binary.
+# errors, --list-tests, and whether an option "needs a value"), so they always
+# match the installed binary.
 _relaytest()
 {
 	local cur prev cmd=${COMP_WORDS[0]}
@@ -29,15 +30,20 @@ _relaytest()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	-p | --port | --ports | -H | --helo | -d | --domain | -f | --from | -r | --to | \
-		-t | --timeout | -m | --max-time | -j | --jobs | -M | --mx | \
-		--run-time | --error-budget | --connections)
-		return
+	-[a-zA-Z0-9] | --[a-z0-9]*)
+		# Any other option that takes a value (the binary, given that option
+		# alone, says it "needs a value"; without a target nothing else
+		# happens): nothing to offer, and never a host name.
+		if [[ $prev != *=* ]] &&
+			"$cmd" "$prev" </dev/null 2>&1 >/dev/null | grep -q 'needs a value'; then
+			return
+		fi
 		;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$("$cmd" --help 2>/dev/null |
-			grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ,' | sort -u)" -- "$cur"))
+			grep -oE -- '(^|[][ ,;/(])--?[a-zA-Z0-9][a-z0-9-]*' | sed 's/^[][ ,;/(]//' |
+			sort -u)" -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -A hostname -- "$cur"))

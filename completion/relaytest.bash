@@ -1,24 +1,14 @@
 # shellcheck shell=bash disable=SC2207
-# bash completion for relaytest. Options, formats, TLS modes and test ids are
-# asked of the relaytest being completed (--help, --format's and --tls's
-# errors, --list-tests, and whether an option "needs a value"), so they always
-# match the installed binary.
+# bash completion for relaytest. Options, their values and test ids are asked
+# of the relaytest being completed (--help, --list-tests, and what it says to
+# an option without a value or with a bad one), so they always match the
+# installed binary, and an option added to it needs no line here.
 _relaytest()
 {
 	local cur prev cmd=${COMP_WORDS[0]}
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	case $prev in
-	-F | --format)
-		COMPREPLY=($(compgen -W "$("$cmd" --format=? 2>&1 |
-			sed -n 's/.*must be one of //p' | tr -d ,)" -- "$cur"))
-		return
-		;;
-	--tls)
-		COMPREPLY=($(compgen -W "$("$cmd" --tls='?' 2>&1 |
-			sed -n 's/.*: use //p' | sed 's/,/ /g; s/ or / /g')" -- "$cur"))
-		return
-		;;
 	-T | --tests)
 		# A comma-separated list: complete the id after the last comma.
 		local done=${cur%"${cur##*,}"} ids
@@ -31,11 +21,18 @@ _relaytest()
 		return
 		;;
 	-[a-zA-Z0-9] | --[a-z0-9]*)
-		# Any other option that takes a value (the binary, given that option
-		# alone, says it "needs a value"; without a target nothing else
-		# happens): nothing to offer, and never a host name.
+		# An option that takes a value (given alone, without a target, the
+		# binary only says it "needs a value"): its values when the binary
+		# lists them in its complaint about a bad one (--format, --tls: "must
+		# be one of ...", "use ... or ..."), else nothing; never host names.
+		# A FILE or DOMAIN is not tried: a file would be read, a domain
+		# looked up.
 		if [[ $prev != *=* ]] &&
 			"$cmd" "$prev" </dev/null 2>&1 >/dev/null | grep -q 'needs a value'; then
+			"$cmd" --help 2>/dev/null |
+				grep -qE -- "(^|[ ,])$prev( |, --[a-z0-9-]+ )(FILE|DOMAIN)" && return
+			COMPREPLY=($(compgen -W "$("$cmd" "$prev" '?' </dev/null 2>&1 |
+				sed -nE 's/.*(must be one of|: use) //p' | sed 's/,/ /g; s/ or / /g')" -- "$cur"))
 			return
 		fi
 		;;

@@ -739,12 +739,12 @@ formats_quiet_json() {
 }
 
 # ---------------------------------------------------------------- docs
-# The man page lints clean and names exactly the options --help names;
-# README.md and relaytest.1 agree with --help and --list-tests
-# (tests/docs-check.sh); install, uninstall, dist and demo do what the README
-# says.
+# The man page lints clean; README.md, relaytest.1 and the bash completion
+# agree with what the binary says (--help, --list-tests, its errors, its
+# output: tests/docs-check.sh); install, uninstall, dist and demo do what the
+# README says.
 section_docs() {
-	local dir=$WORK/docs out help_opts man_opts
+	local dir=$WORK/docs out
 	mkdir -p "$dir"
 	if ! command -v mandoc >/dev/null; then
 		not_ok "docs: mandoc is not installed (apt-get install mandoc)"
@@ -753,10 +753,6 @@ section_docs() {
 	else
 		not_ok "docs: mandoc -Tlint" "$out"
 	fi
-	help_opts=$("$RELAYTEST" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u | tr '\n' ' ')
-	man_opts=$(grep -oE 'Fl Fl [a-z][a-z0-9-]+' relaytest.1 | sed 's/Fl Fl /--/' | sort -u | tr '\n' ' ')
-	[ "$help_opts" = "$man_opts" ] && ok "docs: man page and --help name the same options" ||
-		not_ok "docs: options differ" "help: $help_opts" "man:  $man_opts"
 	# shellcheck source=tests/docs-check.sh
 	. tests/docs-check.sh
 	docs_agree
@@ -806,35 +802,54 @@ complete_words() {
 }
 
 # The installed bash completion registers itself and offers the options of
-# --help, the formats of the format table, the TLS modes and the test ids of
-# --list-tests; after an option that takes an argument it never offers host
-# names.
+# --help; for each option whose values the binary lists (--format, --tls:
+# docs_enum_options), those values, and for --tls at least auto, starttls,
+# implicit and no; the test ids of --list-tests; after any option that takes a
+# value (the binary says it "needs a value" without one), never host names.
 docs_completion() {
-	local bin=$1 file=$2 why=() got want opt
+	local bin=$1 file=$2 why=() got want opt o short n=0
 	got=$(complete_words "$bin" "$file" "$bin" --for | sort | tr '\n' ' ')
 	[ "$got" = "--format " ] || why+=("--for completes to '$got'")
-	got=$(complete_words "$bin" "$file" "$bin" - | sort | tr '\n' ' ')
-	want=$("$bin" --help | grep -oE -- '(^|[ ,])--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ,' | sort -u | tr '\n' ' ')
-	[ "$got" = "$want" ] && [[ $got == *"--max-time "* ]] || why+=("options: '$got'")
-	got=$(complete_words "$bin" "$file" "$bin" -F "" | sort | tr '\n' ' ')
-	[ "$got" = "json nagios prometheus text " ] || why+=("formats: '$got'")
+	got=$(complete_words "$bin" "$file" "$bin" - | LC_ALL=C sort | tr '\n' ' ')
+	want=$(RELAYTEST=$bin docs_help_options | tr '\n' ' ')
+	[ "$got" = "$want" ] && [[ $got == *"--max-time "* ]] || why+=("options: '$got'" "--help:   '$want'")
+	for opt in $(RELAYTEST=$bin docs_enum_options); do
+		want=$(RELAYTEST=$bin docs_option_values "$opt" | LC_ALL=C sort | tr '\n' ' ')
+		short=$("$bin" --help | grep -oE -- "-[a-zA-Z0-9], $opt " | cut -c1-2)
+		for o in $opt $short; do
+			n=$((n + 1))
+			got=$(complete_words "$bin" "$file" "$bin" "$o" "" | LC_ALL=C sort | tr '\n' ' ')
+			[ "$got" = "$want" ] || why+=("$o offers '$got', the binary takes '$want'")
+		done
+	done
+	[ "$n" -ge 3 ] || why+=("only $n options with a list of values found")
+	got=$(complete_words "$bin" "$file" "$bin" --tls "" | LC_ALL=C sort | tr '\n' ' ')
+	[ "$got" = "auto implicit no starttls " ] || why+=("--tls modes: '$got'")
+	got=$(complete_words "$bin" "$file" "$bin" --tls st | tr '\n' ' ')
+	[ "$got" = "starttls " ] || why+=("--tls st completes to '$got'")
 	got=$(complete_words "$bin" "$file" "$bin" --tests "ext-to-ext,percent-hack-" | sort | tr '\n' ' ')
 	want=$("$bin" --list-tests | awk '$1 ~ /^percent-hack-/ { printf "ext-to-ext,%s\n", $1 }' | sort | tr '\n' ' ')
 	[ -n "$want" ] && [ "$got" = "$want" ] || why+=("test ids after a comma: '$got', want '$want'")
 	got=$(complete_words "$bin" "$file" "$bin" -T "" | wc -l)
 	[ "$got" = "$(echo "$TEST_IDS" | wc -l)" ] || why+=("-T offers $got ids")
-	got=$(complete_words "$bin" "$file" "$bin" --tls "" | sort | tr '\n' ' ')
-	[ "$got" = "auto implicit no starttls " ] || why+=("--tls modes: '$got'")
-	got=$(complete_words "$bin" "$file" "$bin" --tls st | tr '\n' ' ')
-	[ "$got" = "starttls " ] || why+=("--tls st completes to '$got'")
 	got=$(complete_words "$bin" "$file" "$bin" relaytest-noh)
 	[ "$got" = relaytest-nohost.example ] || why+=("a target completes to '$got', not the host name")
-	for opt in $("$bin" --help | grep -oE -- '--[a-z][a-z0-9-]+ [A-Z]' | cut -d' ' -f1); do
-		got=$(complete_words "$bin" "$file" "$bin" "$opt" relaytest-noh)
-		[ -z "$got" ] || why+=("$opt offers '$got'")
+	# One bash for all of them: "OPTION CANDIDATE" a line, for what is offered.
+	local takes_value=()
+	for opt in $(RELAYTEST=$bin docs_help_options); do
+		"$bin" "$opt" </dev/null 2>&1 >/dev/null | grep -q 'needs a value' && takes_value+=("$opt")
 	done
+	n=${#takes_value[@]}
+	got=$(HOSTFILE=$WORK/hosts bash -c '. "$1"; bin=$2; shift 2
+		for opt; do
+			COMP_WORDS=("$bin" "$opt" relaytest-noh) COMP_CWORD=2 COMPREPLY=()
+			_relaytest
+			[ ${#COMPREPLY[@]} -eq 0 ] || echo "$opt ${COMPREPLY[*]}"
+		done' _ "$file" "$bin" "${takes_value[@]}")
+	[ -z "$got" ] || why+=("after an option that takes a value: $got")
+	[ "$n" -ge 20 ] || why+=("only $n options that need a value found")
 	if [ ${#why[@]} -eq 0 ]; then
-		ok "docs: bash completion offers options, formats, TLS modes and test ids; no host names after an option's argument"
+		ok "docs: bash completion offers the options, the values of $(RELAYTEST=$bin docs_enum_options | paste -sd ' '), and test ids; no host names after the $n options that take a value"
 	else
 		not_ok "docs: bash completion" "${why[@]}"
 	fi

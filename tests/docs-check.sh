@@ -22,6 +22,7 @@
 #   (g) the verdicts the binary reports (-F prometheus's verdict labels);
 #   (j) the default addresses are the ones the binary sends;
 #   (k) the man page renders without warnings (man, groff);
+#   (l) the version the examples show is --version's;
 #   (e) tests/FILEFORMAT.md describes every directive the scenarios use.
 # Each check is one ok/not_ok line that names what drifted. DOCS_README,
 # DOCS_MAN and DOCS_CLI point the checks at other copies (to see them fail).
@@ -533,6 +534,23 @@ docs_check_addresses() {
 	fi
 }
 
+# (l) Every "relaytest X.Y.Z" the documents show (a report's first line) is
+# the version --version prints.
+docs_check_version() {
+	local version f v why=()
+	version=$("$RELAYTEST" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)
+	for f in "$@"; do
+		for v in $(grep -oE 'relaytest [0-9]+\.[0-9]+\.[0-9]+' "$f" | cut -d' ' -f2 | sort -u); do
+			[ "$v" = "$version" ] || why+=("$f shows relaytest $v")
+		done
+	done
+	if [ -n "$version" ] && [ ${#why[@]} -eq 0 ]; then
+		ok "docs: the documents show the version --version prints ($version)"
+	else
+		not_ok "docs: versions differ from --version ('$version')" "${why[@]}"
+	fi
+}
+
 # (k) The man page renders without a warning through man(1) and groff.
 docs_check_render() {
 	local man=$1 out
@@ -562,5 +580,6 @@ docs_agree() {
 	docs_check_values "$readme" "$man"
 	docs_check_nagios "$readme" "$man" "$WORK/docs-nagios"
 	docs_check_render "$man"
+	docs_check_version "$readme" "$man"
 	docs_check_fileformat
 }

@@ -408,8 +408,9 @@ docs_enum_options() {
 # (h) Each value of such an option (--format's formats, --tls's modes) is
 # named in its man page entry and its README table row.
 docs_check_values() {
-	local readme=$1 man=$2 opt value entry row n=0 why=()
-	for opt in $(docs_enum_options); do
+	local readme=$1 man=$2 opt value entry row n=0 why=() options
+	options=$(docs_enum_options)
+	for opt in $options; do
 		entry=$(docs_man_entry "$man" "${opt#--}")
 		row=$(docs_readme_row "$readme" "$opt")
 		for value in $(docs_option_values "$opt"); do
@@ -421,7 +422,7 @@ docs_check_values() {
 	if [ "$n" -lt 6 ]; then
 		not_ok "docs: option values: only $n found (the check's parser no longer fits the binary)"
 	elif [ ${#why[@]} -eq 0 ]; then
-		ok "docs: $readme and $man name the $n values of $(docs_enum_options | paste -sd " ")"
+		ok "docs: $readme and $man name the $n values of $(paste -sd ' ' <<<"$options")"
 	else
 		not_ok "docs: option values differ from the binary's" "${why[@]}"
 	fi
@@ -523,9 +524,10 @@ docs_check_nagios_states() {
 # sends (ext-to-ext's MAIL FROM and RCPT TO in JSON); README and the man page
 # state them (c). $3 is that JSON.
 docs_check_addresses() {
-	local from to got
-	from=$(docs_help_defaults | awk -F'\t' '$1 == "--from" { print $2 }')
-	to=$(docs_help_defaults | awk -F'\t' '$1 == "--to" { print $2 }')
+	local from to got defaults
+	defaults=$(docs_help_defaults)
+	from=$(awk -F'\t' '$1 == "--from" { print $2 }' <<<"$defaults")
+	to=$(awk -F'\t' '$1 == "--to" { print $2 }' <<<"$defaults")
 	got=$(jq -r '.tests[] | select(.id == "ext-to-ext") | "\(.mail_from) \(.rcpt_to)"' "$3" 2>&1)
 	if [ -n "$from" ] && [ "$got" = "<$from> <$to>" ]; then
 		ok "docs: the binary sends from and to the defaults --help states ($from, $to)"

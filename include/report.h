@@ -10,6 +10,7 @@
 
 #include "run.h"
 #include "spill.h"
+#include "tally.h"
 
 /* What the writers share for one run; zeroed by the caller, then quiet and
  * colour set. The writers own the rest. */
@@ -21,6 +22,7 @@ struct report_state {
 	void *kept;	    /* a format's own summary across targets (nagios) */
 	struct spill spill; /* report_keep's records */
 	int lost;	    /* errno: a record could not be kept; the report is incomplete */
+	struct tally tally; /* text: every target's result, for the run summary */
 };
 
 /* Keep len bytes, target by target, for what a format writes at the end
@@ -50,6 +52,10 @@ const struct report_format *report_format_find(const char *name);
 
 /* The rows: one per file. */
 int report_text_target(FILE *out, struct target_result *res, struct report_state *st);
+/* After several targets, when anything was printed (under -q too), one
+ * line: "relaytest: 3 servers: 1 open relay (mx2:25), 1 inconclusive
+ * (mx3:25), 1 closed", wrapped like the report. Returns status. */
+int report_text_finish(FILE *out, struct report_state *st, int status);
 int report_json_target(FILE *out, struct target_result *res, struct report_state *st);
 int report_nagios_target(FILE *out, struct target_result *res, struct report_state *st);
 int report_nagios_finish(FILE *out, struct report_state *st, int status);

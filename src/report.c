@@ -6,7 +6,7 @@
 #include <string.h>
 
 const struct report_format report_formats[] = {
-	{ "text", report_text_target, NULL },
+	{ "text", report_text_target, report_text_finish },
 	{ "json", report_json_target, NULL },
 	{ "nagios", report_nagios_target, report_nagios_finish },
 	{ "prometheus", report_prometheus_target, report_prometheus_finish },

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fold.h"
@@ -510,16 +511,31 @@ void report_text(FILE *out, const struct target_result *res, int colour, int all
 	print_remedy(out, res);
 	if (res->log.len > 0)
 		fprintf(out, "\nTranscript:\n%s", res->log.buf);
-	if (all) {
-		/* A long report: the verdict again where the reader ends. */
+	if (all && res->tested) {
+		/* A long report: the verdict again where the reader ends (an
+		 * untested target's report is short: its reason is said once). */
 		fputc('\n', out);
 		print_result(out, res, colour);
 	}
 }
 
+/* Whether stderr is where the report goes too (a terminal, cron's one pipe
+ * for both, 2>&1): a line there would only repeat the report. */
+static int stderr_is(FILE *out)
+{
+	struct stat a, b;
+
+	return fstat(fileno(out), &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int report_text_target(FILE *out, struct target_result *res, struct report_state *st)
 {
-	if (res->status == RUN_UNTESTED) {
+	tally_add(&st->tally, res);
+	/* Why a target could not be tested is said once where the reader
+	 * looks: in its report, and on stderr only when the report goes
+	 * elsewhere (a file, a pipe), so that a terminal still learns it. */
+	if (res->status == RUN_UNTESTED && !stderr_is(out)) {
 		char name[4 * sizeof(res->target.name)], msg[4 * sizeof(res->error.msg)];
 
 		/* The name comes from the command line or --input: no raw escapes. */
@@ -533,4 +549,16 @@ int report_text_target(FILE *out, struct target_result *res, struct report_state
 		fputs("\n", out);
 	report_text(out, res, st->colour, st->all);
 	return 0;
+}
+
+int report_text_finish(FILE *out, struct report_state *st, int status)
+{
+	static char line[TALLY_LINE_MAX]; /* large: off the stack */
+
+	if (st->tally.total < 2 || st->shown == 0)
+		return status;
+	tally_line(&st->tally, line, sizeof(line));
+	fputc('\n', out);
+	wrap_print(out, "relaytest: ", line, WRAP_WIDTH);
+	return status;
 }

@@ -571,8 +571,59 @@ section_multi() {
 	why=$(grep -c '^relaytest .* report for ' "$dir/out")
 	grep -q "report for 127.0.0.1:$open" "$dir/out" && [ "$why" = 1 ] &&
 		ok "multi: --quiet prints only the targets with a problem" || not_ok "multi: --quiet" "$why reports"
+	multi_summary "$closed" "$open" "$grey"
 	kill "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
 	wait "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
+}
+
+# The run summary: one line at the end of a text report over several
+# targets (under -q too when anything was printed), none for one target nor
+# in the other formats; a "could not test" reason said once where the reader
+# looks. Ports of running fake servers: closed, open, greylisting.
+multi_summary() {
+	local closed=$1 open=$2 grey=$3 dir=$WORK/multi/summary why=() want got rc
+	mkdir -p "$dir"
+	summary_of() { # the report's last paragraph, wrapped lines joined
+		awk 'BEGIN { RS = "" } { last = $0 } END { gsub(/\n */, " ", last); print last }' "$1"
+	}
+	"$RELAYTEST" --timeout 3 "127.0.0.1:$closed" "127.0.0.1:$open" 127.0.0.1:1 "127.0.0.1:$grey" \
+		>"$dir/out" 2>"$dir/err"
+	want="relaytest: 4 servers: 1 open relay (127.0.0.1:$open), 1 not tested (127.0.0.1:1), 1 inconclusive (127.0.0.1:$grey), 1 closed"
+	got=$(summary_of "$dir/out")
+	[ "$got" = "$want" ] || why+=("several targets: '$got'")
+	awk 'length > 78 { n++ } END { exit n > 0 }' "$dir/out" || why+=("a line over 78 columns")
+	"$RELAYTEST" --timeout 3 --quiet "127.0.0.1:$closed" "127.0.0.1:$open" >"$dir/q" 2>&1
+	got=$(summary_of "$dir/q")
+	[ "$got" = "relaytest: 2 servers: 1 open relay (127.0.0.1:$open), 1 closed" ] || why+=("-q: '$got'")
+	"$RELAYTEST" --timeout 3 --quiet -4 "127.0.0.1:$closed" "localhost:$closed" >"$dir/qc" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || why+=("-q, every server closed: exit $rc")
+	[ -s "$dir/qc" ] && why+=("-q, every server closed: printed $(head -c 200 "$dir/qc")")
+	"$RELAYTEST" --timeout 3 "127.0.0.1:$open" >"$dir/one" 2>&1
+	grep -q 'servers:' "$dir/one" && why+=("a summary for one target")
+	"$RELAYTEST" --timeout 3 -F json "127.0.0.1:$open" "127.0.0.1:$closed" >"$dir/json" 2>&1
+	grep -q 'servers:' "$dir/json" && why+=("a summary line in -F json")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "multi: a run summary ends a text report over several targets, under -q too"
+	else
+		not_ok "multi: run summary" "${why[@]}"
+	fi
+	why=()
+	# Report and stderr in one place (a terminal, cron, 2>&1): said once.
+	"$RELAYTEST" --timeout 3 127.0.0.1:1 >"$dir/both" 2>&1
+	got=$(tr '\n' ' ' <"$dir/both" | grep -o 'Connection refused' | wc -l)
+	[ "$got" = 1 ] || why+=("stdout and stderr together: the reason $got times: $(cat "$dir/both")")
+	# Apart (the report to a file or a pipe): once in the report, once on stderr.
+	"$RELAYTEST" --timeout 3 127.0.0.1:1 >"$dir/apart" 2>"$dir/apart.err"
+	got=$(tr '\n' ' ' <"$dir/apart" | grep -o 'Connection refused' | wc -l)
+	[ "$got" = 1 ] || why+=("report apart: the reason $got times in the report")
+	grep -q '^relaytest: 127.0.0.1:1: cannot connect' "$dir/apart.err" ||
+		why+=("report apart: stderr does not say why: $(cat "$dir/apart.err")")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "multi: a 'could not test' reason is said once in the report, on stderr only when apart"
+	else
+		not_ok "multi: could-not-test reason once" "${why[@]}"
+	fi
 }
 
 # ---------------------------------------------------------------- formats

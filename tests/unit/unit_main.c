@@ -25,6 +25,7 @@ void test_remedy_identify(void);
 void test_remedy_advice(void);
 void test_mx_parse(void);
 void test_quirks_table(void);
+void test_tally_line(void);
 
 static const struct {
 	const char *name;
@@ -52,6 +53,7 @@ static const struct {
 	{ "remedy: advice fits what was accepted", test_remedy_advice },
 	{ "mx: parsing canned DNS answers, hostile ones too", test_mx_parse },
 	{ "quirks: each software's limits, found by its greeting or EHLO", test_quirks_table },
+	{ "tally: the run summary over several targets", test_tally_line },
 };
 
 int main(void)

@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "target.h"
 #include "transcript.h"
+#include "waits.h"
 
 /* --tls: which TLS the tests use. */
 enum engine_tls {
@@ -51,6 +52,9 @@ struct engine_params {
 	enum engine_tls tls;
 	int verbose; /* keep a transcript */
 	int late_ms; /* ENGINE_LATE_MS; a fuzzer makes it short */
+	/* NULL, or where the engine marks what it waits for, for a progress
+	 * display on a terminal (the engine never prints). Not owned. */
+	struct waits *waits;
 	/* Tests and fuzzing: with connect_hook set, every connection adopts the
 	 * descriptor it returns (a socketpair's end; negative: refused). */
 	int (*connect_hook)(void *ctx);

@@ -13,6 +13,7 @@
 #include "reply.h"
 #include "text.h"
 #include "transcript.h"
+#include "waits.h"
 
 #define SESSION_COMMAND_MAX 1024 /* one command line we send, CRLF excluded */
 #define SESSION_MESSAGE_MAX 4096 /* the --send confirmation message */
@@ -28,6 +29,7 @@ enum session_tls {
 struct session {
 	struct net_conn conn;
 	struct transcript *log; /* not owned; may be NULL */
+	struct waits *waits;	/* not owned; may be NULL: what this session waits for */
 	int timeout_ms;		/* per reply */
 	int64_t end_ms;		/* end of the whole target's budget */
 	int open;		/* connected and not closed by either side */
@@ -116,6 +118,11 @@ int session_send_group(struct session *s, const char *const *cmds, size_t n, str
  * it began at since (net_now_ms()), and --timeout counts from there.
  * Returns as session_command. */
 int session_read(struct session *s, struct reply *r, int64_t since, struct rt_error *err);
+
+/* The next reply read answers cmd (a command line of the group sent): in a
+ * pipelined group replies come in turn, and the slowest reply and the
+ * progress display name the command each one answers. */
+void session_expect(struct session *s, const char *cmd);
 
 /* After a 354 to DATA: send body (CRLF lines, dot-stuffed here) and the
  * final ".", and read the reply to it into r. Returns as session_command. */

@@ -19,7 +19,9 @@
 typedef void (*workers_emit_fn)(struct target_result *res, void *ctx);
 
 /* Run every target of list, jobs at a time (1: in this process). A progress
- * line goes to stderr when it is a terminal and there are several targets.
+ * line goes to stderr when it is a terminal and cfg->quiet is not set
+ * (progress.h): what the target waits for, or how many are done; it is off
+ * the screen whenever emit runs.
  * With cfg->run_deadline_ms set, a target gets at most the time left until
  * it, and one not started by then is untested with WORKERS_RUN_TIME_OUT.
  * jobs is capped to what the open-file limit allows (after raising its soft

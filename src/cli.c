@@ -96,7 +96,7 @@ void cli_usage(FILE *out)
 	      "                         message to --to (which must then be given)\n"
 	      "  -a, --all              text: a row for every test, not one per answer\n"
 	      "  -q, --quiet            text, json: nothing for targets found closed (exit 0)\n"
-	      "  -v, --verbose          add the SMTP transcript; with -q only where it matters\n"
+	      "  -v, --verbose          the SMTP transcript too (with -q: where it matters)\n"
 	      "\n"
 	      "Exit status: 1 open relay (a relay test was accepted); 0 not an open relay\n"
 	      "(the control accepted, every test of the whole table denied); 2 inconclusive\n"

@@ -190,7 +190,9 @@ static int scarce_wait(struct runner *r, const struct rt_error *err)
 	transcript_conn_note(&r->res->log, r->s.number,
 			     "new connections are refused (%s); waiting %.1f s for the server",
 			     err->msg, wait_ms / 1000.0);
+	waits_set(r->p->waits, r->s.number, WAITS_SERVER, NULL);
 	nanosleep(&(struct timespec){ wait_ms / 1000, (wait_ms % 1000) * 1000000L }, NULL);
+	waits_set(r->p->waits, r->s.number, WAITS_NONE, NULL);
 	return 1;
 }
 

@@ -41,6 +41,7 @@ static void crew_add(struct engine *eng, struct crew *c, size_t want, int timeou
 		h->p = eng->p;
 		h->res = eng->res;
 		session_init(&h->s, &eng->res->log, timeout_ms, end_ms);
+		h->s.waits = eng->p->waits;
 		if (start_thread(&c->threads[c->started], c->body, h) != 0)
 			break; /* fewer connections at once: slower, not wrong */
 		c->started++;

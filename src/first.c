@@ -56,6 +56,7 @@ static int tls_race(struct engine *eng, struct runner *r)
 		     r->s.timeout_ms < RUN_TLS_RACE_TRY_MS ? r->s.timeout_ms : RUN_TLS_RACE_TRY_MS,
 		     r->s.end_ms);
 	second->s.tls_want = SESSION_TLS_IMPLICIT;
+	second->s.waits = eng->p->waits;
 	transcript_note(&eng->res->log,
 			"no greeting within %.1f s: asking on a second connection whether the "
 			"server speaks TLS on connect",

@@ -121,6 +121,7 @@ enum loop_event loop_next(struct session *s, struct loop *l, int64_t late_ms, st
 		l->late_told = 1;
 		return LOOP_LATE;
 	}
+	session_expect(s, l->cmds[*at].line);
 	rc = session_read(s, rp, l->asked, err);
 	l->took_ms = net_now_ms() - l->asked;
 	l->read++;

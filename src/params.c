@@ -7,6 +7,8 @@
 
 _Static_assert(CLI_CONNECTIONS_MAX <= ENGINE_CONNECTIONS_MAX,
 	       "--connections allows no more than the engine can hold");
+_Static_assert(WAITS_SLOTS > ENGINE_CONNECTIONS_MAX,
+	       "a slot for each connection open at once, and one for the target");
 
 static enum engine_tls engine_tls_of(enum cli_tls tls)
 {

@@ -234,12 +234,15 @@ static void run_with(struct engine *eng, struct runner *r, struct net_peer *peer
 	const struct engine_params *p = eng->p;
 	struct target_result *res = eng->res;
 	struct rt_error err;
+	int rc;
 
 	error_clear(&err);
 	session_init(&r->s, &res->log, p->timeout_ms, eng->end_ms);
-	if (net_resolve(peer, res->target.host, res->target.port, p->family, eng->end_ms, &err) <
-		    0 ||
-	    first_connect(eng, r, &err) < 0) {
+	r->s.waits = p->waits;
+	waits_set(p->waits, 0, WAITS_RESOLVE, NULL);
+	rc = net_resolve(peer, res->target.host, res->target.port, p->family, eng->end_ms, &err);
+	waits_set(p->waits, 0, WAITS_NONE, NULL);
+	if (rc < 0 || first_connect(eng, r, &err) < 0) {
 		res->error = err;
 		return;
 	}

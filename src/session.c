@@ -22,10 +22,18 @@ void session_init(struct session *s, struct transcript *log, int timeout_ms, int
 	s->end_ms = end_ms;
 }
 
+/* What s waits for from now on (WAITS_NONE: nothing), for a progress display. */
+static void waiting(const struct session *s, enum waits_kind kind, const char *verb)
+{
+	waits_set(s->waits, s->number, kind, verb);
+}
+
 void session_close(struct session *s, const char *why)
 {
 	if (s->conn.fd >= 0 && s->log != NULL)
 		transcript_conn_note(s->log, s->number, "closed: %s", why);
+	if (s->conn.fd >= 0)
+		waiting(s, WAITS_NONE, NULL);
 	net_close(&s->conn);
 	s->open = 0;
 }
@@ -60,6 +68,7 @@ static int read_since(struct session *s, struct reply *r, int64_t since, struct 
 	int done = 0;
 
 	reply_init(r);
+	waiting(s, WAITS_REPLY, s->last_cmd);
 	while (!done) {
 		if (net_read_line(&s->conn, line, sizeof(line), &len, deadline, err) < 0) {
 			if (err->kind == ERR_TIMEOUT)
@@ -74,6 +83,7 @@ static int read_since(struct session *s, struct reply *r, int64_t since, struct 
 			return -1;
 		}
 	}
+	waiting(s, WAITS_NONE, NULL);
 	s->last_code = r->code;
 	/* A reply's delay counts from its command or, in a pipelined group,
 	 * from the reply before it: the server answers them in turn. */
@@ -166,6 +176,11 @@ int session_read(struct session *s, struct reply *r, int64_t since, struct rt_er
 		return -1;
 	}
 	return read_since(s, r, since, err);
+}
+
+void session_expect(struct session *s, const char *cmd)
+{
+	snprintf(s->last_cmd, sizeof(s->last_cmd), "%.*s", (int)strcspn(cmd, " :"), cmd);
 }
 
 int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err)
@@ -360,6 +375,7 @@ static int start_tls(struct session *s, struct rt_error *err)
 {
 	int64_t deadline = net_deadline(s->timeout_ms, s->end_ms);
 
+	waiting(s, WAITS_TLS, NULL);
 	if (net_starttls(&s->conn, s->host, deadline, &s->tls, err) < 0) {
 		if (err->kind == ERR_TIMEOUT)
 			timeout_error(s, deadline, err, "the TLS handshake did not complete", "");
@@ -367,6 +383,7 @@ static int start_tls(struct session *s, struct rt_error *err)
 		return -1;
 	}
 	s->tls_active = 1;
+	waiting(s, WAITS_NONE, NULL);
 	if (s->log != NULL)
 		transcript_conn_note(s->log, s->number,
 				     "TLS started: %s, %s, certificate %s, expires %s",
@@ -429,7 +446,9 @@ int session_hear_greeting(struct session *s, struct rt_error *err)
 
 	if (s->tls_want == SESSION_TLS_IMPLICIT && start_tls(s, err) < 0)
 		return -1;
+	waiting(s, WAITS_GREETING, NULL);
 	rc = read_greeting(s, err);
+	waiting(s, WAITS_NONE, NULL);
 	s->greeting_ms = net_now_ms() - s->connected_ms;
 	return rc;
 }
@@ -445,8 +464,12 @@ int session_dial(struct session *s, const struct net_peer *peer, const char *hos
 {
 	session_reset_counts(s);
 	text_copy(s->host, sizeof(s->host), host);
-	if (net_connect(&s->conn, peer, s->timeout_ms, s->end_ms, err) < 0)
+	waiting(s, WAITS_CONNECT, NULL);
+	if (net_connect(&s->conn, peer, s->timeout_ms, s->end_ms, err) < 0) {
+		waiting(s, WAITS_NONE, NULL);
 		return -1;
+	}
+	waiting(s, WAITS_NONE, NULL);
 	session_started(s, peer->port);
 	return 0;
 }
@@ -455,9 +478,14 @@ int session_heard(struct session *s, int wait_ms)
 {
 	int64_t deadline = net_deadline(wait_ms, s->end_ms);
 	unsigned char first = 0;
+	int heard;
 
+	waiting(s, WAITS_GREETING, NULL);
 	/* A close before the deadline is an answer too. */
-	return net_peek_byte(&s->conn, &first, deadline) || net_now_ms() < deadline;
+	heard = net_peek_byte(&s->conn, &first, deadline) || net_now_ms() < deadline;
+	if (heard)
+		waiting(s, WAITS_NONE, NULL); /* else the wait for the greeting goes on */
+	return heard;
 }
 
 int session_greet(struct session *s, const char *helo, struct rt_error *err)
@@ -547,6 +575,7 @@ int session_quit_wait(struct session *s, int wait_ms)
 		return 0;
 	log_line(s, "-> ", "QUIT", 4);
 	deadline = net_deadline(wait_ms, s->end_ms);
+	waiting(s, WAITS_CLOSE, NULL);
 	if (net_write_all(&s->conn, "QUIT\r\n", 6, deadline, &err) < 0) {
 		session_close(s, "QUIT");
 		return 0;

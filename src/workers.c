@@ -19,6 +19,7 @@
 #include "workers.h"
 
 #include "params.h"
+#include "progress.h"
 #include "spill.h"
 
 #include <errno.h>
@@ -90,16 +91,12 @@ int workers_stopped(void)
 	return stop_signal;
 }
 
-/* The progress line on a terminal's stderr, cleared whenever a report is
- * about to be printed so the two never mix. */
-static void progress(size_t done, size_t total, int show)
+/* Hand res on with the progress line off the screen, so the two never mix. */
+static void emit_shown(workers_emit_fn emit, struct target_result *res, void *ctx)
 {
-	if (!show)
-		return;
-	fprintf(stderr, "\r%*s\r", 60, "");
-	if (done < total)
-		fprintf(stderr, "relaytest: %zu of %zu targets done", done, total);
-	fflush(stderr);
+	progress_hide();
+	emit(res, ctx);
+	progress_show();
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -119,8 +116,10 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* run_target within the whole run's deadline. */
-static void run_one(const struct config *cfg, const struct target *t, struct target_result *res)
+/* run_target within the whole run's deadline; waits (may be NULL) learns
+ * what the engine waits for, for the progress line. */
+static void run_one(const struct config *cfg, const struct target *t, struct target_result *res,
+		    struct waits *waits)
 {
 	struct engine_params p;
 
@@ -129,6 +128,7 @@ static void run_one(const struct config *cfg, const struct target *t, struct tar
 		return;
 	}
 	params_from_config(cfg, &p);
+	p.waits = waits;
 	run_target(&p, t, res);
 }
 
@@ -202,12 +202,16 @@ static void worker(const struct config *cfg, const struct target *t, int fd)
 	struct target_result *res = malloc(sizeof(*res));
 	unsigned char *packed = malloc(sizeof(*res) + 8 * (sizeof(*res) / 9 + 2));
 	size_t n;
+	unsigned char status;
 
 	if (res == NULL || packed == NULL)
 		_exit(70);
-	run_one(cfg, t, res);
+	run_one(cfg, t, res, NULL);
+	/* The status first: the parent counts it for the progress line as soon
+	 * as the worker ends, before the result's turn to be reported. */
+	status = (unsigned char)res->status;
 	n = pack((const unsigned char *)res, sizeof(*res), packed);
-	if (write_all(fd, packed, n) < 0 ||
+	if (write_all(fd, &status, 1) < 0 || write_all(fd, packed, n) < 0 ||
 	    (res->log.len > 0 && write_all(fd, res->log.buf, res->log.len) < 0))
 		_exit(71);
 	free(packed);
@@ -216,8 +220,9 @@ static void worker(const struct config *cfg, const struct target *t, int fd)
 	_exit(0);
 }
 
-/* Turn what a finished worker sent (data, len) into a result (a failed
- * worker gives an untested one that says so). */
+/* Turn what a finished worker sent (data, len: its status byte, the packed
+ * result, the transcript) into a result (a failed worker gives an untested
+ * one that says so). */
 static struct target_result *collect(const struct target *t, const char *data, size_t len,
 				     int wstatus)
 {
@@ -226,6 +231,10 @@ static struct target_result *collect(const struct target *t, const char *data, s
 
 	if (res == NULL)
 		return NULL;
+	if (len > 0) {
+		data++;
+		len--;
+	}
 	used = len == 0 ? 0
 			: unpack((const unsigned char *)data, len, (unsigned char *)res,
 				 sizeof(*res));
@@ -344,7 +353,7 @@ struct crowd {
 	struct pollfd *pfds; /* one per slot, then stdout */
 	struct spill early;  /* results that finished before their turn */
 	size_t next_start, next_emit, finished;
-	int show;      /* the progress line */
+	int show;      /* the progress line: wake each second to redraw it */
 	int watch_out; /* stdout is a pipe: watch for its reader leaving */
 	workers_emit_fn emit;
 	void *ctx;
@@ -372,7 +381,7 @@ static void hand_on(struct crowd *c, size_t index, const char *data, size_t len,
 	sigaction(SIGINT, &c->old_int, NULL);
 	sigaction(SIGTERM, &c->old_term, NULL);
 	sigprocmask(SIG_SETMASK, &c->orig, NULL);
-	c->emit(res, c->ctx);
+	emit_shown(c->emit, res, c->ctx);
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	catch_stop_signals(NULL, NULL);
 }
@@ -424,9 +433,9 @@ static int run_here(struct crowd *c)
 	sigaction(SIGTERM, &c->old_term, NULL);
 	sigprocmask(SIG_SETMASK, &c->orig, NULL);
 	targets_get(c->list, c->next_start, &t);
-	run_one(c->cfg, &t, res);
-	progress(c->list->n, c->list->n, c->show);
-	c->emit(res, c->ctx);
+	run_one(c->cfg, &t, res, NULL);
+	progress_done((int)res->status);
+	emit_shown(c->emit, res, c->ctx);
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	catch_stop_signals(NULL, NULL);
 	c->next_start++;
@@ -462,11 +471,12 @@ static void finish_worker(struct crowd *c, struct slot *s)
 	while (waitpid(s->pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	s->pid = -1;
-	progress(++c->finished, c->list->n, c->show);
+	c->finished++;
+	progress_done(s->len > 0 && (unsigned char)s->buf[0] <= RUN_UNTESTED ? s->buf[0]
+									     : RUN_UNTESTED);
 	p->ready = 1;
 	p->wstatus = wstatus;
 	if (s->index == c->next_emit) {
-		progress(c->list->n, c->list->n, c->show);
 		hand_on(c, c->next_emit++, s->buf, s->len, wstatus);
 	} else if (spill_append(&c->early, s->buf, s->len, &p->at) == 0) {
 		p->len = s->len;
@@ -487,7 +497,6 @@ static void emit_ready(struct crowd *c)
 		struct pending *p = &c->pend[c->next_emit];
 		char *data = p->len > 0 ? malloc(p->len) : NULL;
 
-		progress(c->list->n, c->list->n, c->show);
 		if (data != NULL && spill_read(&c->early, p->at, data, p->len) < 0) {
 			free(data);
 			data = NULL;
@@ -497,7 +506,6 @@ static void emit_ready(struct crowd *c)
 		if (c->next_emit == c->next_start)
 			spill_clear(&c->early); /* nothing waits in it */
 	}
-	progress(c->finished, c->list->n, c->show);
 }
 
 /* Wait for a worker's bytes; SIGINT and SIGTERM open only inside ppoll, so
@@ -516,11 +524,13 @@ static void wait_workers(struct crowd *c)
 	c->pfds[n].fd = c->watch_out ? STDOUT_FILENO : -1;
 	c->pfds[n].events = 0;
 	c->pfds[n].revents = 0;
-	if (ppoll(c->pfds, n + 1, NULL, &c->orig) < 0) {
+	/* With a progress line, wake each second to redraw it (its ETA). */
+	if (ppoll(c->pfds, n + 1, c->show ? &(struct timespec){ 1, 0 } : NULL, &c->orig) < 0) {
 		if (errno != EINTR)
 			c->rc = -1;
 		return;
 	}
+	progress_tick();
 	if (c->pfds[n].revents & POLLERR) {
 		stop_signal = SIGPIPE;
 		return;
@@ -563,7 +573,8 @@ static int run_parallel(const struct config *cfg, const struct target_list *list
 		free(c.pfds);
 		return -1;
 	}
-	c.show = isatty(STDERR_FILENO) && list->n > 1;
+	c.show = progress_wanted(cfg->quiet);
+	progress_start(list->n, c.show, 0);
 	c.watch_out = cfg->output == NULL && fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 	sigprocmask(SIG_BLOCK, &stop_signals, &c.orig);
 	catch_stop_signals(&c.old_int, &c.old_term);
@@ -582,8 +593,7 @@ static int run_parallel(const struct config *cfg, const struct target_list *list
 		emit_ready(&c);
 	}
 	stop_workers(&c);
-	if (stop_signal != 0)
-		progress(list->n, list->n, c.show);
+	progress_stop();
 	spill_free(&c.early);
 	sigaction(SIGINT, &c.old_int, NULL);
 	sigaction(SIGTERM, &c.old_term, NULL);
@@ -598,8 +608,6 @@ static int run_parallel(const struct config *cfg, const struct target_list *list
 int workers_run(const struct config *cfg, const struct target_list *list, int jobs,
 		workers_emit_fn emit, void *ctx)
 {
-	int show = isatty(STDERR_FILENO) && list->n > 1;
-
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGTERM);
@@ -611,17 +619,23 @@ int workers_run(const struct config *cfg, const struct target_list *list, int jo
 		jobs = fit_jobs(jobs);
 	if (jobs > 1)
 		return run_parallel(cfg, list, jobs, emit, ctx);
+	/* One target at a time in this process: a thread redraws the line,
+	 * with what the engine waits for. */
+	progress_start(list->n, progress_wanted(cfg->quiet), 1);
 	for (size_t i = 0; i < list->n && stop_signal == 0; i++) {
 		struct target_result *res = malloc(sizeof(*res));
 		struct target t;
 
-		if (res == NULL)
+		if (res == NULL) {
+			progress_stop();
 			return -1;
+		}
 		targets_get(list, i, &t);
-		run_one(cfg, &t, res);
-		progress(list->n, list->n, show);
-		emit(res, ctx);
-		progress(i + 1, list->n, show);
+		progress_target(t.name);
+		run_one(cfg, &t, res, progress_waits());
+		progress_done((int)res->status);
+		emit_shown(emit, res, ctx);
 	}
+	progress_stop();
 	return 0;
 }

@@ -555,12 +555,7 @@ section_multi() {
 	why=$(grep '^relaytest .* report for ' "$dir/out" | sed 's/.* report for //' | tr '\n' ' ')
 	[ "$why" = "127.0.0.1:$closed 127.0.0.1:$open " ] && ok "multi: --port list tests the host on each port" ||
 		not_ok "multi: --port list" "got: $why"
-	# A progress line on a terminal's stderr only.
-	script -qec "$RELAYTEST --timeout 3 --jobs 2 -F json 127.0.0.1:$closed 127.0.0.1:$grey" /dev/null >"$dir/tty" 2>&1
-	"$RELAYTEST" --timeout 3 --jobs 2 -F json "127.0.0.1:$closed" "127.0.0.1:$grey" >/dev/null 2>"$dir/err"
-	grep -q 'targets done' "$dir/tty" && [ ! -s "$dir/err" ] &&
-		ok "multi: progress on a terminal's stderr, nothing when it is not one" ||
-		not_ok "multi: progress line" "tty: $(head -c 200 "$dir/tty" | cat -v)" "pipe: $(cat "$dir/err")"
+	multi_progress "$closed"
 	# On a terminal the first Result line is coloured whole, escape sequences
 	# around the line, never inside a word or across a line break.
 	script -qec "$RELAYTEST --timeout 3 127.0.0.1:$open" /dev/null >"$dir/tty-open" 2>&1
@@ -574,6 +569,65 @@ section_multi() {
 	multi_summary "$closed" "$open" "$grey"
 	kill "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
 	wait "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
+}
+
+# The progress line: on a terminal's stderr only (script(1) makes one), not
+# under -q, what one target waits for, how far a run of several is, cleared
+# before any report and at the end. A server with a slow greeting keeps the
+# run long enough to draw it (PROGRESS_DELAY_MS).
+multi_progress() {
+	local closed=$1 dir=$WORK/multi/progress slow slow_pid why=() t out
+	mkdir -p "$dir"
+	cat >"$dir/slow.scn" <<'SCN'
+concurrent 4
+greeting !delay 2600 220 mx.relaytest.test ESMTP slow
+on EHLO * => 250-mx.relaytest.test\n250-PIPELINING\n250 8BITMIME
+on MAIL FROM:* => 250 2.1.0 Ok
+on RCPT TO:<postmaster@relaytest.test> => 250 2.1.5 Ok
+on RCPT TO:* => 554 5.7.1 <probe@example.net>: Relay access denied
+SCN
+	if ! start_fake "$dir/slow.scn" "$dir" 90; then
+		not_ok "multi: progress line: slow fake server did not start"
+		return
+	fi
+	slow=$FAKE_PORT slow_pid=$FAKE_PID
+	t="--timeout 5 --tests ext-to-ext"
+	# stdout to a file inside the terminal: what script records is stderr.
+	script -qec "$RELAYTEST $t 127.0.0.1:$slow >$dir/one.out" /dev/null >"$dir/one.tty" 2>&1
+	grep -qE "relaytest: 127.0.0.1:$slow: waiting for the greeting, [12] s" "$dir/one.tty" ||
+		why+=("one target: no 'waiting for the greeting, N s': $(head -c 300 "$dir/one.tty" | cat -v)")
+	# Cleared at the end: nothing after the last carriage return but blanks.
+	out=$(tr -d '\n' <"$dir/one.tty" | awk -F '\r' '{ print $NF }')
+	[ -z "${out// /}" ] || why+=("the line is left on the screen: '$out'")
+	grep -q 'Result: not an open relay' "$dir/one.out" || why+=("one target: no report")
+	# Not a terminal, or -q: nothing on stderr.
+	"$RELAYTEST" $t "127.0.0.1:$slow" >/dev/null 2>"$dir/pipe.err"
+	[ -s "$dir/pipe.err" ] && why+=("stderr not a terminal: $(head -c 200 "$dir/pipe.err" | cat -v)")
+	script -qec "$RELAYTEST -q $t 127.0.0.1:$slow 127.0.0.1:$closed >/dev/null" /dev/null >"$dir/quiet.tty" 2>&1
+	[ -s "$dir/quiet.tty" ] && why+=("-q on a terminal: $(head -c 200 "$dir/quiet.tty" | cat -v)")
+	# Several targets at once (workers): how many are done, by result.
+	script -qec "$RELAYTEST $t --jobs 2 127.0.0.1:$closed 127.0.0.1:$slow" /dev/null >"$dir/many.tty" 2>&1
+	grep -qE 'relaytest: 1/2 done(, ETA [0-9]+ s)?' "$dir/many.tty" ||
+		why+=("--jobs 2: no '1/2 done': $(head -c 300 "$dir/many.tty" | cat -v)")
+	# One after another in this process: the count and what the current one waits for.
+	script -qec "$RELAYTEST $t --jobs 1 127.0.0.1:$closed 127.0.0.1:$slow" /dev/null >"$dir/serial.tty" 2>&1
+	grep -qE "relaytest: 1/2 done.*; 127.0.0.1:$slow: waiting for the greeting" "$dir/serial.tty" ||
+		why+=("--jobs 1: no count with the wait: $(head -c 300 "$dir/serial.tty" | cat -v)")
+	# The reports are never mixed with it: each header starts a line of its own,
+	# and no drawn line is wider than 78 columns.
+	for out in "$dir/many.tty" "$dir/serial.tty"; do
+		[ "$(tr '\r' '\n' <"$out" | grep -c '^relaytest [0-9.]* report for ')" = 2 ] ||
+			why+=("$(basename "$out"): a report header mixed with the progress line")
+		[ "$(tr '\r' '\n' <"$out" | awk 'length > 78 { n++ } END { print n + 0 }')" = 0 ] ||
+			why+=("$(basename "$out"): a line over 78 columns")
+	done
+	kill "$slow_pid" 2>/dev/null
+	wait "$slow_pid" 2>/dev/null
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "multi: progress on a terminal's stderr (one target's wait, several targets' count), nothing piped or under -q"
+	else
+		not_ok "multi: progress line" "${why[@]}"
+	fi
 }
 
 # The run summary: one line at the end of a text report over several

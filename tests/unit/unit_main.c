@@ -26,6 +26,7 @@ void test_remedy_advice(void);
 void test_mx_parse(void);
 void test_quirks_table(void);
 void test_tally_line(void);
+void test_waits_describe(void);
 
 static const struct {
 	const char *name;
@@ -54,6 +55,7 @@ static const struct {
 	{ "mx: parsing canned DNS answers, hostile ones too", test_mx_parse },
 	{ "quirks: each software's limits, found by its greeting or EHLO", test_quirks_table },
 	{ "tally: the run summary over several targets", test_tally_line },
+	{ "waits: what the engine waits for, for the progress line", test_waits_describe },
 };
 
 int main(void)

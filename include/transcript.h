@@ -1,7 +1,8 @@
 /* transcript.h - the SMTP dialogue as the user sees it with --verbose.
  *
  * A bounded, growing text buffer: "-> " marks what we sent, "<- " what the
- * server sent, "== " where connections begin and end. Server text is
+ * server sent ("TLS -> ", "TLS <- " over TLS), "== " where connections
+ * begin and end and what the engine decided. Server text is
  * sanitised on the way in. Every line starts with the seconds since the
  * target's run began and the connection it belongs to ("  0.012 c2 -> RSET"),
  * so a reader sees where a server slowed the run. Several connections may
@@ -41,6 +42,14 @@ void transcript_note(struct transcript *t, const char *fmt, ...)
 /* The same, for connection conn. */
 void transcript_conn_note(struct transcript *t, unsigned conn, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Once the run is over: the lines grouped by connection, for a reader who
+ * follows one dialogue at a time. Lines of no connection (the engine's
+ * decisions) come first, then each connection's lines together, in the
+ * order the connections began, each group after a blank line. Stamps are
+ * kept, so the order in time can still be read. Without memory for it the
+ * order is left as it was. */
+void transcript_group(struct transcript *t);
 
 /* Free the buffer. */
 void transcript_free(struct transcript *t);

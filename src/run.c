@@ -189,6 +189,16 @@ static void run_round(struct engine *eng, struct runner *r)
 	crew_finish(eng);
 }
 
+/* Tests waiting for a connection (what the queue holds, in the reader's words). */
+static size_t tests_queued(const struct target_result *res)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->ntests; i++)
+		n += res->tests[i].state == TEST_QUEUED;
+	return n;
+}
+
 /* The whole run after the first connection: plan, rounds, reruns. */
 static void run_tests(struct engine *eng, struct runner *r)
 {
@@ -197,14 +207,14 @@ static void run_tests(struct engine *eng, struct runner *r)
 	tlsplan_auth(eng, r);
 	plan_build(eng, lane_size(eng->p));
 	eng->max_busy = connections_at_once(eng);
-	transcript_note(&res->log, "plan: %zu lanes, at most %u %s at once", eng->nlanes,
+	transcript_note(&res->log, "%zu tests to run, on at most %u %s at once", tests_queued(res),
 			eng->max_busy, eng->max_busy == 1 ? "connection" : "connections");
 	run_round(eng, r);
 	/* Tests the server would not let run get one more try on new connections. */
 	tlsplan_mark_reruns(eng);
 	if (eng->stop == NULL && plan_reruns(eng, lane_size(eng->p)) > 0) {
-		transcript_note(&res->log, "rerun round: %zu lanes on fresh connections",
-				eng->nlanes);
+		transcript_note(&res->log, "%zu tests run again, on fresh connections",
+				tests_queued(res));
 		eng->planned = 0;
 		run_round(eng, r);
 	}
@@ -321,6 +331,7 @@ enum run_status run_target(const struct engine_params *p, const struct target *t
 		error_set(&res->error, ERR_LOCAL, "relaytest ran out of memory");
 	else
 		run_engine(p, res, eng, r, peer);
+	transcript_group(&res->log);
 	free(eng);
 	free(r);
 	free(peer);

@@ -38,10 +38,18 @@ void session_close(struct session *s, const char *why)
 	s->open = 0;
 }
 
+/* A line of the dialogue; over TLS marked so ("TLS -> EHLO ..."). */
 static void log_line(struct session *s, const char *marker, const char *line, size_t len)
 {
-	if (s->log != NULL)
-		transcript_add(s->log, s->number, marker, line, len);
+	char tls_marker[16];
+
+	if (s->log == NULL)
+		return;
+	if (s->tls_active) {
+		snprintf(tls_marker, sizeof(tls_marker), "TLS %s", marker);
+		marker = tls_marker;
+	}
+	transcript_add(s->log, s->number, marker, line, len);
 }
 
 /* Say which limit ended a wait: the per-reply timeout or the target's budget. */

@@ -5,8 +5,9 @@
 #include "runner.h"
 
 static const char *const state_names[] = {
-	[TEST_QUEUED] = "queued",	    [TEST_SENT] = "sent", [TEST_ALONE] = "alone",
-	[TEST_INTERRUPTED] = "interrupted", [TEST_TWIN] = "twin", [TEST_DECIDED] = "decided",
+	[TEST_QUEUED] = "queued",      [TEST_SENT] = "sent",
+	[TEST_ALONE] = "alone",	       [TEST_INTERRUPTED] = "interrupted",
+	[TEST_TWIN] = "same commands", [TEST_DECIDED] = "decided",
 };
 
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == TEST_STATE_COUNT,
@@ -30,7 +31,10 @@ void test_move(struct transcript *log, unsigned conn, struct test_result *tr, en
 		to == TEST_DECIDED ? classify_verdict_name(tr->verdict) : state_names[to];
 
 	tr->state = to;
-	if (detail != NULL && detail[0] != '\0')
+	if (to == TEST_TWIN) /* "twin" is ours: say what it means */
+		transcript_conn_note(log, conn, "%s: %s -> same as %s (it sends the same commands)",
+				     tr->tc->id, from, detail);
+	else if (detail != NULL && detail[0] != '\0')
 		transcript_conn_note(log, conn, "%s: %s -> %s (%s)", tr->tc->id, from, shown,
 				     detail);
 	else

@@ -1,7 +1,9 @@
 /* transcript.c - bounded dialogue log for --verbose. */
 #include "transcript.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,109 @@ void transcript_conn_note(struct transcript *t, unsigned conn, const char *fmt, 
 	va_start(ap, fmt);
 	vnote(t, conn, fmt, ap);
 	va_end(ap);
+}
+
+/* One line of the buffer: where it is, and its connection (0: none). */
+struct line_ref {
+	size_t at, len; /* len includes the newline */
+	unsigned conn;
+	size_t next; /* the next line of the same connection; SIZE_MAX: none */
+};
+
+/* The connection a line's stamp names ("  0.012 c2  -> RSET"), or 0. */
+static unsigned line_conn(const char *line, size_t len)
+{
+	size_t i = 0;
+	unsigned conn = 0;
+
+	while (i < len && line[i] == ' ')
+		i++;
+	while (i < len && line[i] != ' ') /* the seconds */
+		i++;
+	if (i + 2 >= len || line[i + 1] != 'c' || !isdigit((unsigned char)line[i + 2]))
+		return 0;
+	for (i += 2; i < len && isdigit((unsigned char)line[i]) && conn < 100000000; i++)
+		conn = conn * 10 + (unsigned)(line[i] - '0');
+	return conn;
+}
+
+void transcript_group(struct transcript *t)
+{
+	struct line_ref *lines;
+	size_t n = 0, *last = NULL, used = 0, cap;
+	unsigned top = 0;
+	char *out;
+	unsigned char *placed = NULL;
+
+	if (t->len == 0)
+		return;
+	for (size_t i = 0; i < t->len; i++)
+		n += t->buf[i] == '\n';
+	lines = calloc(n + 1, sizeof(*lines));
+	/* A blank line before each connection's lines. */
+	cap = t->len + n + 2;
+	out = malloc(cap);
+	if (lines == NULL || out == NULL)
+		goto done;
+	n = 0;
+	for (size_t at = 0; at < t->len;) {
+		const char *nl = memchr(t->buf + at, '\n', t->len - at);
+		size_t len = nl != NULL ? (size_t)(nl - (t->buf + at)) + 1 : t->len - at;
+
+		lines[n].at = at;
+		lines[n].len = len;
+		lines[n].conn = line_conn(t->buf + at, len);
+		lines[n].next = SIZE_MAX;
+		if (lines[n].conn > top)
+			top = lines[n].conn;
+		at += len;
+		n++;
+	}
+	last = malloc(((size_t)top + 1) * sizeof(*last));
+	placed = calloc((size_t)top + 1, 1);
+	if (last == NULL || placed == NULL)
+		goto done;
+	for (size_t c = 0; c <= top; c++)
+		last[c] = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = lines[i].conn;
+
+		if (c > 0 && last[c] != SIZE_MAX)
+			lines[last[c]].next = i;
+		last[c] = i;
+	}
+	/* What concerns no connection (the engine's decisions) first ... */
+	for (size_t i = 0; i < n; i++) {
+		if (lines[i].conn != 0)
+			continue;
+		memcpy(out + used, t->buf + lines[i].at, lines[i].len);
+		used += lines[i].len;
+	}
+	/* ... then each connection whole, in the order they began. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = lines[i].conn;
+
+		if (c == 0 || placed[c])
+			continue;
+		placed[c] = 1;
+		if (used > 0)
+			out[used++] = '\n';
+		for (size_t k = i; k != SIZE_MAX; k = lines[k].next) {
+			memcpy(out + used, t->buf + lines[k].at, lines[k].len);
+			used += lines[k].len;
+		}
+	}
+	out[used] = '\0';
+	free(t->buf);
+	t->buf = out;
+	t->len = used;
+	t->cap = cap;
+	out = NULL;
+done:
+	free(out);
+	free(lines);
+	free(last);
+	free(placed);
 }
 
 void transcript_free(struct transcript *t)

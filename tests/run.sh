@@ -567,6 +567,7 @@ section_multi() {
 	grep -q "report for 127.0.0.1:$open" "$dir/out" && [ "$why" = 1 ] &&
 		ok "multi: --quiet prints only the targets with a problem" || not_ok "multi: --quiet" "$why reports"
 	multi_summary "$closed" "$open" "$grey"
+	multi_transcript "$closed"
 	kill "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
 	wait "$closed_pid" "$open_pid" "$grey_pid" 2>/dev/null
 }
@@ -627,6 +628,24 @@ SCN
 		ok "multi: progress on a terminal's stderr (one target's wait, several targets' count), nothing piped or under -q"
 	else
 		not_ok "multi: progress line" "${why[@]}"
+	fi
+}
+
+# -v: the transcript of a run on several connections, one connection after
+# another (each label's lines together), in the reader's words.
+multi_transcript() {
+	local closed=$1 dir=$WORK/multi/transcript why=() labels
+	mkdir -p "$dir"
+	"$RELAYTEST" --timeout 3 -v "127.0.0.1:$closed" >"$dir/out" 2>&1
+	labels=$(sed -n '/^Transcript:$/,$p' "$dir/out" | awk '$2 ~ /^c[0-9]+$/ { print $2 }' | uniq)
+	[ "$(echo "$labels" | wc -l)" -ge 3 ] || why+=("fewer than 3 connections: $labels")
+	[ "$(echo "$labels" | sort | uniq -d)" = "" ] ||
+		why+=("connections interleaved: $(echo "$labels" | tr '\n' ' ')")
+	grep -qiE 'lanes?\b|rerun round' "$dir/out" && why+=("jargon: $(grep -iE 'lanes?\b|rerun round' "$dir/out" | head -2)")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "multi: -v groups the transcript by connection, without the engine's jargon"
+	else
+		not_ok "multi: -v transcript by connection" "${why[@]}"
 	fi
 }
 

@@ -27,6 +27,7 @@ void test_mx_parse(void);
 void test_quirks_table(void);
 void test_tally_line(void);
 void test_waits_describe(void);
+void test_transcript_group(void);
 
 static const struct {
 	const char *name;
@@ -56,6 +57,7 @@ static const struct {
 	{ "quirks: each software's limits, found by its greeting or EHLO", test_quirks_table },
 	{ "tally: the run summary over several targets", test_tally_line },
 	{ "waits: what the engine waits for, for the progress line", test_waits_describe },
+	{ "transcript: grouped by connection", test_transcript_group },
 };
 
 int main(void)

@@ -10,7 +10,6 @@
 
 #include "run.h"
 #include "spill.h"
-#include "tally.h"
 
 /* What the writers share for one run; zeroed by the caller, then quiet and
  * colour set. The writers own the rest. */
@@ -19,10 +18,9 @@ struct report_state {
 	int colour;	    /* text: ANSI colour on a terminal */
 	int all;	    /* text: a row for every test (--all, --verbose) */
 	size_t shown;	    /* targets written so far */
-	void *kept;	    /* a format's own summary across targets (nagios) */
+	void *kept;	    /* a format's own summary across targets (nagios; text's tally) */
 	struct spill spill; /* report_keep's records */
 	int lost;	    /* errno: a record could not be kept; the report is incomplete */
-	struct tally tally; /* text: every target's result, for the run summary */
 };
 
 /* Keep len bytes, target by target, for what a format writes at the end

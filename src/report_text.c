@@ -1,6 +1,7 @@
 /* report_text.c - the plain-text report: fits a terminal, reads well in mail. */
 #include "report.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 
 #include "fold.h"
 #include "remedy.h"
+#include "tally.h"
 #include "wrap.h"
 
 #include "version.h"
@@ -531,7 +533,13 @@ static int stderr_is(FILE *out)
 
 int report_text_target(FILE *out, struct target_result *res, struct report_state *st)
 {
-	tally_add(&st->tally, res);
+	if (st->kept == NULL && st->lost == 0) {
+		st->kept = calloc(1, sizeof(struct tally));
+		if (st->kept == NULL)
+			st->lost = ENOMEM; /* the summary cannot be whole: main says so */
+	}
+	if (st->kept != NULL)
+		tally_add(st->kept, res);
 	/* Why a target could not be tested is said once where the reader
 	 * looks: in its report, and on stderr only when the report goes
 	 * elsewhere (a file, a pipe), so that a terminal still learns it. */
@@ -554,11 +562,14 @@ int report_text_target(FILE *out, struct target_result *res, struct report_state
 int report_text_finish(FILE *out, struct report_state *st, int status)
 {
 	static char line[TALLY_LINE_MAX]; /* large: off the stack */
+	struct tally *t = st->kept;
 
-	if (st->tally.total < 2 || st->shown == 0)
-		return status;
-	tally_line(&st->tally, line, sizeof(line));
-	fputc('\n', out);
-	wrap_print(out, "relaytest: ", line, WRAP_WIDTH);
+	if (t != NULL && t->total >= 2 && st->shown > 0) {
+		tally_line(t, line, sizeof(line));
+		fputc('\n', out);
+		wrap_print(out, "relaytest: ", line, WRAP_WIDTH);
+	}
+	free(t);
+	st->kept = NULL;
 	return status;
 }

@@ -119,8 +119,9 @@ static void draw(int force)
 	int64_t now = net_now_ms();
 	size_t len;
 
-	if (!pg.show || pg.hidden > 0 || pg.stop || now - pg.started_ms < PROGRESS_DELAY_MS ||
-	    (!force && now - pg.drawn_ms < 1000))
+	/* Nothing once every target is done: only reports come after. */
+	if (!pg.show || pg.hidden > 0 || pg.stop || pg.done >= pg.total ||
+	    now - pg.started_ms < PROGRESS_DELAY_MS || (!force && now - pg.drawn_ms < 1000))
 		return;
 	compose(line, sizeof(line), now);
 	len = strlen(line);

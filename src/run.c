@@ -203,18 +203,25 @@ static size_t tests_queued(const struct target_result *res)
 static void run_tests(struct engine *eng, struct runner *r)
 {
 	struct target_result *res = eng->res;
+	size_t queued;
+	unsigned at_once;
 
 	tlsplan_auth(eng, r);
 	plan_build(eng, lane_size(eng->p));
 	eng->max_busy = connections_at_once(eng);
-	transcript_note(&res->log, "%zu tests to run, on at most %u %s at once", tests_queued(res),
-			eng->max_busy, eng->max_busy == 1 ? "connection" : "connections");
+	/* run_round opens no more connections than there are lanes. */
+	queued = tests_queued(res);
+	at_once = eng->nlanes < eng->max_busy ? (unsigned)eng->nlanes : eng->max_busy;
+	transcript_note(&res->log, "%zu %s to run, on at most %u %s at once", queued,
+			queued == 1 ? "test" : "tests", at_once,
+			at_once == 1 ? "connection" : "connections");
 	run_round(eng, r);
 	/* Tests the server would not let run get one more try on new connections. */
 	tlsplan_mark_reruns(eng);
 	if (eng->stop == NULL && plan_reruns(eng, lane_size(eng->p)) > 0) {
-		transcript_note(&res->log, "%zu tests run again, on fresh connections",
-				tests_queued(res));
+		queued = tests_queued(res);
+		transcript_note(&res->log, "%zu %s again, on fresh connections", queued,
+				queued == 1 ? "test runs" : "tests run");
 		eng->planned = 0;
 		run_round(eng, r);
 	}

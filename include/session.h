@@ -119,9 +119,10 @@ int session_send_group(struct session *s, const char *const *cmds, size_t n, str
  * Returns as session_command. */
 int session_read(struct session *s, struct reply *r, int64_t since, struct rt_error *err);
 
-/* The next reply read answers cmd (a command line of the group sent): in a
- * pipelined group replies come in turn, and the slowest reply and the
- * progress display name the command each one answers. */
+/* The next reply read answers cmd (a command line of the group sent), and
+ * the wait for it begins: in a pipelined group replies come in turn, and
+ * the slowest reply and the progress display name the command each one
+ * answers. */
 void session_expect(struct session *s, const char *cmd);
 
 /* After a 354 to DATA: send body (CRLF lines, dot-stuffed here) and the

@@ -117,11 +117,11 @@ enum loop_event loop_next(struct session *s, struct loop *l, int64_t late_ms, st
 		l->asked = net_now_ms();
 		l->late_told = 0;
 	}
+	session_expect(s, l->cmds[*at].line);
 	if (late_ms > 0 && !l->late_told && !net_reply_started(&s->conn, l->asked + late_ms)) {
 		l->late_told = 1;
 		return LOOP_LATE;
 	}
-	session_expect(s, l->cmds[*at].line);
 	rc = session_read(s, rp, l->asked, err);
 	l->took_ms = net_now_ms() - l->asked;
 	l->read++;

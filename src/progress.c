@@ -159,6 +159,9 @@ void progress_start(size_t total, int show, int own_thread)
 
 	pthread_mutex_lock(&pg.lock);
 	pg.show = show;
+	pg.stop = pg.hidden = 0;
+	pg.drawn = pg.done = 0;
+	memset(pg.n, 0, sizeof(pg.n));
 	pg.total = total;
 	pg.started_ms = pg.target_ms = pg.drawn_ms = net_now_ms();
 	pthread_mutex_unlock(&pg.lock);

@@ -189,6 +189,7 @@ int session_read(struct session *s, struct reply *r, int64_t since, struct rt_er
 void session_expect(struct session *s, const char *cmd)
 {
 	snprintf(s->last_cmd, sizeof(s->last_cmd), "%.*s", (int)strcspn(cmd, " :"), cmd);
+	waiting(s, WAITS_REPLY, s->last_cmd); /* read_since goes on with this wait */
 }
 
 int session_command(struct session *s, const char *cmd, struct reply *r, struct rt_error *err)

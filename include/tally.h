@@ -12,18 +12,20 @@
  * line stays readable over hundreds of targets. */
 #define TALLY_NAMES_MAX 5
 
-/* The longest summary: every named server at its longest, sanitised. */
-#define TALLY_LINE_MAX \
-	((size_t)3 * TALLY_NAMES_MAX * (sizeof(((struct target *)0)->name) + 2) + 256)
+/* A name kept: "[host]:port" (a longer one, which no DNS name is, is cut). */
+#define TALLY_NAME_MAX (TEXT_ARG_MAX + 10)
+/* The longest summary: every named server at its longest. */
+#define TALLY_LINE_MAX ((size_t)3 * TALLY_NAMES_MAX * (TALLY_NAME_MAX + 2) + 256)
 
 struct tally {
 	size_t total;
 	size_t n[RUN_UNTESTED + 1]; /* by enum run_status */
-	char names[RUN_UNTESTED + 1][TALLY_NAMES_MAX][sizeof(((struct target *)0)->name)];
+	char names[RUN_UNTESTED + 1][TALLY_NAMES_MAX][TALLY_NAME_MAX];
 };
 
 /* Count one finished target (its status and, when it is not closed, its
- * name as given). t is zeroed by the caller before the first. */
+ * host:port, as the report's header names it). t is zeroed by the caller
+ * before the first. */
 void tally_add(struct tally *t, const struct target_result *res);
 
 /* The summary into buf (capacity cap; cut short when it does not fit),

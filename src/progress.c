@@ -97,7 +97,11 @@ static void compose(char *buf, size_t cap, int64_t now)
 	if (waited >= PROGRESS_LONG_WAIT_MS) {
 		size_t used = strlen(buf);
 
-		snprintf(buf + used, cap - used, "; %s: %s", pg.name, wait);
+		/* The target's name when the line has room for it. */
+		if (used + strlen(pg.name) + strlen(wait) + 4 <= PROGRESS_WIDTH)
+			snprintf(buf + used, cap - used, "; %s: %s", pg.name, wait);
+		else
+			snprintf(buf + used, cap - used, "; %s", wait);
 		add_others(buf, cap, n);
 	}
 }

@@ -11,9 +11,16 @@ void tally_add(struct tally *t, const struct target_result *res)
 {
 	size_t *n = &t->n[res->status];
 
-	if (res->status != RUN_CLOSED && *n < TALLY_NAMES_MAX)
-		text_sanitize(t->names[res->status][*n], sizeof(t->names[0][0]), res->target.name,
-			      strlen(res->target.name));
+	if (res->status != RUN_CLOSED && *n < TALLY_NAMES_MAX) {
+		char name[sizeof(res->target.host) + sizeof(res->target.port) + 4];
+
+		/* host:port, as every report's header names it. */
+		snprintf(name, sizeof(name),
+			 strchr(res->target.host, ':') != NULL ? "[%s]:%s" : "%s:%s",
+			 res->target.host, res->target.port);
+		text_sanitize(t->names[res->status][*n], sizeof(t->names[0][0]), name,
+			      strlen(name));
+	}
 	(*n)++;
 	t->total++;
 }

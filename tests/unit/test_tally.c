@@ -7,12 +7,15 @@
 
 void test_tally_line(void);
 
+/* name is "host:port" (the last colon splits them). */
 static void add(struct tally *t, const char *name, enum run_status st)
 {
 	static struct target_result res; /* large: not on the stack */
+	const char *colon = strrchr(name, ':');
 
 	memset(&res, 0, sizeof(res));
-	snprintf(res.target.name, sizeof(res.target.name), "%s", name);
+	snprintf(res.target.host, sizeof(res.target.host), "%.*s", (int)(colon - name), name);
+	snprintf(res.target.port, sizeof(res.target.port), "%s", colon + 1);
 	res.status = st;
 	tally_add(t, &res);
 }
@@ -70,4 +73,11 @@ void test_tally_line(void)
 	CHECK(strstr(line, "evil\\x1b[2J:25") != NULL);
 	tally_line(&t, line, 12);
 	CHECK_STR(line, "2 servers: ");
+
+	/* An IPv6 address in brackets, as the report's header shows it. */
+	memset(&t, 0, sizeof(t));
+	add(&t, "2001:db8::25:2525", RUN_INCONCLUSIVE);
+	add(&t, "mx1:25", RUN_CLOSED);
+	tally_line(&t, line, sizeof(line));
+	CHECK_STR(line, "2 servers: 1 inconclusive ([2001:db8::25]:2525), 1 closed");
 }

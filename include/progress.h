@@ -50,4 +50,9 @@ void progress_show(void);
 /* Clear the line and end the thread; the run is over. */
 void progress_stop(void);
 
+/* Clear the line from a signal handler (SIGINT, SIGTERM) that ends the
+ * process: async-signal-safe, so that the shell's prompt does not land on
+ * it. */
+void progress_clear_on_signal(void);
+
 #endif

@@ -10,6 +10,7 @@
 #include "mx.h"
 #include "net.h"
 #include "output.h"
+#include "progress.h"
 #include "report.h"
 #include "run.h"
 #include "text.h"
@@ -97,6 +98,7 @@ static char unfinished[sizeof(((struct output_file *)0)->tmp)];
  * it (PR_SET_PDEATHSIG). Only async-signal-safe calls. */
 static void end_on_signal(int signo)
 {
+	progress_clear_on_signal();
 	if (unfinished[0] != '\0')
 		unlink(unfinished);
 	signal(signo, SIG_DFL);

@@ -10,6 +10,7 @@
 #ifndef RELAYTEST_PROGRESS_H
 #define RELAYTEST_PROGRESS_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "waits.h"
@@ -50,9 +51,9 @@ void progress_show(void);
 /* Clear the line and end the thread; the run is over. */
 void progress_stop(void);
 
-/* Clear the line from a signal handler (SIGINT, SIGTERM) that ends the
- * process: async-signal-safe, so that the shell's prompt does not land on
- * it. */
-void progress_clear_on_signal(void);
+/* Columns of the line on the screen now (0: none), for a signal handler
+ * that ends the process to blank with write(2), so that the shell's prompt
+ * does not land on it. */
+extern volatile sig_atomic_t progress_drawn;
 
 #endif

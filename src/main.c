@@ -98,7 +98,19 @@ static char unfinished[sizeof(((struct output_file *)0)->tmp)];
  * it (PR_SET_PDEATHSIG). Only async-signal-safe calls. */
 static void end_on_signal(int signo)
 {
-	progress_clear_on_signal();
+	int cols = progress_drawn;
+
+	if (cols > 0 && cols <= PROGRESS_WIDTH) { /* the progress line, blanked */
+		char wipe[PROGRESS_WIDTH + 2];
+		ssize_t ignored;
+
+		wipe[0] = '\r';
+		for (int i = 1; i <= cols; i++)
+			wipe[i] = ' ';
+		wipe[cols + 1] = '\r';
+		ignored = write(STDERR_FILENO, wipe, (size_t)cols + 2);
+		(void)ignored;
+	}
 	if (unfinished[0] != '\0')
 		unlink(unfinished);
 	signal(signo, SIG_DFL);

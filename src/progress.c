@@ -2,7 +2,6 @@
 #include "progress.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,8 +29,7 @@ struct progress {
 };
 
 static struct progress pg = { .lock = PTHREAD_MUTEX_INITIALIZER };
-/* pg.drawn, for a signal handler to read. */
-static volatile sig_atomic_t drawn_cols;
+volatile sig_atomic_t progress_drawn;
 
 int progress_wanted(int quiet)
 {
@@ -117,7 +115,7 @@ static void erase(void)
 	fprintf(stderr, "\r%*s\r", (int)pg.drawn, "");
 	fflush(stderr);
 	pg.drawn = 0;
-	drawn_cols = 0;
+	progress_drawn = 0;
 }
 
 /* Draw the line when it is due (called locked). */
@@ -142,7 +140,7 @@ static void draw(int force)
 		fprintf(stderr, "\r%s", line);
 	fflush(stderr);
 	pg.drawn = len;
-	drawn_cols = (sig_atomic_t)len;
+	progress_drawn = (sig_atomic_t)len;
 	pg.drawn_ms = now;
 }
 
@@ -245,22 +243,6 @@ void progress_show(void)
 	if (pg.hidden > 0)
 		pg.hidden--;
 	pthread_mutex_unlock(&pg.lock);
-}
-
-void progress_clear_on_signal(void)
-{
-	static const char blank[PROGRESS_WIDTH + 2] = { '\r' };
-	char line[sizeof(blank) + 1];
-	int cols = drawn_cols;
-	ssize_t ignored;
-
-	if (cols <= 0 || cols > PROGRESS_WIDTH)
-		return;
-	memcpy(line, blank, sizeof(blank));
-	memset(line + 1, ' ', (size_t)cols);
-	line[cols + 1] = '\r';
-	ignored = write(STDERR_FILENO, line, (size_t)cols + 2);
-	(void)ignored;
 }
 
 void progress_stop(void)

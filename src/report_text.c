@@ -561,10 +561,11 @@ int report_text_target(FILE *out, struct target_result *res, struct report_state
 
 int report_text_finish(FILE *out, struct report_state *st, int status)
 {
-	static char line[TALLY_LINE_MAX]; /* large: off the stack */
 	struct tally *t = st->kept;
 
 	if (t != NULL && t->total >= 2 && st->shown > 0) {
+		static char line[TALLY_LINE_MAX]; /* large: off the stack */
+
 		tally_line(t, line, sizeof(line));
 		fputc('\n', out);
 		wrap_print(out, "relaytest: ", line, WRAP_WIDTH);

@@ -610,6 +610,7 @@ section_formats() {
 	formats_nagios_run_time "$dir"
 	formats_prometheus "$dir"
 	formats_quiet_json "$dir"
+	formats_json_schema "$dir"
 
 	# Colour: on a terminal (script(1) gives one) unless NO_COLOR; never in a pipe.
 	if ! start_fake tests/scenarios/percent-hack-only.scn "$dir" 60; then
@@ -719,6 +720,47 @@ formats_nagios_run_time() {
 		not_ok "formats: nagios perfdata labels" "$line"
 	[ "$(wc -l <"$dir/out")" -le 22 ] && ok "formats: nagios long output is short" ||
 		not_ok "formats: nagios long output" "$(wc -l <"$dir/out") lines"
+}
+
+# Real -F json output from several servers (open with -v, closed,
+# greylisting beside an unreachable one, a refused greeting, AUTH only after
+# STARTTLS, --send) against doc/relaytest-json.schema.json
+# (tests/json-schema.py: strict, every key filled somewhere, README agrees);
+# a refused greeting still gives the address connected to and ours; started
+# is now, in RFC 3339 UTC.
+formats_json_schema() {
+	local dir=$1/schema scn args out before after started why=()
+	mkdir -p "$dir"
+	before=$(date -u +%s)
+	for scn in "scenarios/open-relay -v" scenarios/quiet-closed "scenarios/greylisting 127.0.0.1:1" \
+		scenarios/greeting-refused tls/starttls-auth-after-tls \
+		"scenarios/send-confirm --send --to admin@example.net --tests ext-to-ext,null-sender"; do
+		read -r scn args <<<"$scn"
+		start_fake "tests/$scn.scn" "$dir" 60 ||
+			{ not_ok "formats: JSON schema: fake server for $scn did not start"; return; }
+		# shellcheck disable=SC2086
+		"$RELAYTEST" -F json --timeout 5 "127.0.0.1:$FAKE_PORT" $args >"$dir/${scn#*/}.jsonl" 2>/dev/null
+		stop_fake
+	done
+	after=$(date -u +%s)
+	if out=$(python3 tests/json-schema.py doc/relaytest-json.schema.json README.md "$dir"/*.jsonl 2>&1); then
+		ok "formats: -F json from 6 servers passes doc/relaytest-json.schema.json ($out)"
+	else
+		not_ok "formats: -F json against its schema" "$(head -n 8 <<<"$out")"
+	fi
+	out=$(jq -c '[.tested, .address, .source_address]' "$dir/greeting-refused.jsonl")
+	[ "$out" = '[false,"127.0.0.1","127.0.0.1"]' ] || why+=("refused greeting: [tested, address, source_address] = $out")
+	out=$(jq -c '[.address, .source_address]' <(sed -n 2p "$dir/greylisting.jsonl"))
+	[ "$out" = '[null,null]' ] || why+=("unreachable: [address, source_address] = $out")
+	started=$(jq -r .started "$dir/quiet-closed.jsonl")
+	started=$(date -u -d "$started" +%s 2>/dev/null || echo 0)
+	[ "$started" -ge "$before" ] && [ "$started" -le "$after" ] || why+=("started $(jq -r .started "$dir/quiet-closed.jsonl") is not now")
+	[ "$(jq -r .version "$dir/quiet-closed.jsonl")" = "$("$RELAYTEST" --version | cut -d' ' -f2)" ] || why+=("version differs from --version")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: JSON address and source_address whenever a connection was made, started now, version"
+	else
+		not_ok "formats: JSON address, started, version" "${why[@]}"
+	fi
 }
 
 # --quiet with --format json: nothing for a closed target, a line for an open one.

@@ -631,30 +631,37 @@ section_formats() {
 		ok "formats: no colour in a pipe" || not_ok "formats: colour in a pipe"
 }
 
-# --format prometheus against an open and a closed server in one run: promtool
-# (from Debian's prometheus package) accepts it, and the values say what the
-# JSON twin says.
+# --format prometheus against an open, a closed, an untestable and a TLS
+# server (AUTH accepted after STARTTLS) in one run: promtool (from Debian's
+# prometheus package) accepts it, and the values say what the JSON twins say.
 formats_prometheus() {
-	local dir=$1/prom open_port closed_port open_pid rc promtool want got
-	mkdir -p "$dir/o" "$dir/c"
+	local dir=$1/prom open_port closed_port tls_port open_pid tls_pid rc promtool want got t
+	mkdir -p "$dir/o" "$dir/c" "$dir/t"
 	promtool=${PROMTOOL:-$(command -v promtool || echo /opt/prometheus/usr/bin/promtool)}
 	if ! start_fake tests/scenarios/open-relay.scn "$dir/o" 60; then
 		not_ok "formats: prometheus (promtool, values): fake server did not start"
 		return
 	fi
 	open_port=$FAKE_PORT open_pid=$FAKE_PID
+	if ! start_fake tests/tls/starttls-auth-after-tls.scn "$dir/t" 60; then
+		not_ok "formats: prometheus (promtool, values): fake TLS server did not start"
+		kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+		return
+	fi
+	tls_port=$FAKE_PORT tls_pid=$FAKE_PID
 	if ! start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60; then
 		not_ok "formats: prometheus (promtool, values): fake server did not start"
-		kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+		kill "$open_pid" "$tls_pid" 2>/dev/null && wait "$open_pid" "$tls_pid" 2>/dev/null
 		return
 	fi
 	closed_port=$FAKE_PORT
 	"$RELAYTEST" -F prometheus "127.0.0.1:$open_port" "127.0.0.1:$closed_port" 127.0.0.1:1 \
-		--timeout 2 >"$dir/out" 2>"$dir/err"
+		"127.0.0.1:$tls_port" --timeout 2 >"$dir/out" 2>"$dir/err"
 	rc=$?
 	"$RELAYTEST" -F json "127.0.0.1:$open_port" >"$dir/json" 2>/dev/null
+	"$RELAYTEST" -F json "127.0.0.1:$tls_port" >"$dir/tls.json" 2>/dev/null
 	stop_fake
-	kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+	kill "$open_pid" "$tls_pid" 2>/dev/null && wait "$open_pid" "$tls_pid" 2>/dev/null
 	if [ ! -x "$promtool" ]; then
 		not_ok "formats: prometheus: promtool not found (.ci/run unpacks Debian's prometheus into /opt/prometheus)"
 	elif out=$("$promtool" check metrics <"$dir/out" 2>&1); then
@@ -677,6 +684,29 @@ formats_prometheus() {
 		ok "formats: prometheus values match the JSON report (open 1, closed 0, untestable status 3)"
 	else
 		not_ok "formats: prometheus values" "${why[@]}"
+	fi
+	# The state set, up, the accepted tests and the certificate's expiry.
+	why=()
+	for t in "$open_port open 1" "$closed_port closed 1" "1 untested 0" "$tls_port open 1"; do
+		read -r t want up <<<"$t"
+		got=$(sed -n "s/^relaytest_result{target=\"127.0.0.1\",port=\"$t\",result=\"\([a-z]*\)\"} \([01]\)$/\1=\2/p" "$dir/out" | sort | tr '\n' ' ')
+		[ "$got" = "$(printf '%s\n' closed=0 inconclusive=0 open=0 untested=0 | sed "s/^$want=0/$want=1/" | sort | tr '\n' ' ')" ] ||
+			why+=("port $t: result state set '$got', want $want=1 and the others 0")
+		grep -qx "relaytest_up{target=\"127.0.0.1\",port=\"$t\"} $up" "$dir/out" || why+=("port $t: relaytest_up not $up")
+	done
+	for t in "$open_port json" "$tls_port tls.json"; do
+		read -r t want <<<"$t"
+		got=$(sed -n "s/^relaytest_test_accepted{target=\"127.0.0.1\",port=\"$t\",test=\"\(.*\)\"} 1$/\1/p" "$dir/out" | sort | tr '\n' ' ')
+		want=$(jq -r '.tests[] | select(.verdict == "accepted" and .group != "control") | .id' "$dir/$want" | sort | tr '\n' ' ')
+		[ -n "$got" ] && [ "$got" = "$want" ] || why+=("port $t: accepted tests '$got', JSON says '$want'")
+	done
+	got=$(sed -n "s/^relaytest_tls_cert_expiry_timestamp_seconds{target=\"127.0.0.1\",port=\"$tls_port\"} //p" "$dir/out")
+	[ -n "$got" ] && [ "$got" = "$(jq .tls.not_after_epoch "$dir/tls.json")" ] || why+=("cert expiry '$got', JSON says $(jq .tls.not_after_epoch "$dir/tls.json")")
+	[ "$(grep -c '^relaytest_tls_cert_expiry_timestamp_seconds{' "$dir/out")" = 1 ] || why+=("a cert expiry sample for a target without TLS")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: prometheus relaytest_result state set, relaytest_up, relaytest_test_accepted and the TLS certificate's expiry agree with JSON"
+	else
+		not_ok "formats: prometheus state set, up, accepted tests, cert expiry" "${why[@]}"
 	fi
 }
 

@@ -579,7 +579,7 @@ section_multi() {
 # Monitoring-plugin output and its exit codes; colour only on a terminal.
 section_formats() {
 	local dir=$WORK/formats name scn want line rc
-	local perf='\| tests=[0-9]+;;;0 accepted=[0-9]+;;;0 denied=[0-9]+;;;0 inconclusive=[0-9]+;;;0 servers=1;;;0 not_reached=0;;;0 time=[0-9.]+s;;;0$'
+	local perf='\| tests=[0-9]+;;;0 accepted=[0-9]+;;;0 denied=[0-9]+;;;0 undecided=[0-9]+;;;0 servers=1;;;0 open_relay=[01];;;0 could_not_test=0;;;0 inconclusive=[01];;;0 not_reached=0;;;0 time=[0-9.]+s;;;0$'
 	mkdir -p "$dir"
 	for name in "quiet-closed 0 OK" "open-relay 2 CRITICAL" "greylisting 1 WARNING"; do
 		read -r scn want state <<<"$name"
@@ -608,6 +608,7 @@ section_formats() {
 		not_ok "formats: nagios usage error" "exit $rc: $(cat "$dir/out")"
 
 	formats_nagios_run_time "$dir"
+	formats_nagios_reason "$dir"
 	formats_prometheus "$dir"
 	formats_quiet_json "$dir"
 	formats_json_schema "$dir"
@@ -737,7 +738,7 @@ formats_nagios_run_time() {
 	line=$(head -n 1 "$dir/out")
 	# The first target ran a --tests subset: inconclusive, as a subset proves no
 	# all-clear; the other two were never reached.
-	if [ "$rc" = 3 ] && [[ $line == "RELAYTEST UNKNOWN - 3 of 3 servers need attention"*"2 not tested: the whole run's time limit ran out (--run-time) | "* ]] &&
+	if [ "$rc" = 3 ] && [[ $line == "RELAYTEST UNKNOWN - 3 of 3 servers need attention: 1 inconclusive (127.0.0.1:$slow); 2 not reached: the whole run's time limit ran out (--run-time) | "* ]] &&
 		[[ $line == *" not_reached=2;;;0 "* ]] && [ $(((end - start) / 1000000)) -lt 2500 ]; then
 		ok "formats: nagios --run-time: targets not reached in time are UNKNOWN (exit 3), within the limit"
 	else
@@ -790,6 +791,101 @@ formats_json_schema() {
 		ok "formats: JSON address and source_address whenever a connection was made, started now, version"
 	else
 		not_ok "formats: JSON address, started, version" "${why[@]}"
+	fi
+}
+
+# -F nagios says why: one target's status line carries its result and
+# reason (JSON's verdict_reason), its warnings (the loopback one) are in the
+# long output, and the counts use the perfdata's words. Several targets: one
+# line per server that needs attention, before any detail. The states of
+# inconclusive and could-not-test follow --inconclusive-state and
+# --untested-state.
+formats_nagios_reason() {
+	local dir=$1/reason grey open closed grey_pid open_pid out rc line label words n why=()
+	mkdir -p "$dir/g" "$dir/o" "$dir/c"
+	start_fake tests/scenarios/greylisting.scn "$dir/g" 60 ||
+		{ not_ok "formats: nagios reason: fake server did not start"; return; }
+	grey=$FAKE_PORT grey_pid=$FAKE_PID
+	if ! start_fake tests/scenarios/percent-hack-only.scn "$dir/o" 60; then
+		not_ok "formats: nagios reason: fake server did not start"
+		kill "$grey_pid" 2>/dev/null && wait "$grey_pid" 2>/dev/null
+		return
+	fi
+	open=$FAKE_PORT open_pid=$FAKE_PID
+	if ! start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60; then
+		not_ok "formats: nagios reason: fake server did not start"
+		kill "$grey_pid" "$open_pid" 2>/dev/null && wait "$grey_pid" "$open_pid" 2>/dev/null
+		return
+	fi
+	closed=$FAKE_PORT
+	"$RELAYTEST" -F json "127.0.0.1:$grey" >"$dir/grey.json" 2>/dev/null
+	"$RELAYTEST" -F nagios "127.0.0.1:$grey" >"$dir/one" 2>&1
+	rc=$?
+	line=$(head -n 1 "$dir/one")
+	[ "$rc" = 1 ] && [[ $line == "RELAYTEST WARNING - 127.0.0.1:$grey: inconclusive: $(jq -r .verdict_reason "$dir/grey.json") | "* ]] ||
+		why+=("one target: exit $rc, status line: $line")
+	grep -qx '  warning: This test ran from 127.0.0.1, a loopback or private address\..*' "$dir/one" ||
+		why+=("no loopback warning in the long output")
+	# Each count in the text is the perfdata's number with the perfdata's word.
+	for label in tests accepted denied undecided; do
+		n=$(sed -n "1s/.* $label=\([0-9]*\);.*/\1/p" "$dir/one")
+		words=$([ "$label" = tests ] && echo "relay tests" || echo "$label")
+		grep -q "[:,] $n $words[:,]\?" <(tail -n +2 "$dir/one") || why+=("long output lacks '$n $words' ($label=$n)")
+	done
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: nagios, one target: the status line carries the reason, warnings and counts (perfdata's words) in the long output"
+	else
+		not_ok "formats: nagios, one target" "${why[@]}"
+	fi
+	why=()
+	"$RELAYTEST" -F nagios --timeout 2 "127.0.0.1:$grey" "127.0.0.1:$closed" "127.0.0.1:$open" 127.0.0.1:1 >"$dir/many" 2>&1
+	rc=$?
+	line=$(head -n 1 "$dir/many")
+	[ "$rc" = 2 ] && [[ $line == "RELAYTEST CRITICAL - 3 of 4 servers need attention: 1 OPEN RELAY (127.0.0.1:$open), 1 could not test (127.0.0.1:1), 1 inconclusive (127.0.0.1:$grey) | "* ]] ||
+		why+=("exit $rc, status line: $line")
+	out=$(sed -n 2,4p "$dir/many" | cut -d: -f1-3)
+	[ "$out" = "127.0.0.1:$grey: inconclusive
+127.0.0.1:$open: OPEN RELAY
+127.0.0.1:1: could not test" ] || why+=("lines 2-4 are not one per server needing attention: $out")
+	grep -q "^127.0.0.1:$closed" "$dir/many" && why+=("a line for the closed server")
+	grep -qx "127.0.0.1:$open: OPEN RELAY: 3 relay tests were accepted: percent-hack-domain, percent-hack-host, percent-hack-ip" "$dir/many" ||
+		why+=("the open server's line does not name its accepted tests")
+	# The perfdata's server counts are the status line's, in the same words.
+	for label in open_relay could_not_test inconclusive; do
+		n=$(sed -n "1s/.* $label=\([0-9]*\);.*/\1/p" "$dir/many")
+		words=${label//_/ }
+		[ "$n" = 1 ] && grep -qi "^RELAYTEST CRITICAL - .* $n $words (" "$dir/many" || why+=("$label=$n, not '$n $words' in the status line")
+	done
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: nagios, several targets: one line per server needing attention before any detail, perfdata's words"
+	else
+		not_ok "formats: nagios, several targets" "${why[@]}"
+	fi
+	why=()
+	"$RELAYTEST" -F nagios --inconclusive-state ok "127.0.0.1:$grey" >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -q "^RELAYTEST OK - 127.0.0.1:$grey: inconclusive: " "$dir/out" || why+=("--inconclusive-state ok: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --inconclusive-state crit "127.0.0.1:$grey" >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] && grep -q "^RELAYTEST CRITICAL - 127.0.0.1:$grey: inconclusive: " "$dir/out" || why+=("--inconclusive-state crit: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --untested-state warning --timeout 2 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "^RELAYTEST WARNING - 127.0.0.1:1: could not test: " "$dir/out" || why+=("--untested-state warning: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --untested-state unknown --inconclusive-state ok --timeout 2 "127.0.0.1:$grey" "127.0.0.1:$closed" 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 3 ] && grep -q "^RELAYTEST UNKNOWN - 1 of 3 servers need attention: 1 could not test (127.0.0.1:1) | " "$dir/out" || why+=("several, mapped: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --untested-state maybe 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 3 ] && grep -q "^RELAYTEST UNKNOWN - --untested-state 'maybe': use ok, warning, critical or unknown" "$dir/out" || why+=("a bad state with -F nagios: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" --inconclusive-state ok 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 64 ] && grep -q "give it with --format nagios" "$dir/out" || why+=("--inconclusive-state without -F nagios: exit $rc, $(head -n 1 "$dir/out")")
+	stop_fake
+	kill "$grey_pid" "$open_pid" 2>/dev/null && wait "$grey_pid" "$open_pid" 2>/dev/null
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: nagios --inconclusive-state and --untested-state choose those states; bad values UNKNOWN (3) or 64"
+	else
+		not_ok "formats: nagios state mapping" "${why[@]}"
 	fi
 }
 

@@ -283,18 +283,37 @@ static void add(struct nagios_summary *sum, const struct target_result *res,
 		sum->first_kept = state == PLUGIN_OK;
 }
 
+/* " | tests=34;;;0 ...": labels unique in their first 19 characters (the
+ * monitoring-plugins guidelines), UOM s for seconds; sum NULL: all zero. */
+static void print_perfdata(FILE *out, const struct nagios_summary *sum)
+{
+	static const struct nagios_summary zero;
+
+	if (sum == NULL)
+		sum = &zero;
+	fprintf(out,
+		" | tests=%zu;;;0 accepted=%zu;;;0 denied=%zu;;;0 undecided=%zu;;;0 "
+		"servers=%zu;;;0",
+		sum->tests, sum->accepted, sum->denied, sum->undecided, sum->n);
+	for (int r = 0; r < RESULT_CLOSED; r++)
+		fprintf(out, " %s=%zu;;;0", result_words[r].label, sum->results[r]);
+	fprintf(out, " time=%.3fs;;;0\n", sum->ms / 1000.0);
+}
+
 /* "1 OPEN RELAY (mx2:25)", "4 inconclusive (a, b, c and 1 more)". */
 static void print_result(FILE *out, const struct nagios_summary *sum, enum nagios_result r)
 {
-	size_t n = sum->results[r], shown = n < NAGIOS_NAMES ? n : NAGIOS_NAMES;
+	size_t n = sum->results[r], shown = NAGIOS_NAMES;
 
+	if (n < shown)
+		shown = n;
 	fprintf(out, "%zu %s (", n, n == 1 ? result_words[r].one : result_words[r].many);
-	for (size_t i = 0; i < shown; i++)
-		fprintf(out, "%s%s",
-			i == 0			       ? ""
-			: i + 1 == shown && n == shown ? " and "
-						       : ", ",
-			sum->names[r][i]);
+	for (size_t i = 0; i < shown; i++) {
+		/* "a, b and c", but "a, b, c and 2 more" */
+		if (i > 0)
+			fputs(i + 1 < shown || n > shown ? ", " : " and ", out);
+		fputs(sum->names[r][i], out);
+	}
 	if (n > shown)
 		fprintf(out, " and %zu more", n - shown);
 	fputc(')', out);
@@ -305,8 +324,6 @@ static void print_status(FILE *out, const struct nagios_summary *sum, const stru
 	fprintf(out, "RELAYTEST %s - ", state_names[sum->worst]);
 	if (sum->n == 1) {
 		fputs(sum->first, out);
-	} else if (sum->n == 0) {
-		fputs("no target was reported", out);
 	} else if (sum->attention == 0) {
 		size_t closed = sum->results[RESULT_CLOSED];
 
@@ -334,14 +351,7 @@ static void print_status(FILE *out, const struct nagios_summary *sum, const stru
 				"(--run-time)",
 				sum->results[RESULT_CUT]);
 	}
-	/* Labels unique in their first 19 characters; UOM s for seconds. */
-	fprintf(out,
-		" | tests=%zu;;;0 accepted=%zu;;;0 denied=%zu;;;0 undecided=%zu;;;0 "
-		"servers=%zu;;;0",
-		sum->tests, sum->accepted, sum->denied, sum->undecided, sum->n);
-	for (int r = 0; r < RESULT_CLOSED; r++)
-		fprintf(out, " %s=%zu;;;0", result_words[r].label, sum->results[r]);
-	fprintf(out, " time=%.3fs;;;0\n", sum->ms / 1000.0);
+	print_perfdata(out, sum);
 }
 
 int report_nagios_target(FILE *out, struct target_result *res, struct report_state *st)
@@ -376,7 +386,10 @@ static size_t copy_details(FILE *out, struct report_state *st, size_t max)
 
 	for (size_t at = 0, left = spill_size(&st->spill); left > 0 && st->lost == 0;) {
 		char buf[8192];
-		size_t got = left < sizeof(buf) ? left : sizeof(buf), len = 0;
+		size_t got = sizeof(buf), len = 0;
+
+		if (left < got)
+			got = left;
 
 		if (spill_read(&st->spill, at, buf, got) < 0) {
 			st->lost = errno != 0 ? errno : EIO;
@@ -396,12 +409,21 @@ static size_t copy_details(FILE *out, struct report_state *st, size_t max)
 
 int report_nagios_finish(FILE *out, struct report_state *st, int status)
 {
-	struct nagios_summary none = { 0 };
-	struct nagios_summary *sum = st->kept != NULL ? st->kept : &none;
+	struct nagios_summary *sum = st->kept;
 	size_t budget = NAGIOS_DETAIL_LINES, shown = 0, copied = 0;
-	int state = (int)sum->worst, more = sum->dropped;
+	int state, more;
 
 	(void)status;
+	if (sum == NULL) {
+		/* No target was added, or no memory for the summary. */
+		fprintf(out, "RELAYTEST UNKNOWN - %s",
+			st->lost != 0 ? strerror(st->lost) : "no target was reported");
+		print_perfdata(out, NULL);
+		spill_free(&st->spill);
+		return PLUGIN_UNKNOWN;
+	}
+	state = (int)sum->worst;
+	more = sum->dropped;
 	/* What was lost may have been worse than what was kept: never OK then. */
 	if (st->lost != 0 && state_rank[PLUGIN_UNKNOWN] > state_rank[state])
 		state = PLUGIN_UNKNOWN;
@@ -424,8 +446,7 @@ int report_nagios_finish(FILE *out, struct report_state *st, int status)
 		fprintf(out, "(more in relaytest's text report; only %d lines here)\n",
 			NAGIOS_DETAIL_LINES);
 	spill_free(&st->spill);
-	if (sum != &none)
-		free(sum);
+	free(sum);
 	st->kept = NULL;
 	return state;
 }

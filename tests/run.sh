@@ -824,8 +824,11 @@ formats_nagios_reason() {
 	line=$(head -n 1 "$dir/one")
 	[ "$rc" = 1 ] && [[ $line == "RELAYTEST WARNING - 127.0.0.1:$grey: inconclusive: $(jq -r .verdict_reason "$dir/grey.json") | "* ]] ||
 		why+=("one target: exit $rc, status line: $line")
-	grep -qx '  warning: This test ran from 127.0.0.1, a loopback or private address\..*' "$dir/one" ||
-		why+=("no loopback warning in the long output")
+	# Every warning of the JSON twin, the loopback one among them, on a line.
+	jq -r '.warnings[]' "$dir/grey.json" | grep -q 'loopback or private' || why+=("no loopback warning in JSON")
+	while IFS= read -r words; do
+		grep -qxF "  warning: $words" "$dir/one" || why+=("long output lacks the warning '$words'")
+	done < <(jq -r '.warnings[]' "$dir/grey.json")
 	# Each count in the text is the perfdata's number with the perfdata's word.
 	for label in tests accepted denied undecided; do
 		n=$(sed -n "1s/.* $label=\([0-9]*\);.*/\1/p" "$dir/one")

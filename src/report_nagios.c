@@ -86,6 +86,10 @@ struct nagios_summary {
 	size_t kept;	/* detail lines kept in st->spill */
 	int dropped;	/* ... and some left out for want of room */
 	int first_kept; /* the first target's details were kept as if it were alone */
+	/* Warnings already in the long output (their hashes): one said of
+	 * every server alike, "tested from a private address", once. */
+	unsigned long warned[NAGIOS_DETAIL_LINES];
+	size_t nwarned;
 };
 
 /* Not tested because the whole run's time ran out (--run-time), not
@@ -213,6 +217,21 @@ static void keep_line(struct report_state *st, struct nagios_summary *sum, const
 	report_keep(st, line, (size_t)n);
 }
 
+/* Whether text was already given as a warning (else it is noted as given). */
+static int warned_before(struct nagios_summary *sum, const char *text)
+{
+	unsigned long h = 5381;
+
+	for (const char *p = text; *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (size_t i = 0; i < sum->nwarned; i++)
+		if (sum->warned[i] == h)
+			return 1;
+	if (sum->nwarned < NAGIOS_DETAIL_LINES)
+		sum->warned[sum->nwarned++] = h;
+	return 0;
+}
+
 /* res's counts, warnings and accepted tests, in words the perfdata uses. */
 static void details(struct report_state *st, struct nagios_summary *sum,
 		    const struct target_result *res)
@@ -234,8 +253,9 @@ static void details(struct report_state *st, struct nagios_summary *sum,
 		  c[VERDICT_ACCEPTED], c[VERDICT_DENIED],
 		  c[VERDICT_TEMPFAIL] + c[VERDICT_ERROR] + c[VERDICT_UNTESTED]);
 	for (size_t i = 0; i < res->nwarnings; i++)
-		keep_line(st, sum, "  warning: %s",
-			  text_shown(text, sizeof(text), res->warnings[i], 1));
+		if (!warned_before(sum, res->warnings[i]))
+			keep_line(st, sum, "  warning: %s",
+				  text_shown(text, sizeof(text), res->warnings[i], 1));
 	for (size_t i = 0; i < res->ntests; i++) {
 		const struct test_result *tr = &res->tests[i];
 
@@ -373,6 +393,7 @@ int report_nagios_target(FILE *out, struct target_result *res, struct report_sta
 		spill_clear(&st->spill);
 		sum->kept = 0;
 		sum->dropped = 0;
+		sum->nwarned = 0;
 		sum->first_kept = 0;
 	}
 	add(sum, res, st);

@@ -851,6 +851,9 @@ formats_nagios_reason() {
 127.0.0.1:$open: OPEN RELAY
 127.0.0.1:1: could not test" ] || why+=("lines 2-4 are not one per server needing attention: $out")
 	grep -q "^127.0.0.1:$closed" "$dir/many" && why+=("a line for the closed server")
+	# The loopback warning holds for every server alike: said once.
+	[ "$(grep -c '^  warning: .*loopback or private' "$dir/many")" = 1 ] ||
+		why+=("the loopback warning $(grep -c '^  warning: .*loopback or private' "$dir/many") times, want once")
 	grep -qx "127.0.0.1:$open: OPEN RELAY: 3 relay tests were accepted: percent-hack-domain, percent-hack-host, percent-hack-ip" "$dir/many" ||
 		why+=("the open server's line does not name its accepted tests")
 	# The perfdata's server counts are the status line's, in the same words.
@@ -860,7 +863,7 @@ formats_nagios_reason() {
 		[ "$n" = 1 ] && grep -qi "^RELAYTEST CRITICAL - .* $n $words (" "$dir/many" || why+=("$label=$n, not '$n $words' in the status line")
 	done
 	if [ ${#why[@]} -eq 0 ]; then
-		ok "formats: nagios, several targets: one line per server needing attention before any detail, perfdata's words"
+		ok "formats: nagios, several targets: one line per server needing attention before any detail, perfdata's words, a shared warning once"
 	else
 		not_ok "formats: nagios, several targets" "${why[@]}"
 	fi

@@ -66,6 +66,8 @@ struct config {
 	const char *format;	 /* the name of a row of report_formats (report.h) */
 	const char *output;	 /* --output FILE; NULL: standard output */
 	int all;		 /* text: every test on a row of its own */
+	int inconclusive_state;	 /* enum report_plugin_state: --inconclusive-state */
+	int untested_state;	 /* ... --untested-state; 0: the default */
 	int quiet;
 	int verbose;
 	int ports[TARGETS_PORTS_MAX]; /* --port: each target without its own port, on each */

@@ -119,8 +119,9 @@ struct target_result {
 	struct target target;
 	int tested; /* 0: no SMTP session could be had; error says why */
 	struct rt_error error;
-	char address[NET_ADDR_MAX];
-	char local_address[NET_ADDR_MAX];
+	char address[NET_ADDR_MAX];	  /* the server's, once a connection was made */
+	char local_address[NET_ADDR_MAX]; /* ours on that connection */
+	int64_t started_ms;		  /* wall clock when testing began, ms since the epoch */
 	struct reply greeting;
 	struct capabilities caps;
 	char helo[TEXT_ARG_MAX + 1];

@@ -11,13 +11,26 @@
 #include "run.h"
 #include "spill.h"
 
-/* What the writers share for one run; zeroed by the caller, then quiet and
- * colour set. The writers own the rest. */
+/* --inconclusive-state, --untested-state: the monitoring-plugin state
+ * nagios gives such a result; REPORT_STATE_DEFAULT (zero) leaves its own
+ * (WARNING for inconclusive, CRITICAL for could not test). */
+enum report_plugin_state {
+	REPORT_STATE_DEFAULT,
+	REPORT_STATE_OK,
+	REPORT_STATE_WARNING,
+	REPORT_STATE_CRITICAL,
+	REPORT_STATE_UNKNOWN
+};
+
+/* What the writers share for one run; zeroed by the caller, then quiet,
+ * colour and the nagios states set. The writers own the rest. */
 struct report_state {
-	int quiet;	    /* -q: a closed server's report is left out */
-	int colour;	    /* text: ANSI colour on a terminal */
-	int all;	    /* text: a row for every test (--all, --verbose) */
-	size_t shown;	    /* targets written so far */
+	int quiet;  /* -q: a closed server's report is left out */
+	int colour; /* text: ANSI colour on a terminal */
+	int all;    /* text: a row for every test (--all, --verbose) */
+	enum report_plugin_state inconclusive_state; /* nagios: for an inconclusive result */
+	enum report_plugin_state untested_state;     /* nagios: for one that could not be tested */
+	size_t shown;				     /* targets written so far */
 	void *kept;	    /* a format's own summary across targets (nagios; text's tally) */
 	struct spill spill; /* report_keep's records */
 	int lost;	    /* errno: a record could not be kept; the report is incomplete */
@@ -68,9 +81,10 @@ void report_text(FILE *out, const struct target_result *res, int colour, int all
 /* One JSON object on one line (JSON Lines); schema in README.md. */
 void report_json(FILE *out, const struct target_result *res);
 
-/* The monitoring-plugin output for all targets: one status line with
- * performance data, then detail lines. Returns the plugin exit status:
- * 0 OK, 1 WARNING (inconclusive), 2 CRITICAL (open relay or untestable). */
+/* The monitoring-plugin output for all targets, with the default states:
+ * one status line with performance data, then long output. Returns the
+ * plugin exit status: 0 OK, 1 WARNING (inconclusive), 2 CRITICAL (open
+ * relay or could not test), 3 UNKNOWN (not reached in --run-time). */
 int report_nagios(FILE *out, struct target_result *const *res, size_t n);
 
 /* Whether colour suits out: a terminal, and NO_COLOR unset or empty. */

@@ -24,6 +24,8 @@ enum long_only {
 	OPT_NO_PIPELINING,
 	OPT_RUN_TIME,
 	OPT_TLS,
+	OPT_INCONCLUSIVE_STATE,
+	OPT_UNTESTED_STATE,
 };
 
 const char *const cli_tls_names[CLI_TLS_COUNT] = {
@@ -58,6 +60,8 @@ static const struct option long_options[] = {
 	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
 	{ "tls", required_argument, NULL, OPT_TLS },
 	{ "all", no_argument, NULL, 'a' },
+	{ "inconclusive-state", required_argument, NULL, OPT_INCONCLUSIVE_STATE },
+	{ "untested-state", required_argument, NULL, OPT_UNTESTED_STATE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -89,8 +93,8 @@ void cli_usage(FILE *out)
 	      "      --connections N    connections at once (default 3, 10 if late; max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
 	      "      --tls MODE         auto (default), starttls, implicit or no (libssl)\n"
-	      "  -F, --format FORMAT    text (default), json (a line per target), nagios or\n"
-	      "                         prometheus (node_exporter textfile collector)\n"
+	      "  -F, --format FORMAT    text (default), json (JSON Lines), nagios, prometheus\n"
+	      "      --inconclusive-state, --untested-state STATE  nagios (warning, critical)\n"
 	      "  -o, --output FILE      write the report to FILE, replaced whole at the end\n"
 	      "      --send             confirm each accepted relay by sending one labelled\n"
 	      "                         message to --to (which must then be given)\n"
@@ -376,6 +380,40 @@ static int set_tls(struct config *cfg, const char *arg, char *err, size_t cap)
 	return -1;
 }
 
+/* --inconclusive-state and --untested-state: a monitoring-plugin state by
+ * name, check_tcp's short forms too (enum report_plugin_state). */
+static int parse_state(const char *opt, const char *arg, int *state, char *err, size_t cap)
+{
+	static const struct {
+		const char *name;
+		enum report_plugin_state state;
+	} names[] = {
+		{ "ok", REPORT_STATE_OK },	   { "warning", REPORT_STATE_WARNING },
+		{ "warn", REPORT_STATE_WARNING },  { "critical", REPORT_STATE_CRITICAL },
+		{ "crit", REPORT_STATE_CRITICAL }, { "unknown", REPORT_STATE_UNKNOWN },
+	};
+	char shown[48];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(arg, names[i].name) == 0) {
+			*state = (int)names[i].state;
+			return 0;
+		}
+	text_sanitize(shown, sizeof(shown), arg, strnlen(arg, 40));
+	snprintf(err, cap, "%s '%s': use ok, warning, critical or unknown", opt, shown);
+	return -1;
+}
+
+static int set_inconclusive_state(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	return parse_state("--inconclusive-state", arg, &cfg->inconclusive_state, err, cap);
+}
+
+static int set_untested_state(struct config *cfg, const char *arg, char *err, size_t cap)
+{
+	return parse_state("--untested-state", arg, &cfg->untested_state, err, cap);
+}
+
 /* An unknown --format, with the names of those there are. */
 static void unknown_format(const char *arg, char *err, size_t cap)
 {
@@ -471,6 +509,8 @@ static const struct option_rule option_rules[] = {
 	{ .c = OPT_SEND, .kind = KIND_FLAG, .member = MEMBER(send) },
 	{ .c = OPT_NO_PIPELINING, .kind = KIND_FLAG, .member = MEMBER(no_pipelining) },
 	{ .c = OPT_TLS, .kind = KIND_CALL, .call = set_tls },
+	{ .c = OPT_INCONCLUSIVE_STATE, .kind = KIND_CALL, .call = set_inconclusive_state },
+	{ .c = OPT_UNTESTED_STATE, .kind = KIND_CALL, .call = set_untested_state },
 	{ .c = 'F', .kind = KIND_CALL, .call = set_format },
 	{ .c = 'o', .kind = KIND_CALL, .call = set_output },
 	{ .c = 'T', .kind = KIND_CALL, .call = select_tests },
@@ -581,6 +621,15 @@ static int check_combination(const struct config *cfg, char *err, size_t cap)
 	if (cfg->send && strcmp(cfg->format, "text") != 0 && strcmp(cfg->format, "json") != 0) {
 		snprintf(err, cap, "--send is for an admin at a terminal, not for --format %s",
 			 cfg->format);
+		return -1;
+	}
+	if ((cfg->inconclusive_state != REPORT_STATE_DEFAULT ||
+	     cfg->untested_state != REPORT_STATE_DEFAULT) &&
+	    strcmp(cfg->format, "nagios") != 0) {
+		snprintf(err, cap,
+			 "--%s-state sets a monitoring-plugin state: give it with --format nagios",
+			 cfg->inconclusive_state != REPORT_STATE_DEFAULT ? "inconclusive"
+									 : "untested");
 		return -1;
 	}
 	if (strcasecmp(cfg->from, cfg->to) == 0) {

@@ -14,10 +14,31 @@ static void count_connection(struct runner *r)
 	pthread_mutex_unlock(&r->eng->lock);
 }
 
+/* The first connection made (its greeting may still fail) gives the
+ * target's address and ours, so that a report says where it went even
+ * when nothing could be tested; learn() keeps the one tests ran on. */
+static void note_addresses(struct runner *r)
+{
+	struct target_result *res = r->res;
+
+	if (r->s.conn.peer_addr[0] == '\0')
+		return;
+	pthread_mutex_lock(&r->eng->lock);
+	if (res->address[0] == '\0') {
+		text_copy(res->address, sizeof(res->address), r->s.conn.peer_addr);
+		text_copy(res->local_address, sizeof(res->local_address), r->s.conn.local_addr);
+	}
+	pthread_mutex_unlock(&r->eng->lock);
+}
+
 int conn_dial(struct runner *r, struct rt_error *err)
 {
+	int rc;
+
 	count_connection(r);
-	return session_dial(&r->s, r->eng->peer, r->res->target.host, err);
+	rc = session_dial(&r->s, r->eng->peer, r->res->target.host, err);
+	note_addresses(r);
+	return rc;
 }
 
 int conn_greet(struct runner *r, const char *name, struct rt_error *err)
@@ -35,8 +56,12 @@ int conn_greet(struct runner *r, const char *name, struct rt_error *err)
 
 int conn_open(struct runner *r, const char *name, struct rt_error *err)
 {
+	int rc;
+
 	count_connection(r);
-	if (session_connect(&r->s, r->eng->peer, r->res->target.host, err) < 0)
+	rc = session_connect(&r->s, r->eng->peer, r->res->target.host, err);
+	note_addresses(r);
+	if (rc < 0)
 		return -1;
 	return conn_greet(r, name, err);
 }

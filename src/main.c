@@ -219,6 +219,8 @@ static void begin_report(struct run_output *out, struct config *cfg)
 	out->format = report_format_find(cfg->format);
 	out->state.quiet = cfg->quiet;
 	out->state.all = cfg->all || cfg->verbose;
+	out->state.inconclusive_state = (enum report_plugin_state)cfg->inconclusive_state;
+	out->state.untested_state = (enum report_plugin_state)cfg->untested_state;
 	out->state.colour = strcmp(cfg->format, "text") == 0 && cfg->output == NULL &&
 			    report_use_colour(stdout);
 	out->status = RUN_CLOSED;

@@ -2,9 +2,11 @@
  * Every string written here is ASCII already (server text is sanitised);
  * quotes, backslashes and control characters are escaped all the same. */
 #include <string.h>
+#include <time.h>
 
 #include "remedy.h"
 #include "report.h"
+#include "version.h"
 
 static const char *const json_status[] = {
 	[RUN_CLOSED] = "closed",
@@ -166,12 +168,30 @@ static void json_tls(struct jw *w, const struct target_result *res)
 	fputc('}', w->out);
 }
 
+/* ms since the epoch as RFC 3339 in UTC ("2026-12-05T11:38:59.123Z");
+ * "" when unknown. */
+static void rfc3339(char *buf, size_t cap, int64_t ms)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	buf[0] = '\0';
+	if (ms <= 0 || gmtime_r(&secs, &tm) == NULL)
+		return;
+	n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf + n, cap - n, ".%03dZ", (int)(ms % 1000));
+}
+
 void report_json(FILE *out, const struct target_result *res)
 {
 	const char *advice[REMEDY_MAX];
 	const char *warnings[RUN_WARNINGS_MAX];
 	size_t nadvice = remedy_advice(res, advice);
-	char greeting[REPLY_TEXT_MAX + 8] = "";
+	char greeting[REPLY_TEXT_MAX + 8] = "", started[40];
 	struct jw w = { out, 0 }, counts = { out, 0 };
 
 	for (size_t i = 0; i < res->nwarnings; i++)
@@ -179,11 +199,15 @@ void report_json(FILE *out, const struct target_result *res)
 	if (res->tested)
 		snprintf(greeting, sizeof(greeting), "%d %s", res->greeting.code,
 			 res->greeting.text);
+	rfc3339(started, sizeof(started), res->started_ms);
 	fputc('{', out);
+	jw_text(&w, "version", RELAYTEST_VERSION);
+	jw_text(&w, "started", started);
 	jw_text(&w, "target", res->target.name);
 	jw_text(&w, "host", res->target.host);
-	jw_text(&w, "address", res->address);
 	jw_raw(&w, "port", res->target.port[0] != '\0' ? res->target.port : "null");
+	jw_text(&w, "address", res->address);
+	jw_text(&w, "source_address", res->local_address);
 	jw_raw(&w, "tested", res->tested ? "true" : "false");
 	jw_text(&w, "error", res->tested ? "" : res->error.msg);
 	jw_text(&w, "greeting", greeting);
@@ -210,7 +234,7 @@ void report_json(FILE *out, const struct target_result *res)
 	jw_strings(&w, "remediation", advice, nadvice);
 	jw_number(&w, "connections", (long)res->connections);
 	jw_number(&w, "max_connections_at_once", (long)res->max_connections);
-	jw_number(&w, "elapsed_ms", res->elapsed_ms);
+	jw_number(&w, "duration_ms", res->elapsed_ms);
 	jw_text(&w, "transcript", res->log.len > 0 ? res->log.buf : "");
 	jw_text(&w, "verdict", json_status[res->status]);
 	jw_text(&w, "verdict_reason", res->tested ? res->why : res->error.msg);

@@ -1,6 +1,8 @@
 /* report_prometheus.c - the Prometheus text exposition format, for
  * node_exporter's textfile collector: relaytest from cron writes a .prom
- * file, Prometheus alerts on relaytest_open_relay. A metric's samples must
+ * file (--output replaces it whole), Prometheus alerts on
+ * relaytest_open_relay or relaytest_result, relaytest_up and the TLS
+ * certificate's expiry. A metric's samples must
  * stand together under its HELP and TYPE lines, so each target is kept as a
  * small summary in a temporary file (report_spill: memory does not grow with
  * the number of targets) and everything is written at the end, one pass
@@ -17,8 +19,19 @@ struct prom_target {
 	char name[TEXT_ARG_MAX + 8];
 	char port[8];
 	enum run_status status;
+	int tested;
 	size_t counts[VERDICT_COUNT];
 	long elapsed_ms;
+	long long cert_expiry; /* the TLS certificate's notAfter (Unix time); 0: none seen */
+	unsigned char accepted[CASES_MAX]; /* by cases_table index: relay test accepted */
+};
+
+/* relaytest_result's states, the words of JSON's "verdict". */
+static const char *const prom_results[] = {
+	[RUN_CLOSED] = "closed",
+	[RUN_OPEN] = "open",
+	[RUN_INCONCLUSIVE] = "inconclusive",
+	[RUN_UNTESTED] = "untested",
 };
 
 int report_prometheus_target(FILE *out, struct target_result *res, struct report_state *st)
@@ -30,8 +43,17 @@ int report_prometheus_target(FILE *out, struct target_result *res, struct report
 	text_copy(t.name, sizeof(t.name), res->target.host);
 	text_copy(t.port, sizeof(t.port), res->target.port);
 	t.status = res->status;
+	t.tested = res->tested;
 	memcpy(t.counts, res->counts, sizeof(t.counts));
 	t.elapsed_ms = res->elapsed_ms;
+	if (res->tls_used)
+		t.cert_expiry = res->tls.not_after_t;
+	for (size_t i = 0; res->tested && i < res->ntests; i++) {
+		const struct test_result *tr = &res->tests[i];
+
+		if (tr->verdict == VERDICT_ACCEPTED && tr->tc->group != CASE_CONTROL)
+			t.accepted[tr->tc - cases_table] = 1;
+	}
 	report_keep(st, &t, sizeof(t)); /* a failure is said at the end */
 	return 0;
 }
@@ -100,6 +122,37 @@ int report_prometheus_finish(FILE *out, struct report_state *st, int status)
 		labels(out, "relaytest_status", &t);
 		fprintf(out, "} %d\n", (int)t.status);
 	}
+	family(out, "relaytest_result",
+	       "The result as a state set: 1 for the target's one result (open, closed, "
+	       "inconclusive, untested), 0 for the others.");
+	for (size_t at = 0; next_target(st, &t, &at);)
+		for (int r = 0; r < (int)(sizeof(prom_results) / sizeof(prom_results[0])); r++) {
+			labels(out, "relaytest_result", &t);
+			fprintf(out, ",result=\"%s\"} %d\n", prom_results[r], (int)t.status == r);
+		}
+	family(out, "relaytest_up",
+	       "1 if an SMTP session was had and the tests ran, 0 if the target could not be "
+	       "tested.");
+	for (size_t at = 0; next_target(st, &t, &at);) {
+		labels(out, "relaytest_up", &t);
+		fprintf(out, "} %d\n", t.tested);
+	}
+	family(out, "relaytest_test_accepted",
+	       "1 for each relay test the server accepted (absent: not accepted).");
+	for (size_t at = 0; next_target(st, &t, &at);)
+		for (size_t i = 0; i < cases_count; i++)
+			if (t.accepted[i]) {
+				labels(out, "relaytest_test_accepted", &t);
+				fprintf(out, ",test=\"%s\"} 1\n", cases_table[i].id);
+			}
+	family(out, "relaytest_tls_cert_expiry_timestamp_seconds",
+	       "When the server's TLS certificate expires, in seconds since the Unix epoch "
+	       "(absent: no test ran over TLS).");
+	for (size_t at = 0; next_target(st, &t, &at);)
+		if (t.cert_expiry > 0) {
+			labels(out, "relaytest_tls_cert_expiry_timestamp_seconds", &t);
+			fprintf(out, "} %lld\n", t.cert_expiry);
+		}
 	family(out, "relaytest_tests", "Relay tests run, by verdict (control test excluded).");
 	for (size_t at = 0; next_target(st, &t, &at);)
 		for (int v = 0; v < VERDICT_COUNT; v++) {

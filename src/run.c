@@ -307,11 +307,23 @@ static void run_engine(const struct engine_params *p, struct target_result *res,
 	pthread_cond_destroy(&eng->changed);
 	pthread_mutex_destroy(&eng->lock);
 }
+
+/* Now on the wall clock (CLOCK_REALTIME), for the report's "started". */
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 enum run_status run_untested(const struct target *t, enum err_kind kind, const char *why,
 			     struct target_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	transcript_init(&res->log, 0);
+	res->started_ms = wall_ms();
 	res->status = RUN_UNTESTED;
 	res->target = *t;
 	error_set(&res->error, kind, "%s", why);
@@ -329,6 +341,7 @@ enum run_status run_target(const struct engine_params *p, const struct target *t
 		return run_untested(t, ERR_RESOLVE, t->error, res);
 	memset(res, 0, sizeof(*res));
 	transcript_init(&res->log, p->verbose);
+	res->started_ms = wall_ms();
 	res->status = RUN_UNTESTED;
 	res->target = *t;
 	eng = calloc(1, sizeof(*eng));

@@ -23,7 +23,7 @@ monitoring_tests() {
 	if [ ! -x "$icinga" ]; then
 		not_ok "monitoring: icinga2 not found under $root (.ci/run unpacks icinga2-bin)"
 	else
-		printf 'include <itl>\ninclude "%s"\nobject Host "mx1" {\n  check_command = "dummy"\n  address = "127.0.0.1"\n  vars.mail_server = true\n}\n' \
+		printf 'include <itl>\ninclude "%s"\nobject Host "mx1" {\n  check_command = "dummy"\n  address = "127.0.0.1"\n  vars.mail_server = true\n  vars.relaytest_inconclusive_state = "ok"\n}\n' \
 			"$PWD/contrib/relaytest-icinga2.conf" >"$dir/i/test.conf"
 		out=$(LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu timeout 30 "$icinga" daemon -C \
 			-c "$dir/i/test.conf" -DPrefixDir="$root/usr" \
@@ -39,6 +39,15 @@ monitoring_tests() {
 			not_ok "monitoring: icinga2 daemon -C" "exit $rc" "$(grep -m 5 -iE 'critical|error' <<<"$out")"
 		fi
 	fi
+
+	# Both say where to run the check from, and how to choose the states.
+	local f missing=()
+	for f in contrib/relaytest-nagios.cfg contrib/relaytest-icinga2.conf; do
+		grep -q 'OUTSIDE the mail server.s relay networks' "$f" && grep -q -- '--inconclusive-state' "$f" &&
+			grep -q -- '--untested-state\|relaytest_untested_state' "$f" || missing+=("$f")
+	done
+	[ ${#missing[@]} -eq 0 ] && ok "monitoring: contrib/ says to run the check from outside the relay networks, and how to choose the states" ||
+		not_ok "monitoring: contrib/ lacks the outside-the-relay-networks advice or the state options" "${missing[@]}"
 
 	# The Nagios command line, macros filled in as Nagios would, against an
 	# open fake server: CRITICAL, exit 2, well inside 60 s.

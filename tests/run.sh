@@ -703,7 +703,7 @@ multi_summary() {
 # Monitoring-plugin output and its exit codes; colour only on a terminal.
 section_formats() {
 	local dir=$WORK/formats name scn want line rc
-	local perf='\| tests=[0-9]+;;;0 accepted=[0-9]+;;;0 denied=[0-9]+;;;0 inconclusive=[0-9]+;;;0 servers=1;;;0 not_reached=0;;;0 time=[0-9.]+s;;;0$'
+	local perf='\| tests=[0-9]+;;;0 accepted=[0-9]+;;;0 denied=[0-9]+;;;0 undecided=[0-9]+;;;0 servers=1;;;0 open_relay=[01];;;0 could_not_test=0;;;0 inconclusive=[01];;;0 not_reached=0;;;0 time=[0-9.]+s;;;0$'
 	mkdir -p "$dir"
 	for name in "quiet-closed 0 OK" "open-relay 2 CRITICAL" "greylisting 1 WARNING"; do
 		read -r scn want state <<<"$name"
@@ -732,8 +732,10 @@ section_formats() {
 		not_ok "formats: nagios usage error" "exit $rc: $(cat "$dir/out")"
 
 	formats_nagios_run_time "$dir"
+	formats_nagios_reason "$dir"
 	formats_prometheus "$dir"
 	formats_quiet_json "$dir"
+	formats_json_schema "$dir"
 
 	# Colour: on a terminal (script(1) gives one) unless NO_COLOR; never in a pipe.
 	if ! start_fake tests/scenarios/percent-hack-only.scn "$dir" 60; then
@@ -754,30 +756,37 @@ section_formats() {
 		ok "formats: no colour in a pipe" || not_ok "formats: colour in a pipe"
 }
 
-# --format prometheus against an open and a closed server in one run: promtool
-# (from Debian's prometheus package) accepts it, and the values say what the
-# JSON twin says.
+# --format prometheus against an open, a closed, an untestable and a TLS
+# server (AUTH accepted after STARTTLS) in one run: promtool (from Debian's
+# prometheus package) accepts it, and the values say what the JSON twins say.
 formats_prometheus() {
-	local dir=$1/prom open_port closed_port open_pid rc promtool want got
-	mkdir -p "$dir/o" "$dir/c"
+	local dir=$1/prom open_port closed_port tls_port open_pid tls_pid rc promtool want got t
+	mkdir -p "$dir/o" "$dir/c" "$dir/t"
 	promtool=${PROMTOOL:-$(command -v promtool || echo /opt/prometheus/usr/bin/promtool)}
 	if ! start_fake tests/scenarios/open-relay.scn "$dir/o" 60; then
 		not_ok "formats: prometheus (promtool, values): fake server did not start"
 		return
 	fi
 	open_port=$FAKE_PORT open_pid=$FAKE_PID
+	if ! start_fake tests/tls/starttls-auth-after-tls.scn "$dir/t" 60; then
+		not_ok "formats: prometheus (promtool, values): fake TLS server did not start"
+		kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+		return
+	fi
+	tls_port=$FAKE_PORT tls_pid=$FAKE_PID
 	if ! start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60; then
 		not_ok "formats: prometheus (promtool, values): fake server did not start"
-		kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+		kill "$open_pid" "$tls_pid" 2>/dev/null && wait "$open_pid" "$tls_pid" 2>/dev/null
 		return
 	fi
 	closed_port=$FAKE_PORT
 	"$RELAYTEST" -F prometheus "127.0.0.1:$open_port" "127.0.0.1:$closed_port" 127.0.0.1:1 \
-		--timeout 2 >"$dir/out" 2>"$dir/err"
+		"127.0.0.1:$tls_port" --timeout 2 >"$dir/out" 2>"$dir/err"
 	rc=$?
 	"$RELAYTEST" -F json "127.0.0.1:$open_port" >"$dir/json" 2>/dev/null
+	"$RELAYTEST" -F json "127.0.0.1:$tls_port" >"$dir/tls.json" 2>/dev/null
 	stop_fake
-	kill "$open_pid" 2>/dev/null && wait "$open_pid" 2>/dev/null
+	kill "$open_pid" "$tls_pid" 2>/dev/null && wait "$open_pid" "$tls_pid" 2>/dev/null
 	if [ ! -x "$promtool" ]; then
 		not_ok "formats: prometheus: promtool not found (.ci/run unpacks Debian's prometheus into /opt/prometheus)"
 	elif out=$("$promtool" check metrics <"$dir/out" 2>&1); then
@@ -800,6 +809,29 @@ formats_prometheus() {
 		ok "formats: prometheus values match the JSON report (open 1, closed 0, untestable status 3)"
 	else
 		not_ok "formats: prometheus values" "${why[@]}"
+	fi
+	# The state set, up, the accepted tests and the certificate's expiry.
+	why=()
+	for t in "$open_port open 1" "$closed_port closed 1" "1 untested 0" "$tls_port open 1"; do
+		read -r t want up <<<"$t"
+		got=$(sed -n "s/^relaytest_result{target=\"127.0.0.1\",port=\"$t\",result=\"\([a-z]*\)\"} \([01]\)$/\1=\2/p" "$dir/out" | sort | tr '\n' ' ')
+		[ "$got" = "$(printf '%s\n' closed=0 inconclusive=0 open=0 untested=0 | sed "s/^$want=0/$want=1/" | sort | tr '\n' ' ')" ] ||
+			why+=("port $t: result state set '$got', want $want=1 and the others 0")
+		grep -qx "relaytest_up{target=\"127.0.0.1\",port=\"$t\"} $up" "$dir/out" || why+=("port $t: relaytest_up not $up")
+	done
+	for t in "$open_port json" "$tls_port tls.json"; do
+		read -r t want <<<"$t"
+		got=$(sed -n "s/^relaytest_test_accepted{target=\"127.0.0.1\",port=\"$t\",test=\"\(.*\)\"} 1$/\1/p" "$dir/out" | sort | tr '\n' ' ')
+		want=$(jq -r '.tests[] | select(.verdict == "accepted" and .group != "control") | .id' "$dir/$want" | sort | tr '\n' ' ')
+		[ -n "$got" ] && [ "$got" = "$want" ] || why+=("port $t: accepted tests '$got', JSON says '$want'")
+	done
+	got=$(sed -n "s/^relaytest_tls_cert_expiry_timestamp_seconds{target=\"127.0.0.1\",port=\"$tls_port\"} //p" "$dir/out")
+	[ -n "$got" ] && [ "$got" = "$(jq .tls.not_after_epoch "$dir/tls.json")" ] || why+=("cert expiry '$got', JSON says $(jq .tls.not_after_epoch "$dir/tls.json")")
+	[ "$(grep -c '^relaytest_tls_cert_expiry_timestamp_seconds{' "$dir/out")" = 1 ] || why+=("a cert expiry sample for a target without TLS")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: prometheus relaytest_result state set, relaytest_up, relaytest_test_accepted and the TLS certificate's expiry agree with JSON"
+	else
+		not_ok "formats: prometheus state set, up, accepted tests, cert expiry" "${why[@]}"
 	fi
 }
 
@@ -830,7 +862,7 @@ formats_nagios_run_time() {
 	line=$(head -n 1 "$dir/out")
 	# The first target ran a --tests subset: inconclusive, as a subset proves no
 	# all-clear; the other two were never reached.
-	if [ "$rc" = 3 ] && [[ $line == "RELAYTEST UNKNOWN - 3 of 3 servers need attention"*"2 not tested: the whole run's time limit ran out (--run-time) | "* ]] &&
+	if [ "$rc" = 3 ] && [[ $line == "RELAYTEST UNKNOWN - 3 of 3 servers need attention: 1 inconclusive (127.0.0.1:$slow); 2 not reached: the whole run's time limit ran out (--run-time) | "* ]] &&
 		[[ $line == *" not_reached=2;;;0 "* ]] && [ $(((end - start) / 1000000)) -lt 2500 ]; then
 		ok "formats: nagios --run-time: targets not reached in time are UNKNOWN (exit 3), within the limit"
 	else
@@ -843,6 +875,148 @@ formats_nagios_run_time() {
 		not_ok "formats: nagios perfdata labels" "$line"
 	[ "$(wc -l <"$dir/out")" -le 22 ] && ok "formats: nagios long output is short" ||
 		not_ok "formats: nagios long output" "$(wc -l <"$dir/out") lines"
+}
+
+# Real -F json output from several servers (open with -v, closed,
+# greylisting beside an unreachable one, a refused greeting, AUTH only after
+# STARTTLS, --send) against doc/relaytest-json.schema.json
+# (tests/json-schema.py: strict, every key filled somewhere, README agrees);
+# a refused greeting still gives the address connected to and ours; started
+# is now, in RFC 3339 UTC.
+formats_json_schema() {
+	local dir=$1/schema scn args out before after started why=()
+	mkdir -p "$dir"
+	before=$(date -u +%s)
+	for scn in "scenarios/open-relay -v" scenarios/quiet-closed "scenarios/greylisting 127.0.0.1:1" \
+		scenarios/greeting-refused tls/starttls-auth-after-tls \
+		"scenarios/send-confirm --send --to admin@example.net --tests ext-to-ext,null-sender"; do
+		read -r scn args <<<"$scn"
+		start_fake "tests/$scn.scn" "$dir" 60 ||
+			{ not_ok "formats: JSON schema: fake server for $scn did not start"; return; }
+		# shellcheck disable=SC2086
+		"$RELAYTEST" -F json --timeout 5 "127.0.0.1:$FAKE_PORT" $args >"$dir/${scn#*/}.jsonl" 2>/dev/null
+		stop_fake
+	done
+	after=$(date -u +%s)
+	if out=$(python3 tests/json-schema.py doc/relaytest-json.schema.json README.md "$dir"/*.jsonl 2>&1); then
+		ok "formats: -F json from 6 servers passes doc/relaytest-json.schema.json ($out)"
+	else
+		not_ok "formats: -F json against its schema" "$(head -n 8 <<<"$out")"
+	fi
+	out=$(jq -c '[.tested, .address, .source_address]' "$dir/greeting-refused.jsonl")
+	[ "$out" = '[false,"127.0.0.1","127.0.0.1"]' ] || why+=("refused greeting: [tested, address, source_address] = $out")
+	out=$(jq -c '[.address, .source_address]' <(sed -n 2p "$dir/greylisting.jsonl"))
+	[ "$out" = '[null,null]' ] || why+=("unreachable: [address, source_address] = $out")
+	started=$(jq -r .started "$dir/quiet-closed.jsonl")
+	started=$(date -u -d "$started" +%s 2>/dev/null || echo 0)
+	[ "$started" -ge "$before" ] && [ "$started" -le "$after" ] || why+=("started $(jq -r .started "$dir/quiet-closed.jsonl") is not now")
+	[ "$(jq -r .version "$dir/quiet-closed.jsonl")" = "$("$RELAYTEST" --version | cut -d' ' -f2)" ] || why+=("version differs from --version")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: JSON address and source_address whenever a connection was made, started now, version"
+	else
+		not_ok "formats: JSON address, started, version" "${why[@]}"
+	fi
+}
+
+# -F nagios says why: one target's status line carries its result and
+# reason (JSON's verdict_reason), its warnings (the loopback one) are in the
+# long output, and the counts use the perfdata's words. Several targets: one
+# line per server that needs attention, before any detail. The states of
+# inconclusive and could-not-test follow --inconclusive-state and
+# --untested-state.
+formats_nagios_reason() {
+	local dir=$1/reason grey open closed grey_pid open_pid out rc line label words n why=()
+	mkdir -p "$dir/g" "$dir/o" "$dir/c"
+	start_fake tests/scenarios/greylisting.scn "$dir/g" 60 ||
+		{ not_ok "formats: nagios reason: fake server did not start"; return; }
+	grey=$FAKE_PORT grey_pid=$FAKE_PID
+	if ! start_fake tests/scenarios/percent-hack-only.scn "$dir/o" 60; then
+		not_ok "formats: nagios reason: fake server did not start"
+		kill "$grey_pid" 2>/dev/null && wait "$grey_pid" 2>/dev/null
+		return
+	fi
+	open=$FAKE_PORT open_pid=$FAKE_PID
+	if ! start_fake tests/scenarios/quiet-closed.scn "$dir/c" 60; then
+		not_ok "formats: nagios reason: fake server did not start"
+		kill "$grey_pid" "$open_pid" 2>/dev/null && wait "$grey_pid" "$open_pid" 2>/dev/null
+		return
+	fi
+	closed=$FAKE_PORT
+	"$RELAYTEST" -F json "127.0.0.1:$grey" >"$dir/grey.json" 2>/dev/null
+	"$RELAYTEST" -F nagios "127.0.0.1:$grey" >"$dir/one" 2>&1
+	rc=$?
+	line=$(head -n 1 "$dir/one")
+	[ "$rc" = 1 ] && [[ $line == "RELAYTEST WARNING - 127.0.0.1:$grey: inconclusive: $(jq -r .verdict_reason "$dir/grey.json") | "* ]] ||
+		why+=("one target: exit $rc, status line: $line")
+	# Every warning of the JSON twin, the loopback one among them, on a line.
+	jq -r '.warnings[]' "$dir/grey.json" | grep -q 'loopback or private' || why+=("no loopback warning in JSON")
+	while IFS= read -r words; do
+		grep -qxF "  warning: $words" "$dir/one" || why+=("long output lacks the warning '$words'")
+	done < <(jq -r '.warnings[]' "$dir/grey.json")
+	# Each count in the text is the perfdata's number with the perfdata's word.
+	for label in tests accepted denied undecided; do
+		n=$(sed -n "1s/.* $label=\([0-9]*\);.*/\1/p" "$dir/one")
+		words=$([ "$label" = tests ] && echo "relay tests" || echo "$label")
+		grep -q "[:,] $n $words[:,]\?" <(tail -n +2 "$dir/one") || why+=("long output lacks '$n $words' ($label=$n)")
+	done
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: nagios, one target: the status line carries the reason, warnings and counts (perfdata's words) in the long output"
+	else
+		not_ok "formats: nagios, one target" "${why[@]}"
+	fi
+	why=()
+	"$RELAYTEST" -F nagios --timeout 2 "127.0.0.1:$grey" "127.0.0.1:$closed" "127.0.0.1:$open" 127.0.0.1:1 >"$dir/many" 2>&1
+	rc=$?
+	line=$(head -n 1 "$dir/many")
+	[ "$rc" = 2 ] && [[ $line == "RELAYTEST CRITICAL - 3 of 4 servers need attention: 1 OPEN RELAY (127.0.0.1:$open), 1 could not test (127.0.0.1:1), 1 inconclusive (127.0.0.1:$grey) | "* ]] ||
+		why+=("exit $rc, status line: $line")
+	out=$(sed -n 2,4p "$dir/many" | cut -d: -f1-3)
+	[ "$out" = "127.0.0.1:$grey: inconclusive
+127.0.0.1:$open: OPEN RELAY
+127.0.0.1:1: could not test" ] || why+=("lines 2-4 are not one per server needing attention: $out")
+	grep -q "^127.0.0.1:$closed" "$dir/many" && why+=("a line for the closed server")
+	# The loopback warning holds for every server alike: said once.
+	[ "$(grep -c '^  warning: .*loopback or private' "$dir/many")" = 1 ] ||
+		why+=("the loopback warning $(grep -c '^  warning: .*loopback or private' "$dir/many") times, want once")
+	grep -qx "127.0.0.1:$open: OPEN RELAY: 3 relay tests were accepted: percent-hack-domain, percent-hack-host, percent-hack-ip" "$dir/many" ||
+		why+=("the open server's line does not name its accepted tests")
+	# The perfdata's server counts are the status line's, in the same words.
+	for label in open_relay could_not_test inconclusive; do
+		n=$(sed -n "1s/.* $label=\([0-9]*\);.*/\1/p" "$dir/many")
+		words=${label//_/ }
+		[ "$n" = 1 ] && grep -qi "^RELAYTEST CRITICAL - .* $n $words (" "$dir/many" || why+=("$label=$n, not '$n $words' in the status line")
+	done
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: nagios, several targets: one line per server needing attention before any detail, perfdata's words, a shared warning once"
+	else
+		not_ok "formats: nagios, several targets" "${why[@]}"
+	fi
+	why=()
+	"$RELAYTEST" -F nagios --inconclusive-state ok "127.0.0.1:$grey" >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -q "^RELAYTEST OK - 127.0.0.1:$grey: inconclusive: " "$dir/out" || why+=("--inconclusive-state ok: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --inconclusive-state crit "127.0.0.1:$grey" >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] && grep -q "^RELAYTEST CRITICAL - 127.0.0.1:$grey: inconclusive: " "$dir/out" || why+=("--inconclusive-state crit: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --untested-state warning --timeout 2 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] && grep -q "^RELAYTEST WARNING - 127.0.0.1:1: could not test: " "$dir/out" || why+=("--untested-state warning: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --untested-state unknown --inconclusive-state ok --timeout 2 "127.0.0.1:$grey" "127.0.0.1:$closed" 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 3 ] && grep -q "^RELAYTEST UNKNOWN - 1 of 3 servers need attention: 1 could not test (127.0.0.1:1) | " "$dir/out" || why+=("several, mapped: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" -F nagios --untested-state maybe 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 3 ] && grep -q "^RELAYTEST UNKNOWN - --untested-state 'maybe': use ok, warning, critical or unknown" "$dir/out" || why+=("a bad state with -F nagios: exit $rc, $(head -n 1 "$dir/out")")
+	"$RELAYTEST" --inconclusive-state ok 127.0.0.1:1 >"$dir/out" 2>&1
+	rc=$?
+	[ "$rc" = 64 ] && grep -q "give it with --format nagios" "$dir/out" || why+=("--inconclusive-state without -F nagios: exit $rc, $(head -n 1 "$dir/out")")
+	stop_fake
+	kill "$grey_pid" "$open_pid" 2>/dev/null && wait "$grey_pid" "$open_pid" 2>/dev/null
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: nagios --inconclusive-state and --untested-state choose those states; bad values UNKNOWN (3) or 64"
+	else
+		not_ok "formats: nagios state mapping" "${why[@]}"
+	fi
 }
 
 # --quiet with --format json: nothing for a closed target, a line for an open one.

@@ -474,6 +474,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FAIL();
 		cfg.format = fmt->name;
 		st.colour = (flags >> 5) & 1;
+		/* nagios: --inconclusive-state and --untested-state, default to critical */
+		st.inconclusive_state = (enum report_plugin_state)((flags >> 6) & 3);
+		st.untested_state = (enum report_plugin_state)(3 - ((flags >> 6) & 3));
 		/* The text format names untested targets on stderr too. */
 		stderr = quiet_stderr;
 		for (size_t i = 0; i < n; i++) {

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "report.h"
 
 void test_cli_valid(void);
 void test_cli_invalid(void);
@@ -51,6 +52,21 @@ void test_cli_valid(void)
 	/* From cron: silent when closed, the transcript where it matters. */
 	CHECK_INT(parse(&cfg, err, "-q", "-v", "a.example", NULL), 0);
 	CHECK(cfg.quiet && cfg.verbose);
+	/* --inconclusive-state, --untested-state: names, check_tcp's short
+	 * forms, any case; the defaults stay unset. */
+	CHECK_INT(parse(&cfg, err, "-Fnagios", "a.example", NULL, NULL), 0);
+	CHECK_INT(cfg.inconclusive_state, REPORT_STATE_DEFAULT);
+	CHECK_INT(cfg.untested_state, REPORT_STATE_DEFAULT);
+	CHECK_INT(parse(&cfg, err, "-Fnagios", "--inconclusive-state=crit",
+			"--untested-state=WARNING", "a.example"),
+		  0);
+	CHECK_INT(cfg.inconclusive_state, REPORT_STATE_CRITICAL);
+	CHECK_INT(cfg.untested_state, REPORT_STATE_WARNING);
+	CHECK_INT(parse(&cfg, err, "-Fnagios", "--inconclusive-state=ok",
+			"--untested-state=unknown", "a.example"),
+		  0);
+	CHECK_INT(cfg.inconclusive_state, REPORT_STATE_OK);
+	CHECK_INT(cfg.untested_state, REPORT_STATE_UNKNOWN);
 }
 
 void test_cli_invalid(void)
@@ -89,6 +105,11 @@ void test_cli_invalid(void)
 		{ "--from", CLI_DEFAULT_TO, "a.example", "must differ" },
 		{ "a.example:99999", NULL, NULL, "1 to 65535" },
 		{ "-q", NULL, NULL, "no target" },
+		{ "--inconclusive-state", "maybe", "a.example",
+		  "use ok, warning, critical or unknown" },
+		{ "--untested-state", "", "a.example", "use ok, warning, critical or unknown" },
+		{ "--inconclusive-state", "ok", "a.example", "give it with --format nagios" },
+		{ "--untested-state", "crit", "a.example", "give it with --format nagios" },
 	};
 	char longaddr[300];
 

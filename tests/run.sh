@@ -1172,7 +1172,7 @@ fault_matrix() {
 	mkdir -p "$dir"
 	run_faulty() { # SCENARIO OUT
 		start_fake "$1" "$dir" 30 || { rc=fixture; return 1; }
-		timeout 60 "$RELAYTEST" "${mode_args[@]}" --helo client.example.org --timeout 5 \
+		timeout 60 "$RELAYTEST" --all "${mode_args[@]}" --helo client.example.org --timeout 5 \
 			"127.0.0.1:$FAKE_PORT" >"$2" 2>&1
 		rc=$?
 		stop_fake

@@ -99,16 +99,12 @@ static int next_target(struct report_state *st, struct prom_target *t, size_t *a
 	return 1;
 }
 
-int report_prometheus_finish(FILE *out, struct report_state *st, int status)
+/* The families that say what each target is: open relay, status, the
+ * result as a state set, tested or not, the accepted tests. */
+static void write_results(FILE *out, struct report_state *st)
 {
 	struct prom_target t;
 
-	/* A file that lacks a target would read as "not an open relay" for
-	 * it, or as no target at all: write nothing rather than part. */
-	if (st->lost != 0) {
-		spill_free(&st->spill);
-		return RUN_UNTESTED;
-	}
 	family(out, "relaytest_open_relay",
 	       "1 if the server accepted a relay test, 0 if not (absent: could not test).");
 	for (size_t at = 0; next_target(st, &t, &at);)
@@ -145,6 +141,14 @@ int report_prometheus_finish(FILE *out, struct report_state *st, int status)
 				labels(out, "relaytest_test_accepted", &t);
 				fprintf(out, ",test=\"%s\"} 1\n", cases_table[i].id);
 			}
+}
+
+/* The families that describe each run: certificate expiry, tests by
+ * verdict, duration. */
+static void write_details(FILE *out, struct report_state *st)
+{
+	struct prom_target t;
+
 	family(out, "relaytest_tls_cert_expiry_timestamp_seconds",
 	       "When the server's TLS certificate expires, in seconds since the Unix epoch "
 	       "(absent: no test ran over TLS).");
@@ -165,6 +169,18 @@ int report_prometheus_finish(FILE *out, struct report_state *st, int status)
 		labels(out, "relaytest_duration_seconds", &t);
 		fprintf(out, "} %.3f\n", t.elapsed_ms / 1000.0);
 	}
+}
+
+int report_prometheus_finish(FILE *out, struct report_state *st, int status)
+{
+	/* A file that lacks a target would read as "not an open relay" for
+	 * it, or as no target at all: write nothing rather than part. */
+	if (st->lost != 0) {
+		spill_free(&st->spill);
+		return RUN_UNTESTED;
+	}
+	write_results(out, st);
+	write_details(out, st);
 	family(out, "relaytest_last_run_timestamp_seconds",
 	       "When this run finished, in seconds since the Unix epoch.");
 	fprintf(out, "relaytest_last_run_timestamp_seconds %lld\n", (long long)time(NULL));

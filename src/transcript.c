@@ -145,42 +145,44 @@ static unsigned line_conn(const char *line, size_t len)
 	return conn;
 }
 
-void transcript_group(struct transcript *t)
+/* The buffer's lines, each with its connection (caller frees); n gets how
+ * many, top the highest connection named. NULL when memory is short. */
+static struct line_ref *split_lines(const struct transcript *t, size_t *n, unsigned *top)
 {
 	struct line_ref *lines;
-	size_t n = 0, *last = NULL, used = 0, cap;
-	unsigned top = 0;
-	char *out;
-	unsigned char *placed = NULL;
+	size_t count = 0;
 
-	if (t->len == 0)
-		return;
 	for (size_t i = 0; i < t->len; i++)
-		n += t->buf[i] == '\n';
-	lines = calloc(n + 1, sizeof(*lines));
-	/* A blank line before each connection's lines. */
-	cap = t->len + n + 2;
-	out = malloc(cap);
-	if (lines == NULL || out == NULL)
-		goto done;
-	n = 0;
+		count += t->buf[i] == '\n';
+	lines = calloc(count + 1, sizeof(*lines));
+	if (lines == NULL)
+		return NULL;
+	*n = 0;
+	*top = 0;
 	for (size_t at = 0; at < t->len;) {
 		const char *nl = memchr(t->buf + at, '\n', t->len - at);
 		size_t len = nl != NULL ? (size_t)(nl - (t->buf + at)) + 1 : t->len - at;
+		struct line_ref *l = &lines[(*n)++];
 
-		lines[n].at = at;
-		lines[n].len = len;
-		lines[n].conn = line_conn(t->buf + at, len);
-		lines[n].next = SIZE_MAX;
-		if (lines[n].conn > top)
-			top = lines[n].conn;
+		l->at = at;
+		l->len = len;
+		l->conn = line_conn(t->buf + at, len);
+		l->next = SIZE_MAX;
+		if (l->conn > *top)
+			*top = l->conn;
 		at += len;
-		n++;
 	}
-	last = malloc(((size_t)top + 1) * sizeof(*last));
-	placed = calloc((size_t)top + 1, 1);
-	if (last == NULL || placed == NULL)
-		goto done;
+	return lines;
+}
+
+/* Chain each connection's lines in order through next. Returns 0, or -1
+ * when memory is short. */
+static int chain_lines(struct line_ref *lines, size_t n, unsigned top)
+{
+	size_t *last = malloc(((size_t)top + 1) * sizeof(*last));
+
+	if (last == NULL)
+		return -1;
 	for (size_t c = 0; c <= top; c++)
 		last[c] = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
@@ -190,14 +192,24 @@ void transcript_group(struct transcript *t)
 			lines[last[c]].next = i;
 		last[c] = i;
 	}
-	/* What concerns no connection (the engine's decisions) first ... */
+	free(last);
+	return 0;
+}
+
+/* Into out: the lines of no connection (the engine's decisions) first,
+ * then each connection whole, in the order they began, a blank line
+ * before each. placed holds top + 1 zeroes. Returns the length. */
+static size_t write_grouped(const struct transcript *t, const struct line_ref *lines, size_t n,
+			    unsigned char *placed, char *out)
+{
+	size_t used = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		if (lines[i].conn != 0)
 			continue;
 		memcpy(out + used, t->buf + lines[i].at, lines[i].len);
 		used += lines[i].len;
 	}
-	/* ... then each connection whole, in the order they began. */
 	for (size_t i = 0; i < n; i++) {
 		unsigned c = lines[i].conn;
 
@@ -212,15 +224,35 @@ void transcript_group(struct transcript *t)
 		}
 	}
 	out[used] = '\0';
+	return used;
+}
+
+void transcript_group(struct transcript *t)
+{
+	struct line_ref *lines;
+	size_t n = 0, cap;
+	unsigned top = 0;
+	char *out = NULL;
+	unsigned char *placed = NULL;
+
+	if (t->len == 0)
+		return;
+	lines = split_lines(t, &n, &top);
+	if (lines == NULL || chain_lines(lines, n, top) < 0)
+		goto done;
+	cap = t->len + n + 2; /* a blank line before each connection's lines */
+	out = malloc(cap);
+	placed = calloc((size_t)top + 1, 1);
+	if (out == NULL || placed == NULL)
+		goto done;
+	t->len = write_grouped(t, lines, n, placed, out);
 	free(t->buf);
 	t->buf = out;
-	t->len = used;
 	t->cap = cap;
 	out = NULL;
 done:
 	free(out);
 	free(lines);
-	free(last);
 	free(placed);
 }
 

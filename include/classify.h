@@ -69,6 +69,7 @@ enum reason {
 	REASON_CLIENT_BLOCKED, /* not tested: refused for who we are (DNSBL, no rDNS) */
 	REASON_TLS_REFUSED,    /* skipped: STARTTLS offered, then refused: no client gets past */
 	REASON_SERVER_ERROR,   /* a bare 500 to AUTH: the server failed, nothing was judged */
+	REASON_NOT_PROBED, /* accepted at RCPT, not probed, where every probe was refused at DATA */
 	REASON_COUNT
 };
 

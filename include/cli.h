@@ -61,6 +61,7 @@ struct config {
 	int selected[CASES_MAX]; /* indexed like cases_table */
 	int to_given;		 /* --to was named: --send may use it */
 	int send;		 /* --send: complete accepted relays with DATA */
+	int no_data_probe;	 /* --no-data-probe: decide at RCPT, never send DATA */
 	int no_pipelining;	 /* --no-pipelining: one command at a time */
 	enum cli_tls tls;	 /* --tls; CLI_TLS_AUTO by default (zero) */
 	const char *format;	 /* the name of a row of report_formats (report.h) */

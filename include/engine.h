@@ -48,6 +48,7 @@ struct engine_params {
 	const char *to;
 	int selected[CASES_MAX]; /* indexed like cases_table */
 	int send;		 /* complete an accepted relay with one message to `to` */
+	int no_data_probe;	 /* decide at RCPT: no DATA probe after an accepted relay */
 	int no_pipelining;	 /* one command at a time */
 	enum engine_tls tls;
 	int verbose; /* keep a transcript */
@@ -71,7 +72,24 @@ enum run_status {
 
 /* The command whose reply decided a test (the order of enum classify_step,
  * one later). */
-enum run_stage { STAGE_NONE, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT };
+enum run_stage { STAGE_NONE, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT, STAGE_DATA };
+
+/* DATA probes per target at most: after a relay test is accepted at RCPT,
+ * DATA alone on its connection; a 354 confirms the relay and the connection
+ * is closed at once, before any byte of a message (RFC 5321 4.1.1.4: an
+ * unfinished message is never delivered). Each probe costs its connection;
+ * one 354 settles the verdict, so probing stops at the first. */
+#define ENGINE_DATA_PROBES_MAX 3
+
+/* What the DATA probe after an accepted RCPT found. */
+enum data_probe {
+	DATA_PROBE_NONE,      /* not probed */
+	DATA_PROBE_CONFIRMED, /* 354: the relay is confirmed */
+	DATA_PROBE_REFUSED,   /* 5xx (or a 4xx denial): the test is denied at DATA */
+	DATA_PROBE_TEMPFAIL,  /* 4xx: undecided */
+	DATA_PROBE_NO_ANSWER, /* no reply, or one that is not an answer to DATA */
+	DATA_PROBE_COUNT
+};
 
 #define RUN_ADDR_MAX 600 /* an expanded MAIL/RCPT argument */
 #define RUN_NOTE_MAX 400
@@ -112,6 +130,8 @@ struct test_result {
 	int needs_tls;	/* refused for want of STARTTLS */
 	int over_tls;	/* its last connection ran over TLS */
 	size_t twin_of; /* 1 + index of the test with the same commands; 0: none */
+	enum data_probe data_probe;	     /* the DATA probe after its accepted RCPT */
+	char data_reply[REPLY_TEXT_MAX + 8]; /* its reply ("354 ..."), or why none */
 	long ms;
 };
 
@@ -159,6 +179,8 @@ struct target_result {
 	char tls_mode[16];		    /* "implicit", "starttls" or "" (plain only) */
 	int auth_after_tls;		    /* the AUTH tests ran over STARTTLS (tls_caps) */
 	char plain_refusal[REPLY_TEXT_MAX]; /* the reply that sent relay tests to TLS */
+	unsigned data_probes;		    /* DATA probes sent (ENGINE_DATA_PROBES_MAX) */
+	int data_probe_off;		    /* --no-data-probe or --send: none was sent */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */
 	enum run_status status;

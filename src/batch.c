@@ -194,7 +194,7 @@ static void note_reply(struct runner *r, const struct loop *l, const struct loop
 static void settle(struct runner *r, struct test_result *tr, enum dialogue_next next,
 		   const struct rt_error *err)
 {
-	if (next == DIALOGUE_DECIDED && tr->state != TEST_DECIDED)
+	if ((next == DIALOGUE_DECIDED || next == DIALOGUE_HANG_UP) && tr->state != TEST_DECIDED)
 		test_decided(&r->res->log, r->s.number, tr);
 	else if (next == DIALOGUE_ALONE)
 		test_move(&r->res->log, r->s.number, tr, TEST_ALONE, "to run by itself");
@@ -252,6 +252,62 @@ static void distrust(struct runner *r, size_t first, size_t end)
 	session_close(&r->s, "the server sent more replies than commands; PIPELINING turned off");
 }
 
+/* Whether a DATA probe may follow tr's accepted RCPT: a few per target,
+ * none once one has confirmed the relay. */
+static int probe_granted(struct runner *r)
+{
+	struct engine *eng = r->eng;
+	int go;
+
+	pthread_mutex_lock(&eng->lock);
+	go = !eng->probe_confirmed && eng->probes < ENGINE_DATA_PROBES_MAX;
+	if (go)
+		r->res->data_probes = ++eng->probes;
+	pthread_mutex_unlock(&eng->lock);
+	return go;
+}
+
+/* The probe's DATA was answered: close at once, without QUIT, so that not
+ * a byte of a message follows (the connection was the probe's price). */
+static void hang_up(struct runner *r, const struct test_result *tr)
+{
+	struct engine *eng = r->eng;
+
+	session_close(&r->s, "DATA probe answered: closed before any message byte");
+	pthread_mutex_lock(&eng->lock);
+	eng->probe_confirmed |= tr->data_probe == DATA_PROBE_CONFIRMED;
+	eng->last_quit_ms = net_now_ms();
+	pthread_mutex_unlock(&eng->lock);
+}
+
+void batch_after_probes(struct engine *eng)
+{
+	struct target_result *res = eng->res;
+	size_t refused = 0;
+	char note[RUN_NOTE_MAX];
+
+	for (size_t i = 0; i < res->ntests; i++)
+		refused += res->tests[i].data_probe == DATA_PROBE_REFUSED ||
+			   res->tests[i].data_probe == DATA_PROBE_TEMPFAIL;
+	if (eng->probe_confirmed || refused == 0)
+		return;
+	for (size_t i = 0; i < res->ntests; i++) {
+		struct test_result *tr = &res->tests[i];
+
+		if (tr->state != TEST_DECIDED || tr->verdict != VERDICT_ACCEPTED ||
+		    tr->data_probe != DATA_PROBE_NONE || tr->tc->group == CASE_CONTROL ||
+		    tr->tc->group == CASE_AUTH)
+			continue;
+		text_format(
+			note, sizeof(note),
+			"%s%saccepted at RCPT; not probed at DATA (at most %d probes a target), "
+			"and the server refused %zu probed %s at DATA",
+			tr->note, tr->note[0] != '\0' ? "; " : "", ENGINE_DATA_PROBES_MAX, refused,
+			refused == 1 ? "test" : "tests");
+		test_settle(&res->log, 0, tr, VERDICT_UNTESTED, REASON_NOT_PROBED, note);
+	}
+}
+
 /* Start the dialogues of [first, end) on l. */
 static void begin_all(struct runner *r, struct dialogue *d, const struct dialogue_context *ctx,
 		      struct loop *l, size_t first, size_t end)
@@ -304,7 +360,14 @@ static size_t read_all(struct runner *r, struct dialogue *d, const struct dialog
 		if (tr->state != TEST_SENT)
 			continue; /* decided or sent back to run alone already */
 		next = dialogue_reply(&d[c->owner - first], ctx, l, c, &rp, &err);
+		if (next == DIALOGUE_PROBE)
+			next = probe_granted(r) ? dialogue_probe(&d[c->owner - first], l, c->owner)
+						: DIALOGUE_DECIDED;
 		settle(r, tr, next, &err);
+		if (next == DIALOGUE_HANG_UP) {
+			hang_up(r, tr);
+			break;
+		}
 		if (next == DIALOGUE_BROKEN) {
 			session_close(&r->s, err.msg);
 			failed_at(r, d, first, end, c, &err);
@@ -318,10 +381,13 @@ void batch_run(struct runner *r, size_t first, size_t end)
 {
 	struct dialogue *d = calloc(end - first, sizeof(*d));
 	/* A test sent back to run alone goes lock-step. */
-	struct dialogue_context ctx = {
-		&r->res->log, r->s.number, &r->eng->vars, r->res, batch_can(r, at(r, first)),
-		r->p->send
-	};
+	struct dialogue_context ctx = { &r->res->log,
+					r->s.number,
+					&r->eng->vars,
+					r->res,
+					batch_can(r, at(r, first)),
+					r->p->send,
+					!r->p->send && !r->p->no_data_probe };
 	struct loop l;
 	struct rt_error err;
 

@@ -22,6 +22,7 @@ enum long_only {
 	OPT_CONNECTIONS,
 	OPT_SEND,
 	OPT_NO_PIPELINING,
+	OPT_NO_DATA_PROBE,
 	OPT_RUN_TIME,
 	OPT_TLS,
 	OPT_INCONCLUSIVE_STATE,
@@ -58,6 +59,7 @@ static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "send", no_argument, NULL, OPT_SEND },
 	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
+	{ "no-data-probe", no_argument, NULL, OPT_NO_DATA_PROBE },
 	{ "tls", required_argument, NULL, OPT_TLS },
 	{ "all", no_argument, NULL, 'a' },
 	{ "inconclusive-state", required_argument, NULL, OPT_INCONCLUSIVE_STATE },
@@ -73,7 +75,9 @@ void cli_usage(FILE *out)
 {
 	fputs("usage: relaytest [options] [host[:port] ...] [-i FILE] [-M DOMAIN]\n"
 	      "Test whether SMTP servers relay mail for strangers (an open relay).\n"
-	      "Tests at the RCPT level: sends no mail unless --send asks it to.\n"
+	      "Never sends a message unless --send asks: a relay accepted at RCPT is\n"
+	      "confirmed by DATA alone (3 at most a target), and at its 354 the connection\n"
+	      "is closed before any byte of a message (no message can result).\n"
 	      "\n"
 	      "  -p, --port PORT[,...]  port(s) for targets naming none (default 25; --ports)\n"
 	      "  -i, --input FILE       read targets from FILE, one a line ('-': stdin)\n"
@@ -92,6 +96,7 @@ void cli_usage(FILE *out)
 	      "      --error-budget N   rejections per connection, then reconnect (default 8)\n"
 	      "      --connections N    connections at once (default 3, 10 if late; max 32)\n"
 	      "      --no-pipelining    one command at a time even when PIPELINING is offered\n"
+	      "      --no-data-probe    decide at RCPT: never send DATA\n"
 	      "      --tls MODE         auto (default), starttls, implicit or no (libssl)\n"
 	      "  -F, --format FORMAT    text (default), json (JSON Lines), nagios, prometheus\n"
 	      "      --inconclusive-state, --untested-state STATE  nagios (warning, critical)\n"
@@ -508,6 +513,7 @@ static const struct option_rule option_rules[] = {
 	{ .c = 'r', .kind = KIND_CALL, .call = set_to },
 	{ .c = OPT_SEND, .kind = KIND_FLAG, .member = MEMBER(send) },
 	{ .c = OPT_NO_PIPELINING, .kind = KIND_FLAG, .member = MEMBER(no_pipelining) },
+	{ .c = OPT_NO_DATA_PROBE, .kind = KIND_FLAG, .member = MEMBER(no_data_probe) },
 	{ .c = OPT_TLS, .kind = KIND_CALL, .call = set_tls },
 	{ .c = OPT_INCONCLUSIVE_STATE, .kind = KIND_CALL, .call = set_inconclusive_state },
 	{ .c = OPT_UNTESTED_STATE, .kind = KIND_CALL, .call = set_untested_state },
@@ -616,6 +622,12 @@ static int check_combination(const struct config *cfg, char *err, size_t cap)
 		snprintf(err, cap,
 			 "--send needs --to: name the mailbox you control that should receive the "
 			 "test messages");
+		return -1;
+	}
+	if (cfg->send && cfg->no_data_probe) {
+		snprintf(err, cap,
+			 "--send and --no-data-probe exclude each other: --send completes an "
+			 "accepted relay with DATA and a message");
 		return -1;
 	}
 	if (cfg->send && strcmp(cfg->format, "text") != 0 && strcmp(cfg->format, "json") != 0) {

@@ -6,7 +6,11 @@
  * Pipelined, a test's RSET, MAIL and RCPT go out at once; a recipient
  * trick whose sender is refused, and a relay accepted, then run again
  * alone (an open-relay verdict must not rest on a reply a broken server
- * may have shifted). Lock-step, each command follows the reply before. */
+ * may have shifted). Lock-step, each command follows the reply before.
+ *
+ * An accepted relay, lock-step and without --send, may be probed: DATA
+ * alone, and whatever its reply, the caller closes the connection at once
+ * (DIALOGUE_HANG_UP), so no byte of a message is ever sent. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -112,6 +116,57 @@ static enum dialogue_next confirm(struct dialogue *d, struct loop *l, size_t own
 	return DIALOGUE_WAIT;
 }
 
+enum dialogue_next dialogue_probe(struct dialogue *d, struct loop *l, size_t owner)
+{
+	if (loop_add(l, owner, LOOP_DATA, 1, "DATA") < 0)
+		return DIALOGUE_DECIDED;
+	d->probing = 1;
+	return DIALOGUE_WAIT;
+}
+
+/* "; " and text after tr's note (or text alone). */
+static void add_note(struct test_result *tr, const char *text)
+{
+	size_t used = strlen(tr->note);
+
+	snprintf(tr->note + used, sizeof(tr->note) - used, "%s%s", used > 0 ? "; " : "", text);
+}
+
+/* The reply to the probe's DATA: 354 confirms the relay; a refusal decides
+ * the test at DATA (a 5xx denied, a 4xx temporary unless it refuses the
+ * relay); anything else leaves the RCPT verdict standing, unconfirmed. */
+static enum dialogue_next probe_reply(struct dialogue *d, const struct reply *rp)
+{
+	struct test_result *tr = d->tr;
+	char line[REPLY_TEXT_MAX], rcpt[REPLY_ENHANCED_MAX + 64];
+
+	reply_line(rp, 0, line, sizeof(line));
+	text_format(tr->data_reply, sizeof(tr->data_reply), "%d %s", rp->code, line);
+	if (rp->code == 354) {
+		tr->data_probe = DATA_PROBE_CONFIRMED;
+		return DIALOGUE_HANG_UP;
+	}
+	if (rp->code < 400 || rp->code > 599) {
+		tr->data_probe = DATA_PROBE_NO_ANSWER;
+		return DIALOGUE_HANG_UP;
+	}
+	snprintf(rcpt, sizeof(rcpt), "accepted at RCPT (%d%s%s), refused at DATA", tr->code,
+		 tr->enhanced[0] != '\0' ? " " : "", tr->enhanced);
+	test_verdict(tr, rp, STAGE_DATA);
+	tr->rerun = tr->needs_tls = 0; /* the answer to this RCPT stands */
+	if (rp->code >= 500 && tr->verdict != VERDICT_DENIED) {
+		tr->verdict = VERDICT_DENIED;
+		tr->reason = REASON_POLICY;
+	} else if (rp->code < 500 && tr->verdict != VERDICT_DENIED) {
+		tr->verdict = VERDICT_TEMPFAIL;
+		if (tr->reason != REASON_GREYLIST)
+			tr->reason = REASON_TEMPORARY;
+	}
+	tr->data_probe = tr->verdict == VERDICT_DENIED ? DATA_PROBE_REFUSED : DATA_PROBE_TEMPFAIL;
+	add_note(tr, rcpt);
+	return DIALOGUE_HANG_UP;
+}
+
 static enum dialogue_next data_reply(struct dialogue *d, const struct dialogue_context *ctx,
 				     struct loop *l, const struct loop_command *c,
 				     const struct reply *rp)
@@ -119,6 +174,8 @@ static enum dialogue_next data_reply(struct dialogue *d, const struct dialogue_c
 	struct test_result *tr = d->tr;
 	char line[REPLY_TEXT_MAX];
 
+	if (d->probing)
+		return probe_reply(d, rp);
 	reply_line(rp, 0, line, sizeof(line));
 	if (c->kind == LOOP_DATA && rp->code == 354) {
 		compose_message(d, ctx);
@@ -211,7 +268,9 @@ static enum dialogue_next rcpt_reply(struct dialogue *d, const struct dialogue_c
 		return DIALOGUE_DECIDED;
 	if (ctx->pipelined)
 		return DIALOGUE_ALONE; /* confirmed alone before it is reported */
-	return d->confirm ? confirm(d, l, owner_of(c)) : DIALOGUE_DECIDED;
+	if (d->confirm)
+		return confirm(d, l, owner_of(c));
+	return ctx->probe ? DIALOGUE_PROBE : DIALOGUE_DECIDED;
 }
 
 enum dialogue_next dialogue_reply(struct dialogue *d, const struct dialogue_context *ctx,
@@ -252,6 +311,12 @@ enum dialogue_next dialogue_failed(struct dialogue *d, const struct loop_command
 {
 	struct test_result *tr = d->tr;
 
+	if (d->probing) {
+		/* The RCPT verdict stands, unconfirmed. */
+		tr->data_probe = DATA_PROBE_NO_ANSWER;
+		text_format(tr->data_reply, sizeof(tr->data_reply), "no reply (%s)", err->msg);
+		return DIALOGUE_DECIDED;
+	}
 	if (c->kind == LOOP_DATA || c->kind == LOOP_MESSAGE) {
 		text_format(tr->send_result, sizeof(tr->send_result), "%s: %s",
 			    c->kind == LOOP_DATA ? "DATA failed" : "message not completed",

@@ -44,6 +44,7 @@ void params_from_config(const struct config *cfg, struct engine_params *p)
 	p->to = cfg->to;
 	memcpy(p->selected, cfg->selected, sizeof(p->selected));
 	p->send = cfg->send;
+	p->no_data_probe = cfg->no_data_probe;
 	p->no_pipelining = cfg->no_pipelining;
 	p->tls = engine_tls_of(cfg->tls);
 	p->verbose = cfg->verbose;

@@ -101,6 +101,8 @@ void plan_copy_twins(struct target_result *res)
 			    same->tc->id);
 		tr->connection = same->connection;
 		tr->over_tls = same->over_tls;
+		tr->data_probe = same->data_probe;
+		memcpy(tr->data_reply, same->data_reply, sizeof(tr->data_reply));
 		tr->ms = 0;
 		test_decided(&res->log, 0, tr);
 	}

@@ -105,6 +105,33 @@ static void jw_strings(struct jw *w, const char *key, const char *const *items, 
 	fputc(']', w->out);
 }
 
+static const char *const json_data_probe[] = {
+	[DATA_PROBE_NONE] = "",
+	[DATA_PROBE_CONFIRMED] = "confirmed",
+	[DATA_PROBE_REFUSED] = "refused",
+	[DATA_PROBE_TEMPFAIL] = "temporary_failure",
+	[DATA_PROBE_NO_ANSWER] = "no_answer",
+};
+
+_Static_assert(sizeof(json_data_probe) / sizeof(json_data_probe[0]) == DATA_PROBE_COUNT,
+	       "every DATA probe outcome has a key");
+
+/* "data_probe": null, or {"result", "reply"} of the DATA probe. */
+static void json_data_probe_of(struct jw *w, const struct test_result *tr)
+{
+	struct jw probe = { w->out, 0 };
+
+	jw_key(w, "data_probe");
+	if (tr->data_probe == DATA_PROBE_NONE) {
+		fputs("null", w->out);
+		return;
+	}
+	fputc('{', w->out);
+	jw_text(&probe, "result", json_data_probe[tr->data_probe]);
+	jw_text(&probe, "reply", tr->data_reply);
+	fputc('}', w->out);
+}
+
 static void json_test(FILE *out, const struct target_result *res, const struct test_result *tr)
 {
 	struct jw w = { out, 0 };
@@ -130,6 +157,7 @@ static void json_test(FILE *out, const struct target_result *res, const struct t
 	jw_raw(&w, "over_tls", tr->over_tls ? "true" : "false");
 	jw_number(&w, "reruns", (long)tr->reruns);
 	jw_text(&w, "same_as", tr->twin_of != 0 ? res->tests[tr->twin_of - 1].tc->id : "");
+	json_data_probe_of(&w, tr);
 	if (tr->sent == 0) {
 		jw_raw(&w, "sent", "null");
 	} else {

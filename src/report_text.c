@@ -139,7 +139,7 @@ static void result_words(const struct test_result *tr, char *buf, size_t cap)
 		snprintf(buf, cap, "skipped");
 		break;
 	}
-	if (tr->stage == STAGE_MAIL || tr->stage == STAGE_HELO) {
+	if (tr->stage == STAGE_MAIL || tr->stage == STAGE_HELO || tr->stage == STAGE_DATA) {
 		size_t used = strlen(buf);
 
 		if (tr->verdict == VERDICT_DENIED || tr->verdict == VERDICT_TEMPFAIL)
@@ -259,6 +259,23 @@ static void print_send(FILE *out, const struct test_result *tr)
 	print_detail(out, "--send", buf);
 }
 
+/* What the DATA probe after an accepted RCPT found, when it left the
+ * acceptance standing (a refusal is the test's own reply and note). */
+static void print_probe(FILE *out, const struct test_result *tr)
+{
+	char buf[sizeof(tr->data_reply) + 80];
+
+	if (tr->data_probe == DATA_PROBE_CONFIRMED)
+		snprintf(buf, sizeof(buf),
+			 "accepted at RCPT and DATA (%s); closed before any byte of a message",
+			 tr->data_reply);
+	else if (tr->data_probe == DATA_PROBE_NO_ANSWER)
+		snprintf(buf, sizeof(buf), "not confirmed: %s", tr->data_reply);
+	else
+		return;
+	print_detail(out, "DATA", buf);
+}
+
 static void print_test(FILE *out, const struct test_result *tr, int colour, int verbose)
 {
 	print_row(out, tr->tc->id, tr, colour);
@@ -271,6 +288,7 @@ static void print_test(FILE *out, const struct test_result *tr, int colour, int 
 	    (tr->code != 0 && (tr->verdict == VERDICT_TEMPFAIL || tr->tc->group == CASE_AUTH ||
 			       (tr->tc->group == CASE_CONTROL && tr->verdict != VERDICT_ACCEPTED))))
 		print_answer(out, tr, 0);
+	print_probe(out, tr);
 	print_send(out, tr);
 }
 
@@ -332,6 +350,9 @@ static void print_fold_row(FILE *out, const struct target_result *res, const str
 	} else if (tr->code != 0 || tr->verdict != VERDICT_DENIED) {
 		print_answer(out, tr, 1);
 	}
+	if (fr->count == 1 && (tr->stage == STAGE_DATA || tr->reason == REASON_NOT_PROBED))
+		print_detail(out, "note", tr->note); /* accepted at RCPT, then */
+	print_probe(out, tr);
 	print_send(out, tr);
 }
 

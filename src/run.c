@@ -225,6 +225,8 @@ static void run_tests(struct engine *eng, struct runner *r)
 		eng->planned = 0;
 		run_round(eng, r);
 	}
+	batch_after_probes(eng);
+	res->data_probe_off = eng->p->send || eng->p->no_data_probe;
 	plan_copy_twins(res);
 }
 

@@ -116,6 +116,8 @@ struct engine {
 	int scarce_waits;     /* waits for the server to take connections again */
 	int short_waits;      /* ... short ones, right after a session of ours ended */
 	int64_t last_quit_ms; /* when a session of ours last ended */
+	unsigned probes;      /* DATA probes claimed (ENGINE_DATA_PROBES_MAX) */
+	int probe_confirmed;  /* some probe got its 354: probing is over */
 	struct crew *crew;    /* the round's helper connections */
 };
 
@@ -241,6 +243,7 @@ struct dialogue_context {
 	const struct target_result *res; /* --send's message names the target */
 	int pipelined;			 /* all of a test's commands go out at once */
 	int send;			 /* --send: complete an accepted relay */
+	int probe;			 /* an accepted relay may be probed with DATA */
 };
 
 /* One test's dialogue on one connection. */
@@ -251,6 +254,7 @@ struct dialogue {
 	int null_retry; /* MAIL FROM:<> may follow a refused sender */
 	int confirm;	/* --send may follow an accepted RCPT */
 	int auth_done;	/* AUTH was accepted: MAIL and RCPT show what it allows */
+	int probing;	/* its DATA is a probe: no message follows, ever */
 	char then[RUN_NOTE_MAX];
 	struct auth_dialogue auth;
 	char message[SESSION_MESSAGE_MAX];
@@ -260,7 +264,10 @@ enum dialogue_next {
 	DIALOGUE_WAIT,	  /* more replies are to come */
 	DIALOGUE_DECIDED, /* tr has its verdict (the caller moves it) */
 	DIALOGUE_ALONE,	  /* tr must run again by itself */
-	DIALOGUE_BROKEN	  /* the connection cannot go on (RSET refused): err says why */
+	DIALOGUE_BROKEN,  /* the connection cannot go on (RSET refused): err says why */
+	DIALOGUE_PROBE,	  /* accepted at RCPT: the caller may grant a DATA probe */
+	DIALOGUE_HANG_UP  /* tr has its verdict; close the connection at once, no QUIT
+			   * (the probe's DATA was answered: not a byte more) */
 };
 
 /* Start tr's dialogue and add its first commands to l, as lane position
@@ -274,6 +281,11 @@ enum dialogue_next dialogue_begin(struct dialogue *d, const struct dialogue_cont
 enum dialogue_next dialogue_reply(struct dialogue *d, const struct dialogue_context *ctx,
 				  struct loop *l, const struct loop_command *c,
 				  const struct reply *rp, struct rt_error *err);
+
+/* The caller granted the DATA probe d's test asked for (DIALOGUE_PROBE):
+ * DATA goes out alone. Returns DIALOGUE_WAIT, or DIALOGUE_DECIDED when the
+ * loop is full (the test stays accepted at RCPT). */
+enum dialogue_next dialogue_probe(struct dialogue *d, struct loop *l, size_t owner);
 
 /* The connection failed under d's test (err): DIALOGUE_DECIDED when its
  * verdict already stands (a reply to DATA or to MAIL after AUTH was still
@@ -386,6 +398,12 @@ unsigned batch_error_budget(const struct runner *r);
 
 /* How many more tests r's connection may carry by the commands it has sent. */
 size_t batch_tests_room(const struct runner *r);
+
+/* The probes are done (every round): when none got its 354 and some was
+ * refused at DATA, the relay tests accepted at RCPT but never probed are
+ * not tested (REASON_NOT_PROBED): the server that refuses at DATA may
+ * refuse them too. */
+void batch_after_probes(struct engine *eng);
 
 /* Run the lane's tests at positions [first, end) through one loop. A reply
  * late with tests waiting behind it sends them back to the queue, each a

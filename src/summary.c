@@ -107,6 +107,47 @@ static const struct test_result *client_blocked(const struct target_result *res)
 	return NULL;
 }
 
+/* After an open verdict's reason: which tests the DATA probe confirmed. */
+static void confirmed_at_data(struct target_result *res)
+{
+	char ids[160];
+	size_t used = strlen(res->why), n = 0, shown = 0;
+
+	for (size_t i = 0; i < res->ntests; i++)
+		n += res->tests[i].data_probe == DATA_PROBE_CONFIRMED;
+	if (n == 0)
+		return;
+	ids[0] = '\0';
+	for (size_t i = 0; i < res->ntests && shown < 3; i++)
+		if (res->tests[i].data_probe == DATA_PROBE_CONFIRMED)
+			text_format(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
+				    shown++ > 0 ? ", " : "", res->tests[i].tc->id);
+	text_format(res->why + used, sizeof(res->why) - used, "; accepted at RCPT and DATA: %s",
+		    ids);
+}
+
+/* Relay tests accepted at RCPT and refused at DATA: the server decides
+ * there, and a tester that stops at RCPT would call it open. */
+static void refused_at_data(struct target_result *res)
+{
+	const struct test_result *first = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->ntests; i++)
+		if (res->tests[i].data_probe == DATA_PROBE_REFUSED ||
+		    res->tests[i].data_probe == DATA_PROBE_TEMPFAIL) {
+			first = first != NULL ? first : &res->tests[i];
+			n++;
+		}
+	if (n == 0)
+		return;
+	warn(res,
+	     "%zu relay %s accepted at RCPT and refused at DATA (%s: %d %s): the server "
+	     "decides at DATA, where a tester that stops at RCPT would call it open. "
+	     "relaytest sent DATA alone and closed the connection at its reply.",
+	     n, plural(n, "test was", "tests were"), first->tc->id, first->code, first->text);
+}
+
 /* Why nothing was decided, most useful cause first. */
 static void undecided_reason(struct target_result *res, const struct test_result *control)
 {
@@ -118,6 +159,8 @@ static void undecided_reason(struct target_result *res, const struct test_result
 			      sizeof(ids));
 	size_t grey = list_ids(res, (struct pick){ VERDICT_TEMPFAIL, REASON_GREYLIST, 0 }, ids,
 			       sizeof(ids));
+	size_t not_probed = list_ids(res, (struct pick){ VERDICT_UNTESTED, REASON_NOT_PROBED, 0 },
+				     ids, sizeof(ids));
 	size_t untested = res->counts[VERDICT_UNTESTED], temp = res->counts[VERDICT_TEMPFAIL],
 	       errors = res->counts[VERDICT_ERROR];
 
@@ -126,6 +169,13 @@ static void undecided_reason(struct target_result *res, const struct test_result
 			    "the server refuses this client (%d %.120s): its relay policy cannot "
 			    "be seen from here; test from an address it does not block",
 			    blocked->code, blocked->text);
+	else if (not_probed > 0)
+		text_format(res->why, sizeof(res->why),
+			    "%zu more relay %s accepted at RCPT and not probed at DATA, where "
+			    "the server refused those probed (at most %d probes a target): run "
+			    "again with --tests %s",
+			    not_probed, plural(not_probed, "test was", "tests were"),
+			    ENGINE_DATA_PROBES_MAX, ids);
 	else if (no_libssl > 0)
 		text_format(res->why, sizeof(res->why), "%s", TLS_NO_LIBSSL);
 	else if (tls > 0)
@@ -170,6 +220,7 @@ static void status_and_reason(struct target_result *res, const struct test_resul
 			     sizeof(ids));
 		text_format(res->why, sizeof(res->why), "%zu relay %s accepted: %s", n,
 			    plural(n, "test was", "tests were"), ids);
+		confirmed_at_data(res);
 	} else if (ran > 0 && res->counts[VERDICT_DENIED] == ran && control_ok &&
 		   res->not_selected > 0) {
 		/* Tests left out may be the ones this server fails: no all-clear. */
@@ -396,6 +447,7 @@ void summary_build(struct target_result *res)
 		     "server refuses this client or sender outright, so the recipient tricks "
 		     "were never tried. Try another --from.",
 		     first_mail->code, first_mail->text);
+	refused_at_data(res);
 	engine_warnings(res);
 	if (is_private_address(res->local_address))
 		warn(res,

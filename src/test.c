@@ -15,7 +15,7 @@ _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == TEST_STATE_COUNT,
 
 static const char *const stage_names[] = {
 	[STAGE_NONE] = "",     [STAGE_HELO] = "EHLO", [STAGE_AUTH] = "AUTH",
-	[STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT",
+	[STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT", [STAGE_DATA] = "DATA",
 };
 
 const char *test_stage_name(enum run_stage stage)

@@ -27,6 +27,8 @@
  *                              and after each read, before answering what
  *                              it brought (one delay per round trip)
  *   data-end ACTION            the reply to the "." that ends a message
+ *                              (DATA itself, unmatched: 354 after a
+ *                              recipient was taken, else 503)
  *                              (default 250); after a reply starting 354
  *                              the lines up to "." are logged as "| LINE"
  *   tls-reply ACTION           what to send when the client's bytes start
@@ -133,6 +135,8 @@ static char refusal[ACTION_MAX] = "!then-close 421 4.7.0 Too many concurrent SMT
  * reset on each connection, one copy per thread in concurrent mode. */
 static _Thread_local char last_mail[1024], last_helo[1024];
 static _Thread_local int authenticated, errors;
+/* Whether a RCPT of the open transaction was answered 2xx: DATA's default. */
+static _Thread_local int rcpt_ok;
 static _Thread_local unsigned this_conn;
 static FILE *log_file;
 /* TLS: whether the scenario speaks it, and how. */
@@ -520,6 +524,10 @@ static const char *choose(const char *cmd)
 		return "!then-close 221 2.0.0 Bye";
 	if (strcasecmp(cmd, "RSET") == 0)
 		return "250 2.0.0 Ok";
+	/* As Postfix: 354 once a recipient was taken, else 503. */
+	if (strcasecmp(cmd, "DATA") == 0)
+		return rcpt_ok ? "354 End data with <CR><LF>.<CR><LF>"
+			       : "503 5.5.1 Error: need RCPT command";
 	return "500 5.5.2 unrecognised command";
 }
 
@@ -661,6 +669,11 @@ static void session(int fd)
 				track_state(in);
 			if (strncmp(action, "235", 3) == 0)
 				authenticated = 1;
+			if (strncasecmp(in, "RCPT ", 5) == 0)
+				rcpt_ok |= action[0] == '2';
+			else if (greets || strncasecmp(in, "MAIL ", 5) == 0 ||
+				 strcasecmp(in, "RSET") == 0)
+				rcpt_ok = 0; /* a new transaction */
 			in_data = strncmp(action, "354", 3) == 0;
 			starttls = tls_on && tls == NULL && strcasecmp(in, "STARTTLS") == 0 &&
 				   strncmp(action, "220", 3) == 0;
@@ -686,7 +699,7 @@ static void serve(int fd, unsigned conn)
 	char mark[32];
 
 	last_mail[0] = last_helo[0] = '\0';
-	authenticated = errors = 0;
+	authenticated = errors = rcpt_ok = 0;
 	this_conn = conn;
 	snprintf(mark, sizeof(mark), "== connect %u", conn);
 	log_locked(mark, "");

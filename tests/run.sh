@@ -211,7 +211,9 @@ section_cli() {
 #                             report counts; with N, at most N at once
 #   test.max-seconds N        relaytest ended within N seconds
 #   test.watchdog N           fake server lifetime (default 60)
-#   test.allow-data           --send scenarios: DATA may be sent
+#   test.allow-data           --send scenarios: DATA and a message may be sent
+#   test.data-probes N        the server saw N DATA probes (each the last
+#                             command of its connection, never a message)
 #   test.no-lockstep-twin     skip the --no-pipelining comparison (say why)
 #   test.short                the default short report (else --all is added,
 #                             so that every test has its row); test.verdict
@@ -226,6 +228,17 @@ line_matches() {
 	*'*') [[ $got == "${want%\*}"* ]] ;;
 	*) [[ $got == "$want" ]] ;;
 	esac
+}
+
+# The DATA probes in a fake server's log: prints their count, or fails
+# with why when a command followed DATA on its connection (a probe ends its
+# connection at the reply) or there were more than 3 (ENGINE_DATA_PROBES_MAX).
+data_probes() {
+	awk '/^== connect / || /^== conn / { cur = $3; next }
+		/^== / { next }
+		cur in probed { print "a command followed DATA on connection " cur ": " $0; bad = 1; exit 1 }
+		toupper($0) == "DATA" || toupper($0) == "!BARE-LF DATA" { probed[cur] = 1; n++ }
+		END { if (bad) exit 1; if (n > 3) { print n " DATA probes, at most 3"; exit 1 }; print n + 0 }' "$1"
 }
 
 run_scenario() {
@@ -310,9 +323,14 @@ run_scenario() {
 	LC_ALL=C grep -qP '[^\x0a\x20-\x7e]' "$dir/out" "$dir/err" &&
 		why+=("output holds raw control or non-ASCII bytes")
 
-	# What relaytest sent: never DATA, always CRLF, and exactly as expected.
+	# What relaytest sent: DATA only as a probe (the last command of its
+	# connection, 3 at most), never a message line, always CRLF, and
+	# exactly as expected.
 	if ! grep -q '^test\.allow-data' "$scn"; then
-		grep -qi '^DATA' "$FAKE_LOG" && why+=("DATA was sent")
+		local probes
+		probes=$(data_probes "$FAKE_LOG") || why+=("$probes")
+		want=$(sed -n 's/^test\.data-probes //p' "$scn")
+		[ -z "$want" ] || [ "$probes" = "$want" ] || why+=("$probes DATA probes, want $want")
 		grep -q '^| ' "$FAKE_LOG" && why+=("message lines were sent")
 	fi
 	grep -q '^!bare-lf' "$FAKE_LOG" && why+=("a command did not end in CRLF")

@@ -11,12 +11,14 @@ next when several are open, every other line is a command as received).
 Checked, whatever the plan (lanes, batches, connections at once):
   - every connection begins with EHLO (or HELO), ends at QUIT if it sends
     one, and carries only EHLO, HELO, MAIL, RCPT, RSET, AUTH (with its
-    answers), QUIT; DATA only for a test that --send confirmed;
+    answers), QUIT; DATA only for a test that --send confirmed, or as a
+    DATA probe: the last command of its connection (no QUIT, no message);
   - every test decided at MAIL or RCPT sent its own MAIL FROM (and RCPT TO,
     at RCPT) on one connection, in that order, with no other MAIL between,
     under the EHLO name it tests (a HELO-trust test) or ours;
   - no test was sent twice on one connection unless it ran again (reruns)
-    or was accepted in a pipelined batch (confirmed alone before it counts);
+    or was accepted in a pipelined batch (confirmed alone before it counts,
+    and then probed with DATA);
   - the connections the report counts are the connections the server saw
     (accepted or refused), and at once never more than N when asked.
 Prints one line per problem and exits 1, or exits 0 in silence."""
@@ -47,9 +49,11 @@ def verb(command):
     return command.split(" ", 1)[0].split(":", 1)[0].upper()
 
 
-def check_connection(n, cmds, problems, allow_data):
+def check_connection(n, cmds, problems, allow_data, probes):
     if not cmds:
         return
+    if probes and verb(cmds[-1]) == "DATA":
+        cmds = cmds[:-1]  # a DATA probe ends its connection
     if verb(cmds[0]) not in ("EHLO", "HELO"):
         problems.append(f"connection {n} began with {cmds[0]!r}, not EHLO")
     if "QUIT" in cmds and cmds.index("QUIT") != len(cmds) - 1:
@@ -103,11 +107,12 @@ def main(argv):
     at_most = int(argv[argv.index("--connections-at-most") + 1]) if "--connections-at-most" in argv else None
     problems = []
     allow_data = any(t.get("sent") is not None for t in report["tests"])
+    probes = any(t.get("data_probe") is not None for t in report["tests"])
     for n, cmds in enumerate(conns, 1):
         if cmds is not None:
-            check_connection(n, cmds, problems, allow_data)
+            check_connection(n, cmds, problems, allow_data, probes)
     for test in report["tests"]:
-        if test["same_as"] is not None or test["stage"] not in ("MAIL", "RCPT"):
+        if test["same_as"] is not None or test["stage"] not in ("MAIL", "RCPT", "DATA"):
             continue
         if test["group"] == "fake AUTH":
             continue  # its MAIL and RCPT follow an AUTH: the note says how it went
@@ -115,7 +120,8 @@ def main(argv):
         if sum(where) == 0:
             problems.append(f"{test['id']}: MAIL FROM:{test['mail_from']} then RCPT TO:"
                             f"{test['rcpt_to']} (EHLO {test['helo'] or 'ours'}) never sent")
-        elif max(where) > 1 + test["reruns"] + (test["verdict"] == "accepted"):
+        elif max(where) > 1 + test["reruns"] + (test["verdict"] == "accepted" or
+                                                 test.get("data_probe") is not None):
             problems.append(f"{test['id']}: sent {max(where)} times on one connection")
     if report["connections"] != len(conns):
         problems.append(f"the report counts {report['connections']} connections, "

@@ -48,6 +48,9 @@ void test_cli_valid(void)
 	CHECK_INT(parse(&cfg, err, "--list-tests", NULL, NULL, NULL), 0);
 	CHECK_INT(cfg.action, CLI_LIST_TESTS);
 	CHECK_INT(parse(&cfg, err, "--helo", "[192.0.2.7]", "a.example", NULL), 0);
+	CHECK_INT(cfg.no_data_probe, 0);
+	CHECK_INT(parse(&cfg, err, "--no-data-probe", "a.example", NULL, NULL), 0);
+	CHECK_INT(cfg.no_data_probe, 1);
 	CHECK_INT(parse(&cfg, err, "--from", "x@[192.0.2.7]", "a.example", NULL), -1);
 	/* From cron: silent when closed, the transcript where it matters. */
 	CHECK_INT(parse(&cfg, err, "-q", "-v", "a.example", NULL), 0);
@@ -102,6 +105,7 @@ void test_cli_invalid(void)
 		{ "--tests", ",,", "a.example", "at least one relay test" },
 		{ "-4", "-6", "a.example", "exclude each other" },
 		{ "--timeout", NULL, NULL, "needs a value" },
+		{ "--send", "--no-data-probe", "a.example", "exclude each other" },
 		{ "--from", CLI_DEFAULT_TO, "a.example", "must differ" },
 		{ "a.example:99999", NULL, NULL, "1 to 65535" },
 		{ "-q", NULL, NULL, "no target" },

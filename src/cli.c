@@ -618,16 +618,16 @@ static int check_combination(const struct config *cfg, char *err, size_t cap)
 			 "no target given: name a mail server, e.g. relaytest mail.example.com");
 		return -1;
 	}
-	if (cfg->send && !cfg->to_given) {
-		snprintf(err, cap,
-			 "--send needs --to: name the mailbox you control that should receive the "
-			 "test messages");
-		return -1;
-	}
 	if (cfg->send && cfg->no_data_probe) {
 		snprintf(err, cap,
 			 "--send and --no-data-probe exclude each other: --send completes an "
 			 "accepted relay with DATA and a message");
+		return -1;
+	}
+	if (cfg->send && !cfg->to_given) {
+		snprintf(err, cap,
+			 "--send needs --to: name the mailbox you control that should receive the "
+			 "test messages");
 		return -1;
 	}
 	if (cfg->send && strcmp(cfg->format, "text") != 0 && strcmp(cfg->format, "json") != 0) {

@@ -95,6 +95,22 @@ enum data_probe {
 #define RUN_NOTE_MAX 400
 #define RUN_WARNINGS_MAX 8
 #define RUN_WARNING_MAX 1024
+#define RUN_FINDINGS_MAX 8
+
+/* A fact beside the verdict (findings.c): an id ("auth-plaintext") and what
+ * it means, in words. */
+struct run_finding {
+	const char *id; /* static */
+	char text[RUN_WARNING_MAX];
+};
+
+/* The STARTTLS injection probe (session_starttls_injection). */
+enum injection {
+	INJECTION_NOT_RUN, /* STARTTLS not offered in plain text, --tls no, no libssl */
+	INJECTION_CLEAN,   /* no reply after the handshake */
+	INJECTION_FOUND,   /* the NOOP sent in plain text was answered over TLS */
+	INJECTION_FAILED   /* the probe could not run: injection_note says why */
+};
 
 /* Where a test is in its run (src/test.c is the only writer). */
 enum test_state {
@@ -179,8 +195,14 @@ struct target_result {
 	char tls_mode[16];		    /* "implicit", "starttls" or "" (plain only) */
 	int auth_after_tls;		    /* the AUTH tests ran over STARTTLS (tls_caps) */
 	char plain_refusal[REPLY_TEXT_MAX]; /* the reply that sent relay tests to TLS */
-	unsigned data_probes;		    /* DATA probes sent (ENGINE_DATA_PROBES_MAX) */
-	int data_probe_off;		    /* --no-data-probe or --send: none was sent */
+	char seen_as[NET_ADDR_MAX];	    /* the client address the EHLO reply echoed, or "" */
+	struct capabilities plain_caps;	    /* the first connection's EHLO reply before TLS */
+	enum injection injection;	    /* the STARTTLS injection probe */
+	char injection_note[REPLY_TEXT_MAX + 16]; /* its extra reply, or why it did not run */
+	struct run_finding findings[RUN_FINDINGS_MAX];
+	size_t nfindings;
+	unsigned data_probes; /* DATA probes sent (ENGINE_DATA_PROBES_MAX) */
+	int data_probe_off;   /* --no-data-probe or --send: none was sent */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */
 	enum run_status status;

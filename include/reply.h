@@ -67,4 +67,10 @@ void reply_capabilities(const struct reply *ehlo, struct capabilities *caps);
  * domain name or address literal. Returns -1 (buf empty) when it does not. */
 int reply_greeting_host(const struct reply *greeting, char *buf, size_t cap);
 
+/* The client address a 250 EHLO/HELO reply's first line echoes ("Hello
+ * name [192.0.2.7]", as Exim, Sendmail, OpenSMTPD, Exchange and others
+ * say), in canonical form, into buf (at least INET6_ADDRSTRLEN bytes).
+ * Returns 0, or -1 (buf empty) when the reply names no address. */
+int reply_seen_as(const struct reply *hello, char *buf, size_t cap);
+
 #endif

@@ -48,12 +48,13 @@ struct session {
 	struct reply greeting;
 	struct reply hello; /* the EHLO (or HELO) reply, also when it refused */
 	struct capabilities caps;
-	char helo[TEXT_ARG_MAX + 1]; /* the name we greet with */
-	int tls_want;		     /* enum session_tls; set by the caller */
-	int tls_active;		     /* this connection runs over TLS */
-	int tls_seen;		     /* the silent-port probe was answered by TLS */
-	struct tls_info tls;	     /* valid while tls_active */
-	char host[TEXT_ARG_MAX + 1]; /* the target's name, for SNI */
+	struct capabilities plain_caps; /* the last EHLO reply's before TLS */
+	char helo[TEXT_ARG_MAX + 1];	/* the name we greet with */
+	int tls_want;			/* enum session_tls; set by the caller */
+	int tls_active;			/* this connection runs over TLS */
+	int tls_seen;			/* the silent-port probe was answered by TLS */
+	struct tls_info tls;		/* valid while tls_active */
+	char host[TEXT_ARG_MAX + 1];	/* the target's name, for SNI */
 };
 
 /* Prepare s for a target; nothing is connected yet. log may be NULL. */
@@ -91,6 +92,18 @@ int session_heard(struct session *s, int wait_ms);
  * answered other than 220, e.g. 454; the session stays open in plain text),
  * ERR_TLS, ERR_CLOSED, ERR_TIMEOUT (the session is then closed). */
 int session_starttls(struct session *s, struct rt_error *err);
+
+/* The STARTTLS injection probe (CVE-2011-0411 class), on an open plain
+ * session whose EHLO offered STARTTLS: send "STARTTLS\r\nNOOP\r\n" in one
+ * write; after the 220 and the handshake, send nothing and wait up to
+ * wait_ms for a reply. One arriving then answers the NOOP sent in plain
+ * text: the server kept it across STARTTLS. Returns 1 with that reply in
+ * extra, 0 when none came (a plain-text answer before the handshake is
+ * dropped and does not count), -1 with err when the probe could not run
+ * (no libssl, STARTTLS refused, the handshake failed; then s is closed
+ * unless STARTTLS was refused). */
+int session_starttls_injection(struct session *s, int wait_ms, struct reply *extra,
+			       struct rt_error *err);
 
 /* As session_open, on a socket already connected (tests and fuzzing). */
 int session_open_fd(struct session *s, int fd, const char *helo, struct rt_error *err);

@@ -271,3 +271,84 @@ int reply_greeting_host(const struct reply *greeting, char *buf, size_t cap)
 	buf[len] = '\0';
 	return 0;
 }
+
+/* The phrases after which servers echo the client's address in their
+ * EHLO/HELO reply, the address in brackets before the first comma:
+ *   Exim       "mx Hello name [192.0.2.7]" (smtp_in.c: "%s Hello %s%s%s" " [%s]")
+ *   Sendmail   "mx Hello name [192.0.2.7], pleased to meet you" (also
+ *              "[192.0.2.7] (may be forged)", "[IPv6:2001:db8::7]")
+ *   OpenSMTPD  "mx Hello name [192.0.2.7], pleased to meet you"
+ *   Exchange   "mx Hello [192.0.2.7]"
+ *   Haraka     "mx Hello name [192.0.2.7], Haraka is at your service."
+ *   Gmail      "mx.google.com at your service, [192.0.2.7]"
+ * Postfix, qmail and Courier do not echo it. */
+static const char *const seen_markers[] = { "hello ", "at your service, " };
+
+/* Whether text (len bytes) holds the phrase marker as words: at its start
+ * or after a space; returns where the phrase ends, or NULL. */
+static const char *find_marker(const char *text, size_t len, const char *marker)
+{
+	size_t n = strlen(marker);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if ((i == 0 || text[i - 1] == ' ') && strncasecmp(text + i, marker, n) == 0)
+			return text + i + n;
+	return NULL;
+}
+
+/* The address in "[...]" (len bytes inside the brackets), "IPv6:" allowed,
+ * in canonical form (inet_ntop) in buf. Returns 0, or -1 when it is not an
+ * IPv4 or IPv6 address. */
+static int bracket_address(const char *in, size_t len, char *buf, size_t cap)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	unsigned char bin[16];
+
+	if (len >= 5 && strncasecmp(in, "IPv6:", 5) == 0) {
+		in += 5;
+		len -= 5;
+	}
+	if (len == 0 || len >= sizeof(addr))
+		return -1;
+	memcpy(addr, in, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET, addr, bin) == 1)
+		return inet_ntop(AF_INET, bin, buf, (socklen_t)cap) != NULL ? 0 : -1;
+	if (strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, bin) == 1)
+		return inet_ntop(AF_INET6, bin, buf, (socklen_t)cap) != NULL ? 0 : -1;
+	return -1;
+}
+
+int reply_seen_as(const struct reply *hello, char *buf, size_t cap)
+{
+	size_t len = strcspn(hello->text, "\n");
+
+	if (cap > 0)
+		buf[0] = '\0';
+	if (hello->code != 250 || cap < INET6_ADDRSTRLEN)
+		return -1;
+	for (size_t m = 0; m < sizeof(seen_markers) / sizeof(seen_markers[0]); m++) {
+		const char *from = find_marker(hello->text, len, seen_markers[m]);
+		const char *end, *open = NULL, *close = NULL;
+
+		if (from == NULL)
+			continue;
+		/* The phrase ends at the first comma, or the line's end; within
+		 * it, the last bracketed group is the client's address (Exim puts
+		 * our EHLO name, which may be a literal, before it). */
+		end = memchr(from, ',', len - (size_t)(from - hello->text));
+		if (end == NULL || m == 1)
+			end = hello->text + len;
+		for (const char *c = from; c < end; c++)
+			if (*c == '[')
+				open = c;
+		if (open != NULL)
+			close = memchr(open, ']', (size_t)(end - open));
+		if (close != NULL &&
+		    bracket_address(open + 1, (size_t)(close - open - 1), buf, cap) == 0)
+			return 0;
+		buf[0] = '\0';
+		return -1;
+	}
+	return -1;
+}

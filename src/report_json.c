@@ -214,6 +214,24 @@ static void rfc3339(char *buf, size_t cap, int64_t ms)
 		snprintf(buf + n, cap - n, ".%03dZ", (int)(ms % 1000));
 }
 
+/* "findings": [{"id", "text"}] (findings.h), [] when none. */
+static void json_findings(struct jw *w, const struct target_result *res)
+{
+	jw_key(w, "findings");
+	fputc('[', w->out);
+	for (size_t i = 0; i < res->nfindings; i++) {
+		struct jw f = { w->out, 0 };
+
+		if (i > 0)
+			fputc(',', w->out);
+		fputc('{', w->out);
+		jw_text(&f, "id", res->findings[i].id);
+		jw_text(&f, "text", res->findings[i].text);
+		fputc('}', w->out);
+	}
+	fputc(']', w->out);
+}
+
 void report_json(FILE *out, const struct target_result *res)
 {
 	const char *advice[REMEDY_MAX];
@@ -245,6 +263,7 @@ void report_json(FILE *out, const struct target_result *res)
 	jw_text(&w, "software", remedy_software_name(remedy_identify(res)));
 	jw_lines(&w, "capabilities", res->caps.list);
 	json_tls(&w, res);
+	jw_text(&w, "seen_as", res->seen_as);
 	jw_key(&w, "tests");
 	fputc('[', out);
 	for (size_t i = 0; res->tested && i < res->ntests; i++) {
@@ -260,6 +279,7 @@ void report_json(FILE *out, const struct target_result *res)
 	fputc('}', out);
 	jw_strings(&w, "warnings", warnings, res->nwarnings);
 	jw_strings(&w, "remediation", advice, nadvice);
+	json_findings(&w, res);
 	jw_number(&w, "connections", (long)res->connections);
 	jw_number(&w, "max_connections_at_once", (long)res->max_connections);
 	jw_number(&w, "duration_ms", res->elapsed_ms);

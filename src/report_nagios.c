@@ -268,6 +268,10 @@ static void details(struct report_state *st, struct nagios_summary *sum,
 	if (rows > NAGIOS_ROWS)
 		keep_line(st, sum, "  and %zu more accepted (see relaytest's text report)",
 			  rows - NAGIOS_ROWS);
+	/* Findings beside the verdict; they leave the state as it is. */
+	for (size_t i = 0; i < res->nfindings; i++)
+		keep_line(st, sum, "  finding %s: %s", res->findings[i].id,
+			  text_shown(text, sizeof(text), res->findings[i].text, 1));
 }
 
 static void add(struct nagios_summary *sum, const struct target_result *res,

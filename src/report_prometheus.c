@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "findings.h"
 #include "report.h"
 #include "text.h"
 
@@ -23,7 +24,9 @@ struct prom_target {
 	size_t counts[VERDICT_COUNT];
 	long elapsed_ms;
 	long long cert_expiry; /* the TLS certificate's notAfter (Unix time); 0: none seen */
-	unsigned char accepted[CASES_MAX]; /* by cases_table index: relay test accepted */
+	unsigned char accepted[CASES_MAX];     /* by cases_table index: relay test accepted */
+	int seen_other;			       /* findings_seen_other */
+	unsigned char found[RUN_FINDINGS_MAX]; /* by the table's order (findings_id) */
 };
 
 /* relaytest_result's states, the words of JSON's "verdict". */
@@ -54,6 +57,10 @@ int report_prometheus_target(FILE *out, struct target_result *res, struct report
 		if (tr->verdict == VERDICT_ACCEPTED && tr->tc->group != CASE_CONTROL)
 			t.accepted[tr->tc - cases_table] = 1;
 	}
+	t.seen_other = findings_seen_other(res);
+	for (size_t i = 0; i < findings_count(); i++)
+		for (size_t k = 0; k < res->nfindings; k++)
+			t.found[i] |= strcmp(res->findings[k].id, findings_id(i)) == 0;
 	report_keep(st, &t, sizeof(t)); /* a failure is said at the end */
 	return 0;
 }
@@ -163,6 +170,20 @@ static void write_details(FILE *out, struct report_state *st)
 			labels(out, "relaytest_tests", &t);
 			fprintf(out, ",verdict=\"%s\"} %zu\n", classify_verdict_key(v),
 				t.counts[v]);
+		}
+	family(out, "relaytest_seen_as_other_address",
+	       "1 if the server's EHLO reply names this client by another address (a proxy "
+	       "or NAT in front of it).");
+	for (size_t at = 0; next_target(st, &t, &at);)
+		if (t.status != RUN_UNTESTED) {
+			labels(out, "relaytest_seen_as_other_address", &t);
+			fprintf(out, "} %d\n", t.seen_other);
+		}
+	family(out, "relaytest_finding", "1 for each finding beside the verdict, by id.");
+	for (size_t at = 0; next_target(st, &t, &at);)
+		for (size_t i = 0; t.status != RUN_UNTESTED && i < findings_count(); i++) {
+			labels(out, "relaytest_finding", &t);
+			fprintf(out, ",id=\"%s\"} %d\n", findings_id(i), t.found[i]);
 		}
 	family(out, "relaytest_duration_seconds", "How long testing the target took.");
 	for (size_t at = 0; next_target(st, &t, &at);) {

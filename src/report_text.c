@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "fold.h"
 #include "remedy.h"
 #include "tally.h"
@@ -105,6 +106,11 @@ static void print_header(FILE *out, const struct target_result *res)
 	else
 		print_keywords(out, "EHLO", res->caps.list);
 	print_field(out, "HELO name", res->helo);
+	if (res->seen_as[0] != '\0') {
+		snprintf(buf, sizeof(buf), "%s (the address its EHLO reply names; ours: %s)",
+			 res->seen_as, res->local_address);
+		print_field(out, "Seen as", buf);
+	}
 	snprintf(buf, sizeof(buf), "%s (%s)", res->domain, res->domain_source);
 	print_field(out, "Domain", buf);
 	snprintf(buf, sizeof(buf), "%s -> %s (outside sender, recipient)", res->from, res->to);
@@ -514,6 +520,28 @@ static void print_remedy(FILE *out, const struct target_result *res)
 		print_wrapped(out, "  - ", advice[i]);
 }
 
+/* The server sees us as another address: said under the verdict, as it
+ * may matter more than the verdict. */
+static void print_seen_as(FILE *out, const struct target_result *res)
+{
+	for (size_t i = 0; i < res->nfindings; i++)
+		if (strcmp(res->findings[i].id, "seen-as-other-address") == 0)
+			print_wrapped(out, "Warning: ", res->findings[i].text);
+}
+
+static void print_findings(FILE *out, const struct target_result *res)
+{
+	char line[RUN_WARNING_MAX + 64];
+
+	if (res->nfindings == 0)
+		return;
+	fprintf(out, "\nOther findings:\n");
+	for (size_t i = 0; i < res->nfindings; i++) {
+		snprintf(line, sizeof(line), "%s: %s", res->findings[i].id, res->findings[i].text);
+		print_wrapped(out, "  - ", line);
+	}
+}
+
 void report_text(FILE *out, const struct target_result *res, int colour, int all)
 {
 	/* host:port, whatever the user typed: the port is always there. */
@@ -522,6 +550,7 @@ void report_text(FILE *out, const struct target_result *res, int colour, int all
 						      : "relaytest %s report for %s:%s\n",
 		RELAYTEST_VERSION, res->target.host, res->target.port);
 	print_result(out, res, colour);
+	print_seen_as(out, res);
 	fputc('\n', out);
 	print_header(out, res);
 	if (res->tested)
@@ -531,6 +560,7 @@ void report_text(FILE *out, const struct target_result *res, int colour, int all
 		for (size_t i = 0; i < res->nwarnings; i++)
 			print_wrapped(out, "  - ", res->warnings[i]);
 	}
+	print_findings(out, res);
 	print_remedy(out, res);
 	if (res->log.len > 0)
 		fprintf(out, "\nTranscript:\n%s", res->log.buf);

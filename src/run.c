@@ -105,6 +105,8 @@ static void learn(struct engine *eng, const struct runner *r)
 	res->greeting = r->s.greeting;
 	res->caps = r->s.caps;
 	res->greeting_ms = r->s.greeting_ms;
+	res->plain_caps = r->s.plain_caps;
+	reply_seen_as(&r->s.hello, res->seen_as, sizeof(res->seen_as));
 	reply_greeting_host(&res->greeting, res->greeting_host, sizeof(res->greeting_host));
 	choose_domain(eng->p, res);
 	eng->peer->chosen = r->s.conn.peer_index; /* every later connection goes there */
@@ -275,6 +277,7 @@ static void run_with(struct engine *eng, struct runner *r, struct net_peer *peer
 	}
 	run_tests(eng, r);
 	session_quit(&r->s);
+	tlsplan_injection(eng, r);
 	res->connection_cap = eng->max_busy;
 	summary_build(res);
 }

@@ -61,6 +61,13 @@
  * the first connection's greeting waits unread. */
 #define RUN_TLS_RACE_MS 2000
 #define RUN_TLS_RACE_TRY_MS 1500
+/* How long the STARTTLS injection probe waits after its handshake for a
+ * reply to the NOOP it sent in plain text (3 EHLO round trips more): a
+ * server that kept it answers at once. */
+#define RUN_INJECTION_WAIT_MS 1500
+/* The probe's connection waits this long at most for each reply and for
+ * its handshake. */
+#define RUN_INJECTION_TIMEOUT_MS 5000
 /* When connections are scarce, how long to wait after QUIT for the server
  * to close ours before connecting again (Exim takes about 200 ms), and how
  * long after that for a server that counts a session until its process is
@@ -442,5 +449,10 @@ void tlsplan_after_test(struct runner *r, struct test_result *tr);
  * ended in errors without TLS run again too (Postfix with
  * smtpd_tls_security_level = encrypt refuses even RSET before TLS). */
 void tlsplan_mark_reruns(struct engine *eng);
+
+/* After the tests, when the plain EHLO offered STARTTLS (and TLS is
+ * allowed and loadable): the STARTTLS injection probe on a connection of its
+ * own, its outcome in res->injection. */
+void tlsplan_injection(struct engine *eng, struct runner *r);
 
 #endif

@@ -222,6 +222,8 @@ int session_hello(struct session *s, const char *name, struct reply *r, struct r
 	if (r->code == 250) {
 		s->hello = *r;
 		reply_capabilities(r, &s->caps);
+		if (!s->tls_active)
+			s->plain_caps = s->caps;
 	}
 	return 0;
 }
@@ -481,6 +483,40 @@ int session_dial(struct session *s, const struct net_peer *peer, const char *hos
 	waiting(s, WAITS_NONE, NULL);
 	session_started(s, peer->port);
 	return 0;
+}
+
+int session_starttls_injection(struct session *s, int wait_ms, struct reply *extra,
+			       struct rt_error *err)
+{
+	static const char *const cmds[] = { "STARTTLS", "NOOP" };
+	struct reply r;
+	unsigned char first;
+
+	reply_init(extra);
+	if (!tls_available(err))
+		return -1;
+	if (session_send_group(s, cmds, 2, err) < 0 || session_read(s, &r, s->sent_ms, err) < 0)
+		return -1;
+	if (r.code != 220) {
+		char first_line[REPLY_TEXT_MAX];
+
+		reply_line(&r, 0, first_line, sizeof(first_line));
+		error_set(err, ERR_REFUSED, "the server refused STARTTLS: %d %s", r.code,
+			  first_line);
+		return -1;
+	}
+	if (start_tls(s, err) < 0)
+		return -1;
+	/* Nothing was sent over TLS: a reply that comes now answers the NOOP
+	 * (a TLS 1.3 session ticket is no byte of it). */
+	if (!net_peek_byte(&s->conn, &first, net_deadline(wait_ms, s->end_ms)))
+		return 0;
+	if (read_since(s, extra, net_now_ms(), err) < 0) {
+		reply_init(extra); /* bytes, but no reply: not what counts */
+		error_clear(err);
+		return 0;
+	}
+	return 1;
 }
 
 int session_heard(struct session *s, int wait_ms)

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 
+#include "findings.h"
 #include "quirks.h"
 #include "tls.h"
 
@@ -449,6 +450,7 @@ void summary_build(struct target_result *res)
 		     first_mail->code, first_mail->text);
 	refused_at_data(res);
 	engine_warnings(res);
+	findings_build(res);
 	if (is_private_address(res->local_address))
 		warn(res,
 		     "Tested from %s, a loopback or private address, which servers often "

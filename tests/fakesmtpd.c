@@ -71,6 +71,9 @@
  *                              reading it; or send one byte a second (logged
  *                              "== tls-fault KIND")
  *   cert expired               serve a certificate that expired in 2001
+ *   starttls-keeps-input       the CVE-2011-0411 flaw: commands that came in
+ *                              plain text with STARTTLS are answered after
+ *                              the handshake, over TLS
  *
  * ACTION: reply lines separated by "\n" (each gets CRLF), with \r \t \\ and
  * \xNN escapes; "raw:" then bytes sent exactly as escaped; "!close" (close
@@ -140,7 +143,7 @@ static _Thread_local int rcpt_ok;
 static _Thread_local unsigned this_conn;
 static FILE *log_file;
 /* TLS: whether the scenario speaks it, and how. */
-static int tls_on, tls_implicit, cert_expired;
+static int tls_on, tls_implicit, cert_expired, keeps_input;
 static enum fault tls_fault;
 static struct tls_server *tls_server;
 /* The connection's TLS session once a handshake finished, else NULL. */
@@ -254,6 +257,8 @@ static void load_scenario(const char *path)
 			tls_on = tls_implicit = 1;
 		} else if (strcmp(line, "cert expired") == 0) {
 			tls_on = cert_expired = 1;
+		} else if (strcmp(line, "starttls-keeps-input") == 0) {
+			tls_on = keeps_input = 1;
 		} else if (strncmp(line, "tls-fault ", 10) == 0 &&
 			   (tls_fault = fault_named(line + 10)) != FAULT_NONE) {
 			tls_on = 1;
@@ -683,8 +688,12 @@ static void session(int fd)
 				return;
 			if (starttls && !hanging) {
 				/* What the client sent before the handshake is
-				 * forgotten (RFC 3207 4.2). */
-				used = 0;
+				 * forgotten (RFC 3207 4.2), unless the scenario
+				 * plays the flawed server. */
+				if (!keeps_input)
+					used = 0;
+				else if (used > 0)
+					log_locked("== kept-plain-input", "");
 				if (start_tls(fd) < 0)
 					return;
 			}

@@ -1,5 +1,6 @@
 /* fuzz_reply.c - libFuzzer target: the reply parser, capabilities, greeting
- * host and classifier on arbitrary bytes, split into lines at LF. */
+ * host, the address an EHLO reply echoes and classifier on arbitrary bytes,
+ * split into lines at LF. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -34,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					(void)classify((enum classify_step)step, &r, sent, 2);
 				reply_capabilities(&r, &caps);
 				reply_greeting_host(&r, buf, sizeof(buf));
+				reply_seen_as(&r, buf, sizeof(buf));
 				for (size_t i = 0; reply_line(&r, i, buf, sizeof(buf)) == 0; i++)
 					;
 			}

@@ -9,6 +9,7 @@ void test_reply_multiline(void);
 void test_reply_enhanced(void);
 void test_reply_capabilities(void);
 void test_reply_greeting_host(void);
+void test_reply_seen_as(void);
 
 void test_reply_lines(void)
 {
@@ -206,5 +207,76 @@ void test_reply_greeting_host(void)
 		reply_add_line(&r, cases[i].line, strlen(cases[i].line), &err);
 		reply_greeting_host(&r, host, sizeof(host));
 		CHECK_STR(host, cases[i].host);
+	}
+}
+
+void test_reply_seen_as(void)
+{
+	static const struct {
+		const char *line; /* the first line of a 250 reply */
+		const char *seen; /* NULL: none */
+	} rows[] = {
+		/* Exim; with an address literal as our EHLO name before it. */
+		{ "250-mx.example.com Hello client.example.org [192.0.2.7]", "192.0.2.7" },
+		{ "250-mx.example.com Hello [203.0.113.5] [172.17.0.1]", "172.17.0.1" },
+		{ "250-mx.example.com Hello root at client.example.org [10.0.0.2]", "10.0.0.2" },
+		{ "250-mx.example.com Hello c.example.org [2001:db8::7]", "2001:db8::7" },
+		/* Sendmail and OpenSMTPD. */
+		{ "250-mx.example.com Hello c.example.org [192.0.2.7], pleased to meet you",
+		  "192.0.2.7" },
+		{ "250-mx.example.com Hello c [192.0.2.7] (may be forged), pleased to meet you",
+		  "192.0.2.7" },
+		{ "250-mx.example.com Hello localhost [IPv6:2001:DB8:0:0::7], pleased to meet you",
+		  "2001:db8::7" },
+		/* Exchange, Haraka, Gmail; HELO's one-line reply. */
+		{ "250-mx.contoso.com Hello [192.0.2.7]", "192.0.2.7" },
+		{ "250-mx Hello c.example.org [192.0.2.7], Haraka is at your service.",
+		  "192.0.2.7" },
+		{ "250-mx.google.com at your service, [192.0.2.7]", "192.0.2.7" },
+		{ "250 mx.example.com Hello c.example.org [127.0.0.1]", "127.0.0.1" },
+		/* Postfix and others that echo nothing. */
+		{ "250-mx.example.com", NULL },
+		{ "250 mx.example.com", NULL },
+		{ "250-hello.example.com [192.0.2.7]", NULL },
+		/* Hostile or broken: no address, a bad one, unclosed, too long,
+		 * after the phrase's comma, leading zeros. */
+		{ "250-mx Hello c.example.org", NULL },
+		{ "250-mx Hello [not.an.address]", NULL },
+		{ "250-mx Hello [192.0.2.7", NULL },
+		{ "250-mx Hello [192.0.2.256]", NULL },
+		{ "250-mx Hello [1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa]", NULL },
+		{ "250-mx Hello name, you are [192.0.2.7]", NULL },
+		{ "250-mx Hello [192.000.002.007]", NULL },
+		{ "250-mx Hello []", NULL },
+		{ "250-mx Hello [IPv6:]", NULL },
+		{ "250-mx Hello [ 192.0.2.7]", NULL },
+		{ "250-mx Hello [::ffff:192.0.2.7]", "::ffff:192.0.2.7" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		/* A multi-line reply ends with a keyword line. */
+		const char *lines[] = { rows[i].line,
+					rows[i].line[3] == '-' ? "250 8BITMIME" : NULL, NULL };
+		struct reply r;
+		struct rt_error err;
+		int rc;
+
+		CHECK(feed(&r, lines, &err) == 1);
+		rc = reply_seen_as(&r, buf, sizeof(buf));
+		if (rows[i].seen == NULL ? rc != -1 || buf[0] != '\0'
+					 : rc != 0 || strcmp(buf, rows[i].seen) != 0)
+			printf("#   row %zu: '%s' -> %d '%s'\n", i, rows[i].line, rc, buf);
+		CHECK(rows[i].seen == NULL ? rc == -1 && buf[0] == '\0'
+					   : rc == 0 && strcmp(buf, rows[i].seen) == 0);
+	}
+	/* Not a 250: nothing, whatever the text. */
+	{
+		const char *lines[] = { "550 mx Hello [192.0.2.7]", NULL };
+		struct reply r;
+		struct rt_error err;
+
+		CHECK(feed(&r, lines, &err) == 1);
+		CHECK(reply_seen_as(&r, buf, sizeof(buf)) == -1 && buf[0] == '\0');
 	}
 }

@@ -8,6 +8,7 @@ void test_reply_multiline(void);
 void test_reply_enhanced(void);
 void test_reply_capabilities(void);
 void test_reply_greeting_host(void);
+void test_reply_seen_as(void);
 void test_classify_table(void);
 void test_cases_expand(void);
 void test_cases_table(void);
@@ -28,6 +29,7 @@ void test_quirks_table(void);
 void test_tally_line(void);
 void test_waits_describe(void);
 void test_transcript_group(void);
+void test_findings_table(void);
 
 static const struct {
 	const char *name;
@@ -38,6 +40,7 @@ static const struct {
 	{ "reply: enhanced status codes", test_reply_enhanced },
 	{ "reply: EHLO capabilities", test_reply_capabilities },
 	{ "reply: greeting host name", test_reply_greeting_host },
+	{ "reply: the client address an EHLO reply echoes", test_reply_seen_as },
 	{ "classify: every rule", test_classify_table },
 	{ "cases: template expansion", test_cases_expand },
 	{ "cases: table is well formed", test_cases_table },
@@ -58,6 +61,7 @@ static const struct {
 	{ "tally: the run summary over several targets", test_tally_line },
 	{ "waits: what the engine waits for, for the progress line", test_waits_describe },
 	{ "transcript: grouped by connection", test_transcript_group },
+	{ "findings: each from the facts that make it", test_findings_table },
 };
 
 int main(void)

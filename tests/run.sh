@@ -1270,7 +1270,7 @@ section_mta() {
 	saved=$(trap -p EXIT)
 	trap 'mta_stop_all; postfix_stop_all; cleanup' EXIT
 	mkdir -p "$WORK/mta"
-	for mta in exim opensmtpd sendmail postscreen; do
+	for mta in ${MTA_ONLY:-exim opensmtpd sendmail postscreen}; do
 		# shellcheck disable=SC1090
 		. "tests/mta/$mta.sh"
 		"${mta}_tests"

@@ -9,11 +9,11 @@
 # resolver. Exim's protocol limits are left at their defaults
 # (smtp_accept_max_nonmail 10, smtp_max_synprot_errors 3, smtp_enforce_sync).
 
-# exim_start NAME RELAY-FROM-HOSTS [ACL LINES [MAIN OPTIONS]]: the ACL lines
-# go into acl_check_rcpt before the relay check; sets EXIM_PORT. Listens on
-# the ports in MTA_EXTRA_PORTS too (benchmarks).
+# exim_start NAME RELAY-FROM-HOSTS [ACL LINES [MAIN OPTIONS [ACLS]]]: the ACL
+# lines go into acl_check_rcpt before the relay check, ACLS (whole ACLs) after
+# it; sets EXIM_PORT. Listens on the ports in MTA_EXTRA_PORTS too (benchmarks).
 exim_start() {
-	local name=$1 relay_hosts=$2 extra=${3:-} main=${4:-} dir=$WORK/mta/exim-$1
+	local name=$1 relay_hosts=$2 extra=${3:-} main=${4:-} acls=${5:-} dir=$WORK/mta/exim-$1
 	mkdir -p "$dir/spool" "$dir/log"
 	chown -R Debian-exim "$dir/spool" "$dir/log"
 	chmod 755 "$WORK" "$WORK/mta" "$dir"
@@ -56,6 +56,7 @@ $extra
   accept  hosts = +relay_from_hosts
   accept  domains = +local_domains
   deny    message = relay not permitted
+$acls
 
 begin routers
 blackhole:
@@ -144,6 +145,15 @@ exim_tests() {
 			"no-brackets accepted" "source-route-domain accepted" "source-route-host accepted" \
 			"helo-localhost accepted" "helo-host accepted" "helo-ip accepted" "helo-loopback accepted" \
 			"* denied" -- "127.0.0.1:$EXIM_PORT"
+		# The DATA probe on a real server (issue 19): the last open run's
+		# accepted tests include some confirmed by Exim's 354 (and the
+		# connection closed there: the check at the end finds nothing queued);
+		# Exim echoes our address ("Hello localhost [127.0.0.1]"): seen as
+		# ourselves, no finding.
+		mta_json_check "exim open: a relay accepted at RCPT is confirmed at DATA (354)" \
+			'[.tests[] | select(.data_probe.result == "confirmed")] | length >= 1 and length <= 3'
+		mta_json_check "exim open: seen as 127.0.0.1, no seen-as-other-address finding" \
+			'.seen_as == "127.0.0.1" and ([.findings[] | select(.id == "seen-as-other-address")] | length == 0)'
 	fi
 
 	# Open, accepting every recipient (acl_smtp_rcpt = accept, nothing
@@ -162,6 +172,22 @@ exim_tests() {
 			"double-at-host denied" "double-at-ip denied" "trailing-at denied" \
 			"source-route-ip denied" "bang-path denied" "bang-path-ip denied" \
 			"* accepted" -- "127.0.0.1:$EXIM_PORT"
+	fi
+
+	# Accepting at RCPT what it refuses at DATA (acl_smtp_predata: "550
+	# relaying refused at DATA" before the 354), trusting EHLO with its own
+	# name: helo-host is accepted at RCPT and denied at DATA, so the server
+	# is not an open relay, where a tester that stops at RCPT would say so.
+	if exim_start data-refused 192.0.2.0/24 \
+		'  accept  condition = ${if eqi{$sender_helo_name}{$primary_hostname}}' \
+		'acl_smtp_predata = acl_check_predata' \
+		'acl_check_predata:
+  deny    message = relaying refused at DATA'; then
+		mta_modes exim-data-refused "exim refusing at DATA what it takes at RCPT: helo-host denied at DATA, exit 0" 0 \
+			"control-postmaster accepted" "${skips[@]}" "helo-host denied" "* denied" \
+			-- "127.0.0.1:$EXIM_PORT"
+		mta_json_check "exim refusing at DATA: helo-host's probe refused, the reply Exim's" \
+			'[.tests[] | select(.id == "helo-host" and .stage == "DATA" and .data_probe.result == "refused" and (.text | test("relaying refused at DATA")))] | length == 1'
 	fi
 
 	# HELO trust: relays for a client that says EHLO with the server's own

@@ -177,6 +177,15 @@ mta_connections_at_most() {
 	fi
 }
 
+# mta_json_check NAME JQ: the last run's JSON makes the jq expression JQ true.
+mta_json_check() {
+	if jq -e "$2" "$MTA_JSON" >/dev/null 2>&1; then
+		ok "${MTA_LABEL:-mta}: $1"
+	else
+		not_ok "${MTA_LABEL:-mta}: $1" "not true of the report: $2" "report: $MTA_JSON"
+	fi
+}
+
 # mta_same NAME-A NAME-B WHAT: two runs gave the same verdict for every test.
 mta_same() {
 	local a=$WORK/mta/$1.json b=$WORK/mta/$2.json

@@ -100,6 +100,10 @@ sendmail_tests() {
 			"sendmail closed: every relay test denied, exit 0, no EHLO delay met" 0 \
 			"control-postmaster accepted" "${skips[@]}" "* denied" \
 			-- --timeout 5 "127.0.0.1:$SENDMAIL_PORT"
+		# Sendmail echoes our address ("Hello localhost [127.0.0.1],
+		# pleased to meet you"): seen as ourselves, no false alarm.
+		mta_json_check "sendmail closed: seen as 127.0.0.1, no seen-as-other-address finding" \
+			'.seen_as == "127.0.0.1" and ([.findings[] | select(.id == "seen-as-other-address")] | length == 0)'
 	fi
 
 	# Open: FEATURE(promiscuous_relay). Still refused, before any relay

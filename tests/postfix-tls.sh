@@ -115,6 +115,16 @@ postfix_sasl_after_tls() {
 			"auth-plain-empty ACCEPTED: bogus credentials" \
 			"auth-cram-md5-bogus skipped" "auth-ntlm-anonymous skipped" \
 			"* denied: relay policy"
+		# Real Postfix forgets what came with STARTTLS (since 2.8.0, the
+		# CVE-2011-0411 fix) and offers AUTH only after TLS: the injection
+		# probe ran (STARTTLS and NOOP in one write, a handshake, silence)
+		# and nothing is found.
+		postfix_run tls-sasl-open-probe -v --tests ext-to-ext "127.0.0.1:$PF_PORT"
+		grep -q 'STARTTLS injection probe' "$PF_OUT" &&
+			sed -n '/STARTTLS injection probe/,$p' "$PF_OUT" | grep -q '== TLS started' &&
+			! grep -q 'starttls-injection\|auth-plaintext\|Other findings' "$PF_OUT" &&
+			ok "postfix tls: the STARTTLS injection probe ran; Postfix keeps no plain text across STARTTLS, offers AUTH only after TLS: no finding" ||
+			not_ok "postfix tls: the STARTTLS injection probe did not run, or found something on Postfix" "report: $PF_OUT"
 		postfix_run tls-sasl-open-no --tls no "127.0.0.1:$PF_PORT"
 		postfix_check "SASL after STARTTLS, --tls no: AUTH not offered, not a pass of AUTH" 0 \
 			"${skips[@]}" "* denied: relay policy"
@@ -137,6 +147,21 @@ postfix_sasl_after_tls() {
 				"auth-ntlm-anonymous NOT TESTED: no libssl for TLS" \
 				"* denied: relay policy"
 		fi
+	fi
+	postfix_stop_all
+	# The same with smtpd_tls_auth_only = no: AUTH before TLS is a finding,
+	# and the exit status stays what the relay tests make it.
+	if postfix_start tls-sasl-plain "smtpd_tls_security_level = may" \
+		"smtpd_tls_cert_file = $dir/cert.pem" "smtpd_tls_key_file = $dir/key.pem" \
+		"smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = dovecot" \
+		"smtpd_sasl_path = $dir/auth" "smtpd_tls_auth_only = no" \
+		"smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination" &&
+		postfix_tls_manager; then
+		postfix_run tls-sasl-plain --tests ext-to-ext "127.0.0.1:$PF_PORT"
+		tr -s ' \n' '  ' <"$PF_OUT" | grep -q 'auth-plaintext: AUTH (PLAIN LOGIN) is offered before TLS on a server that offers STARTTLS' &&
+			! grep -q 'starttls-injection' "$PF_OUT" &&
+			ok "postfix tls: AUTH offered before TLS (smtpd_tls_auth_only = no) is the auth-plaintext finding" ||
+			not_ok "postfix tls: no auth-plaintext finding for smtpd_tls_auth_only = no" "report: $PF_OUT"
 	fi
 	postfix_stop_all
 	kill "$auth_pid" 2>/dev/null

@@ -202,7 +202,6 @@ struct target_result {
 	struct run_finding findings[RUN_FINDINGS_MAX];
 	size_t nfindings;
 	unsigned data_probes; /* DATA probes sent (ENGINE_DATA_PROBES_MAX) */
-	int data_probe_off;   /* --no-data-probe or --send: none was sent */
 	long elapsed_ms;
 	struct transcript log; /* filled with --verbose */
 	enum run_status status;

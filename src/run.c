@@ -228,7 +228,6 @@ static void run_tests(struct engine *eng, struct runner *r)
 		run_round(eng, r);
 	}
 	batch_after_probes(eng);
-	res->data_probe_off = eng->p->send || eng->p->no_data_probe;
 	plan_copy_twins(res);
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "findings.h"
 #include "report.h"
 #include "text.h"
 
@@ -157,7 +158,7 @@ static void make_result(struct feed *f, int verbose, struct target_result *res)
 		tr->tc = &cases_table[take(f) % cases_count];
 		tr->verdict = (enum verdict)(take(f) % VERDICT_COUNT);
 		tr->reason = (enum reason)(take(f) % REASON_COUNT);
-		tr->stage = (enum run_stage)(take(f) % (STAGE_RCPT + 1));
+		tr->stage = (enum run_stage)(take(f) % (STAGE_DATA + 1));
 		tr->code = (int)take16(f);
 		flags = take(f);
 		tr->sent = (int)(flags & 3) - 1;
@@ -177,7 +178,15 @@ static void make_result(struct feed *f, int verbose, struct target_result *res)
 		take_text(f, tr->send_result, sizeof(tr->send_result));
 		take_text(f, tr->token, sizeof(tr->token));
 		tr->ms = take(f);
+		tr->data_probe = (enum data_probe)(take(f) % DATA_PROBE_COUNT);
+		take_text(f, tr->data_reply, sizeof(tr->data_reply));
 	}
+	/* What the findings are made of, and the findings (issue 19). */
+	take_text(f, res->seen_as, sizeof(res->seen_as));
+	res->plain_caps = res->caps;
+	res->injection = (enum injection)(take(f) % (INJECTION_FAILED + 1));
+	take_text(f, res->injection_note, sizeof(res->injection_note));
+	findings_build(res);
 	if (verbose) {
 		char line[256];
 

@@ -273,7 +273,7 @@ static void print_probe(FILE *out, const struct test_result *tr)
 
 	if (tr->data_probe == DATA_PROBE_CONFIRMED)
 		snprintf(buf, sizeof(buf),
-			 "accepted at RCPT and DATA (%s); closed before any byte of a message",
+			 "accepted at RCPT and DATA (%.3s), then closed: no byte of a message sent",
 			 tr->data_reply);
 	else if (tr->data_probe == DATA_PROBE_NO_ANSWER)
 		snprintf(buf, sizeof(buf), "not confirmed: %s", tr->data_reply);

@@ -358,7 +358,9 @@ static void print_fold_row(FILE *out, const struct target_result *res, const str
 	}
 	if (fr->count == 1 && (tr->stage == STAGE_DATA || tr->reason == REASON_NOT_PROBED))
 		print_detail(out, "note", tr->note); /* accepted at RCPT, then */
-	print_probe(out, tr);
+	/* A confirmation is in the result's reason already; --all has it here. */
+	if (tr->data_probe != DATA_PROBE_CONFIRMED)
+		print_probe(out, tr);
 	print_send(out, tr);
 }
 

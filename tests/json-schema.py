@@ -30,11 +30,15 @@ except ImportError:
 
 def object_schemas(schema):
     """The schema's objects whose keys are documented, by path:
-    "" (the record), "tests[]", "tls", "tests[].sent", "counts"."""
+    "" (the record), "tests[]", "tls", "tests[].sent", "tests[].data_probe",
+    "findings[]", "counts"."""
     defs = schema["$defs"]
     tls = next(s for s in schema["properties"]["tls"]["oneOf"] if s["type"] == "object")
     sent = next(s for s in defs["test"]["properties"]["sent"]["oneOf"] if s["type"] == "object")
+    probe = next(s for s in defs["test"]["properties"]["data_probe"]["oneOf"]
+                 if s["type"] == "object")
     return {"": schema, "tests[]": defs["test"], "tls": tls, "tests[].sent": sent,
+            "tests[].data_probe": probe, "findings[]": defs["finding"],
             "counts": defs["counts"]}
 
 

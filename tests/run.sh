@@ -897,7 +897,8 @@ formats_nagios_run_time() {
 
 # Real -F json output from several servers (open with -v, closed,
 # greylisting beside an unreachable one, a refused greeting, AUTH only after
-# STARTTLS, --send) against doc/relaytest-json.schema.json
+# STARTTLS, --send, one seen as another address) against
+# doc/relaytest-json.schema.json
 # (tests/json-schema.py: strict, every key filled somewhere, README agrees);
 # a refused greeting still gives the address connected to and ours; started
 # is now, in RFC 3339 UTC.
@@ -907,7 +908,8 @@ formats_json_schema() {
 	before=$(date -u +%s)
 	for scn in "scenarios/open-relay -v" scenarios/quiet-closed "scenarios/greylisting 127.0.0.1:1" \
 		scenarios/greeting-refused tls/starttls-auth-after-tls \
-		"scenarios/send-confirm --send --to admin@example.net --tests ext-to-ext,null-sender"; do
+		"scenarios/send-confirm --send --to admin@example.net --tests ext-to-ext,null-sender" \
+		scenarios/seen-as-other; do
 		read -r scn args <<<"$scn"
 		start_fake "tests/$scn.scn" "$dir" 60 ||
 			{ not_ok "formats: JSON schema: fake server for $scn did not start"; return; }
@@ -917,7 +919,7 @@ formats_json_schema() {
 	done
 	after=$(date -u +%s)
 	if out=$(python3 tests/json-schema.py doc/relaytest-json.schema.json README.md "$dir"/*.jsonl 2>&1); then
-		ok "formats: -F json from 6 servers passes doc/relaytest-json.schema.json ($out)"
+		ok "formats: -F json from 7 servers passes doc/relaytest-json.schema.json ($out)"
 	else
 		not_ok "formats: -F json against its schema" "$(head -n 8 <<<"$out")"
 	fi

@@ -190,6 +190,19 @@ exim_tests() {
 			'[.tests[] | select(.id == "helo-host" and .stage == "DATA" and .data_probe.result == "refused" and (.text | test("relaying refused at DATA")))] | length == 1'
 	fi
 
+	# Behind a forwarding proxy (a Docker userland proxy's way: every client
+	# arrives from the proxy's address, here 127.0.0.2), which Exim trusts
+	# (relay_from_hosts = 127.0.0.2): it names the client 127.0.0.2, not the
+	# 127.0.0.1 relaytest connects from, and so relays for anyone. The
+	# finding says so; the relay is there too.
+	if exim_start behind-proxy 127.0.0.2 && mta_forward exim "$EXIM_PORT" 127.0.0.2; then
+		mta_run exim-behind-proxy --tests ext-to-ext "127.0.0.1:$MTA_FORWARD_PORT"
+		mta_check "exim behind a forwarding proxy it trusts: open relay, exit 1" 1 \
+			"control-postmaster accepted" "ext-to-ext accepted"
+		mta_json_check "exim behind a forwarding proxy: seen as 127.0.0.2, the seen-as-other-address finding" \
+			'.seen_as == "127.0.0.2" and ([.findings[] | select(.id == "seen-as-other-address" and (.text | test("sees this client as 127.0.0.2, not 127.0.0.1")))] | length == 1)'
+	fi
+
 	# HELO trust: relays for a client that says EHLO with the server's own
 	# name, a classic misconfiguration. Only helo-host is an open relay; on
 	# a shared connection Exim would answer its EHLO "554 Too many nonmail

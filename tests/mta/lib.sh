@@ -177,6 +177,24 @@ mta_connections_at_most() {
 	fi
 }
 
+# mta_forward NAME TARGET-PORT SOURCE: a forwarding proxy (tests/mta/forward.py)
+# to 127.0.0.1:TARGET-PORT whose connections come from SOURCE; sets
+# MTA_FORWARD_PORT, and mta_stop_all stops it.
+mta_forward() {
+	local name=$1 target=$2 source=$3 portfile=$WORK/mta/forward-$1.port i
+	rm -f "$portfile"
+	python3 tests/mta/forward.py "$portfile" "$source" "$target" 180 2>"$portfile.err" &
+	MTA_PIDS+=("$!")
+	for i in $(seq 1 50); do
+		[ -s "$portfile" ] && break
+		sleep 0.1
+	done
+	MTA_FORWARD_PORT=$(cat "$portfile" 2>/dev/null)
+	[ -n "$MTA_FORWARD_PORT" ] && return 0
+	not_ok "mta: the forwarding proxy for $name did not start" "$(head -c 300 "$portfile.err")"
+	return 1
+}
+
 # mta_json_check NAME JQ: the last run's JSON makes the jq expression JQ true.
 mta_json_check() {
 	if jq -e "$2" "$MTA_JSON" >/dev/null 2>&1; then

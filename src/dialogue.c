@@ -138,7 +138,7 @@ static void add_note(struct test_result *tr, const char *text)
 static enum dialogue_next probe_reply(struct dialogue *d, const struct reply *rp)
 {
 	struct test_result *tr = d->tr;
-	char line[REPLY_TEXT_MAX], rcpt[REPLY_ENHANCED_MAX + 64];
+	char line[REPLY_TEXT_MAX], rcpt[RUN_NOTE_MAX];
 
 	reply_line(rp, 0, line, sizeof(line));
 	text_format(tr->data_reply, sizeof(tr->data_reply), "%d %s", rp->code, line);
@@ -150,8 +150,8 @@ static enum dialogue_next probe_reply(struct dialogue *d, const struct reply *rp
 		tr->data_probe = DATA_PROBE_NO_ANSWER;
 		return DIALOGUE_HANG_UP;
 	}
-	snprintf(rcpt, sizeof(rcpt), "accepted at RCPT (%d%s%s), refused at DATA", tr->code,
-		 tr->enhanced[0] != '\0' ? " " : "", tr->enhanced);
+	text_format(rcpt, sizeof(rcpt), "accepted at RCPT (%d%s%s), refused at DATA: %s", tr->code,
+		    tr->enhanced[0] != '\0' ? " " : "", tr->enhanced, tr->data_reply);
 	test_verdict(tr, rp, STAGE_DATA);
 	tr->rerun = tr->needs_tls = 0; /* the answer to this RCPT stands */
 	if (rp->code >= 500 && tr->verdict != VERDICT_DENIED) {

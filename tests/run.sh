@@ -754,6 +754,7 @@ section_formats() {
 	formats_prometheus "$dir"
 	formats_quiet_json "$dir"
 	formats_json_schema "$dir"
+	formats_issue19 "$dir"
 
 	# Colour: on a terminal (script(1) gives one) unless NO_COLOR; never in a pipe.
 	if ! start_fake tests/scenarios/percent-hack-only.scn "$dir" 60; then
@@ -935,6 +936,33 @@ formats_json_schema() {
 		ok "formats: JSON address and source_address whenever a connection was made, started now, version"
 	else
 		not_ok "formats: JSON address, started, version" "${why[@]}"
+	fi
+}
+
+# Issue 19 in the machine formats: a server that names this client by
+# another address gives Nagios a "finding" line and Prometheus its gauges,
+# with the state left as the relay tests make it (OK).
+formats_issue19() {
+	local dir=$1/issue19 why=() rc
+	mkdir -p "$dir"
+	start_fake tests/scenarios/seen-as-other.scn "$dir" 60 ||
+		{ not_ok "formats: issue 19: fake server did not start"; return; }
+	"$RELAYTEST" -F nagios "127.0.0.1:$FAKE_PORT" >"$dir/nagios" 2>&1
+	rc=$?
+	"$RELAYTEST" -F prometheus "127.0.0.1:$FAKE_PORT" >"$dir/prom" 2>&1
+	stop_fake
+	[ "$rc" = 0 ] && head -n 1 "$dir/nagios" | grep -q '^RELAYTEST OK - ' ||
+		why+=("nagios: exit $rc, $(head -c 100 "$dir/nagios")")
+	grep -q '^  finding seen-as-other-address: the server sees this client as 172.17.0.1, not 127.0.0.1' "$dir/nagios" ||
+		why+=("nagios: no finding line")
+	grep -q '^relaytest_seen_as_other_address{target="127.0.0.1",port="[0-9]*"} 1$' "$dir/prom" &&
+		grep -q '^relaytest_finding{target="127.0.0.1",port="[0-9]*",id="seen-as-other-address"} 1$' "$dir/prom" &&
+		grep -q '^relaytest_finding{target="127.0.0.1",port="[0-9]*",id="auth-plaintext"} 0$' "$dir/prom" ||
+		why+=("prometheus: no seen-as/finding gauges")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "formats: nagios finding lines, prometheus seen-as and finding gauges"
+	else
+		not_ok "formats: issue 19 in nagios and prometheus" "${why[@]}"
 	fi
 }
 

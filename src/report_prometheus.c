@@ -171,6 +171,19 @@ static void write_details(FILE *out, struct report_state *st)
 			fprintf(out, ",verdict=\"%s\"} %zu\n", classify_verdict_key(v),
 				t.counts[v]);
 		}
+	family(out, "relaytest_duration_seconds", "How long testing the target took.");
+	for (size_t at = 0; next_target(st, &t, &at);) {
+		labels(out, "relaytest_duration_seconds", &t);
+		fprintf(out, "} %.3f\n", t.elapsed_ms / 1000.0);
+	}
+}
+
+/* The findings beside the verdict (findings.h): one gauge each, by id, and
+ * the one for the address the server sees as a family of its own. */
+static void write_findings(FILE *out, struct report_state *st)
+{
+	struct prom_target t;
+
 	family(out, "relaytest_seen_as_other_address",
 	       "1 if the server's EHLO reply names this client by another address (a proxy "
 	       "or NAT in front of it).");
@@ -185,11 +198,6 @@ static void write_details(FILE *out, struct report_state *st)
 			labels(out, "relaytest_finding", &t);
 			fprintf(out, ",id=\"%s\"} %d\n", findings_id(i), t.found[i]);
 		}
-	family(out, "relaytest_duration_seconds", "How long testing the target took.");
-	for (size_t at = 0; next_target(st, &t, &at);) {
-		labels(out, "relaytest_duration_seconds", &t);
-		fprintf(out, "} %.3f\n", t.elapsed_ms / 1000.0);
-	}
 }
 
 int report_prometheus_finish(FILE *out, struct report_state *st, int status)
@@ -202,6 +210,7 @@ int report_prometheus_finish(FILE *out, struct report_state *st, int status)
 	}
 	write_results(out, st);
 	write_details(out, st);
+	write_findings(out, st);
 	family(out, "relaytest_last_run_timestamp_seconds",
 	       "When this run finished, in seconds since the Unix epoch.");
 	fprintf(out, "relaytest_last_run_timestamp_seconds %lld\n", (long long)time(NULL));

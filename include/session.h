@@ -95,11 +95,13 @@ int session_starttls(struct session *s, struct rt_error *err);
 
 /* The STARTTLS injection probe (CVE-2011-0411 class), on an open plain
  * session whose EHLO offered STARTTLS: send "STARTTLS\r\nNOOP\r\n" in one
- * write; after the 220 and the handshake, send nothing and wait up to
- * wait_ms for a reply. One arriving then answers the NOOP sent in plain
- * text: the server kept it across STARTTLS. Returns 1 with that reply in
- * extra, 0 when none came (a plain-text answer before the handshake is
- * dropped and does not count), -1 with err when the probe could not run
+ * write; after the 220 and the handshake, send EHLO. Two replies to it
+ * (waited for up to wait_ms when the first is one line) mean the first
+ * answers the NOOP sent in plain text: the server kept it across
+ * STARTTLS. Returns 1 with that reply in extra, 0 when there was none (a
+ * plain-text answer before the handshake is dropped and does not count;
+ * a multi-line first reply is the EHLO's, and nothing is waited for), -1
+ * with err when the probe could not run
  * (no libssl, STARTTLS refused, the handshake failed; then s is closed
  * unless STARTTLS was refused). */
 int session_starttls_injection(struct session *s, int wait_ms, struct reply *extra,

@@ -489,7 +489,8 @@ int session_starttls_injection(struct session *s, int wait_ms, struct reply *ext
 			       struct rt_error *err)
 {
 	static const char *const cmds[] = { "STARTTLS", "NOOP" };
-	struct reply r;
+	char ehlo[SESSION_COMMAND_MAX];
+	struct reply r, second;
 	unsigned char first;
 
 	reply_init(extra);
@@ -507,15 +508,33 @@ int session_starttls_injection(struct session *s, int wait_ms, struct reply *ext
 	}
 	if (start_tls(s, err) < 0)
 		return -1;
-	/* Nothing was sent over TLS: a reply that comes now answers the NOOP
-	 * (a TLS 1.3 session ticket is no byte of it). */
+	/* Our own EHLO over TLS. A server that kept the plain-text NOOP answers
+	 * it first, in one line, then the EHLO; a clean one answers the EHLO
+	 * alone, in several lines as a rule: then nothing is waited for. */
+	snprintf(ehlo, sizeof(ehlo), "EHLO %s", s->helo);
+	if (net_has_unread(&s->conn)) {
+		/* A reply before we said a word over TLS answers the NOOP. */
+		if (read_since(s, extra, net_now_ms(), err) < 0) {
+			reply_init(extra);
+			error_clear(err);
+			return 0;
+		}
+		return 1;
+	}
+	if (session_command(s, ehlo, &r, err) < 0) {
+		error_clear(err);
+		return 0; /* no reply to our EHLO: nothing shows a kept NOOP */
+	}
+	if (r.nlines > 1)
+		return 0;
+	/* One line: the NOOP's reply if a second, the EHLO's, follows. */
 	if (!net_peek_byte(&s->conn, &first, net_deadline(wait_ms, s->end_ms)))
 		return 0;
-	if (read_since(s, extra, net_now_ms(), err) < 0) {
-		reply_init(extra); /* bytes, but no reply: not what counts */
-		error_clear(err);
+	if (read_since(s, &second, net_now_ms(), err) < 0) {
+		error_clear(err); /* bytes, but no reply: not what counts */
 		return 0;
 	}
+	*extra = r;
 	return 1;
 }
 

@@ -166,10 +166,14 @@ static int number(const char *text)
 }
 
 /* One line to the log. In concurrent mode a line from another connection
- * than the last one is preceded by "== conn N". Locked by the caller. */
+ * than the last one is preceded by "== conn N", event lines ("== tls")
+ * too, so that the commands after them are not taken for the last
+ * speaker's; "== connect N" and "== refused N" name their own. Locked by
+ * the caller. */
 static void log_line(const char *prefix, const char *text)
 {
-	if (concurrency > 0 && this_conn != last_speaker && strncmp(prefix, "== ", 3) != 0)
+	if (concurrency > 0 && this_conn != last_speaker &&
+	    strncmp(prefix, "== connect ", 11) != 0 && strncmp(prefix, "== refused ", 11) != 0)
 		fprintf(log_file, "== conn %u\n", this_conn);
 	last_speaker = this_conn;
 	fprintf(log_file, "%s%s\n", prefix, text);

@@ -404,6 +404,16 @@ static int start_tls(struct session *s, struct rt_error *err)
 	return 0;
 }
 
+/* STARTTLS answered r, not 220: ERR_REFUSED quoting it. Returns -1. */
+static int starttls_refused(const struct reply *r, struct rt_error *err)
+{
+	char first_line[REPLY_TEXT_MAX];
+
+	reply_line(r, 0, first_line, sizeof(first_line));
+	error_set(err, ERR_REFUSED, "the server refused STARTTLS: %d %s", r->code, first_line);
+	return -1;
+}
+
 int session_starttls(struct session *s, struct rt_error *err)
 {
 	struct reply r;
@@ -412,14 +422,8 @@ int session_starttls(struct session *s, struct rt_error *err)
 		return -1;
 	if (session_command(s, "STARTTLS", &r, err) < 0)
 		return -1;
-	if (r.code != 220) {
-		char first_line[REPLY_TEXT_MAX];
-
-		reply_line(&r, 0, first_line, sizeof(first_line));
-		error_set(err, ERR_REFUSED, "the server refused STARTTLS: %d %s", r.code,
-			  first_line);
-		return -1;
-	}
+	if (r.code != 220)
+		return starttls_refused(&r, err);
 	/* RFC 3207 5: bytes sent with the 220 are an injection; net drops them. */
 	if (net_has_unread(&s->conn) && s->log != NULL)
 		transcript_conn_note(s->log, s->number, "data after 220 to STARTTLS ignored");
@@ -498,14 +502,8 @@ int session_starttls_injection(struct session *s, int wait_ms, struct reply *ext
 		return -1;
 	if (session_send_group(s, cmds, 2, err) < 0 || session_read(s, &r, s->sent_ms, err) < 0)
 		return -1;
-	if (r.code != 220) {
-		char first_line[REPLY_TEXT_MAX];
-
-		reply_line(&r, 0, first_line, sizeof(first_line));
-		error_set(err, ERR_REFUSED, "the server refused STARTTLS: %d %s", r.code,
-			  first_line);
-		return -1;
-	}
+	if (r.code != 220)
+		return starttls_refused(&r, err);
 	if (start_tls(s, err) < 0)
 		return -1;
 	/* Our own EHLO over TLS. A server that kept the plain-text NOOP answers

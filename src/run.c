@@ -276,7 +276,7 @@ static void run_with(struct engine *eng, struct runner *r, struct net_peer *peer
 	}
 	run_tests(eng, r);
 	session_quit(&r->s);
-	tlsplan_injection(eng, r);
+	inject_probe(eng, r);
 	res->connection_cap = eng->max_busy;
 	summary_build(res);
 }

@@ -2,6 +2,7 @@
  * part calls only parts below it.
  *
  * run.c      one target: its address, the plan, the rounds
+ * inject.c   after the tests: the STARTTLS injection probe
  * first.c    the first connection, alone: is it SMTP, TLS on connect, retry
  * crew.c     the connections at once: one thread each, and when to add some
  * lane.c     one connection's worker: takes lanes and walks them
@@ -450,9 +451,9 @@ void tlsplan_after_test(struct runner *r, struct test_result *tr);
  * smtpd_tls_security_level = encrypt refuses even RSET before TLS). */
 void tlsplan_mark_reruns(struct engine *eng);
 
-/* After the tests, when the plain EHLO offered STARTTLS (and TLS is
- * allowed and loadable): the STARTTLS injection probe on a connection of its
- * own, its outcome in res->injection. */
-void tlsplan_injection(struct engine *eng, struct runner *r);
+/* inject.c: after the tests, when the plain EHLO offered STARTTLS (and
+ * TLS is allowed and loadable): the STARTTLS injection probe on a
+ * connection of its own, its outcome in res->injection. */
+void inject_probe(struct engine *eng, struct runner *r);
 
 #endif

@@ -20,7 +20,9 @@ enum case_group {
 	CASE_SENDER,	/* sender forms, each to {to} */
 	CASE_RECIPIENT, /* recipient tricks, each from {from} */
 	CASE_HELO,	/* a new EHLO with a trusted-looking name first */
-	CASE_AUTH	/* bogus credentials first, on a fresh connection */
+	CASE_AUTH,	/* bogus credentials first, on a fresh connection */
+	CASE_XCLIENT,	/* XCLIENT claiming a trusted address first (Postfix) */
+	CASE_PROXY	/* a PROXY header claiming a trusted address first */
 };
 
 enum case_auth {
@@ -40,6 +42,7 @@ struct relay_case {
 	const char *rcpt_to;   /* template of RCPT TO's argument */
 	const char *helo;      /* CASE_HELO: template of the EHLO name */
 	enum case_auth auth;   /* CASE_AUTH: which dialogue */
+	const char *claim;     /* CASE_XCLIENT, CASE_PROXY: the client address claimed */
 };
 
 #define CASES_MAX 64
@@ -49,6 +52,14 @@ extern const size_t cases_count;
 
 /* The case with this id, or NULL. */
 const struct relay_case *cases_find(const char *id);
+
+/* Whether tc runs alone on a connection of its own: its EHLO name, AUTH,
+ * XCLIENT or PROXY header changes who the server takes us for. */
+int cases_own_connection(const struct relay_case *tc);
+
+/* Whether tc claims another client address (XCLIENT or a PROXY header):
+ * same envelope as ext-to-ext, never its twin. */
+int cases_claims(const struct relay_case *tc);
 
 /* Printable name of a group ("sender form", ...). */
 const char *cases_group_name(enum case_group group);

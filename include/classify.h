@@ -70,6 +70,7 @@ enum reason {
 	REASON_TLS_REFUSED,    /* skipped: STARTTLS offered, then refused: no client gets past */
 	REASON_SERVER_ERROR,   /* a bare 500 to AUTH: the server failed, nothing was judged */
 	REASON_NOT_PROBED, /* accepted at RCPT, not probed, where every probe was refused at DATA */
+	REASON_XCLIENT_REFUSED, /* the XCLIENT command itself was refused */
 	REASON_COUNT
 };
 

@@ -72,7 +72,15 @@ enum run_status {
 
 /* The command whose reply decided a test (the order of enum classify_step,
  * one later). */
-enum run_stage { STAGE_NONE, STAGE_HELO, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT, STAGE_DATA };
+enum run_stage {
+	STAGE_NONE,
+	STAGE_HELO,
+	STAGE_XCLIENT,
+	STAGE_AUTH,
+	STAGE_MAIL,
+	STAGE_RCPT,
+	STAGE_DATA
+};
 
 /* DATA probes per target at most: after a relay test is accepted at RCPT,
  * DATA alone on its connection; a 354 confirms the relay and the connection
@@ -196,8 +204,9 @@ struct target_result {
 	int auth_after_tls;		    /* the AUTH tests ran over STARTTLS (tls_caps) */
 	char plain_refusal[REPLY_TEXT_MAX]; /* the reply that sent relay tests to TLS */
 	char seen_as[NET_ADDR_MAX];	    /* the client address the EHLO reply echoed, or "" */
-	struct capabilities plain_caps;	    /* the first connection's EHLO reply before TLS */
-	enum injection injection;	    /* the STARTTLS injection probe */
+	int proxy; /* the server greeted only after a PROXY header: every connection sent one */
+	struct capabilities plain_caps;		  /* the first connection's EHLO reply before TLS */
+	enum injection injection;		  /* the STARTTLS injection probe */
 	char injection_note[REPLY_TEXT_MAX + 16]; /* its extra reply, or why it did not run */
 	struct run_finding findings[RUN_FINDINGS_MAX];
 	size_t nfindings;

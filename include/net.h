@@ -23,7 +23,8 @@ struct net_conn {
 	int peer_index;		       /* which of the peer's addresses */
 	char peer_addr[NET_ADDR_MAX];  /* the address we connected to */
 	char local_addr[NET_ADDR_MAX]; /* our end, for the trusted-network warning */
-	struct tls_conn *tls;	       /* NULL until net_starttls; owned, freed by net_close */
+	unsigned peer_port, local_port;
+	struct tls_conn *tls; /* NULL until net_starttls; owned, freed by net_close */
 	size_t bytes_in;
 	size_t rpos, rlen;
 	char rbuf[4096];

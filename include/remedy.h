@@ -14,7 +14,7 @@ enum quirks_software remedy_identify(const struct target_result *res);
 /* "Postfix", "Exim", ... or "unknown". */
 const char *remedy_software_name(enum quirks_software sw);
 
-#define REMEDY_MAX 6
+#define REMEDY_MAX 8
 
 /* Fill up to REMEDY_MAX pieces of advice (static strings) for an open relay
  * and return how many; 0 when res is not an open relay. */

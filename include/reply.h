@@ -35,7 +35,8 @@ struct capabilities {
 	int auth;
 	int auth_plain;
 	int auth_login;
-	long size;			/* SIZE value, 0 when not given */
+	int xclient; /* Postfix's XCLIENT: we may claim another client's address */
+	long size;   /* SIZE value, 0 when not given */
 	char auth_mechs[CAPS_AUTH_MAX]; /* "PLAIN LOGIN", sanitised */
 	char list[CAPS_LIST_MAX];	/* every keyword line, joined by '\n' */
 };

@@ -53,8 +53,13 @@ struct session {
 	int tls_want;			/* enum session_tls; set by the caller */
 	int tls_active;			/* this connection runs over TLS */
 	int tls_seen;			/* the silent-port probe was answered by TLS */
-	struct tls_info tls;		/* valid while tls_active */
-	char host[TEXT_ARG_MAX + 1];	/* the target's name, for SNI */
+	int silent; /* no byte came before the greeting's time ran out or the server closed */
+	struct tls_info tls;	     /* valid while tls_active */
+	char host[TEXT_ARG_MAX + 1]; /* the target's name, for SNI */
+	/* Set by the caller before connecting: every connection begins with a
+	 * PROXY v1 header from proxy_from ("": our own address and port). */
+	int proxy;
+	char proxy_from[NET_ADDR_MAX];
 };
 
 /* Prepare s for a target; nothing is connected yet. log may be NULL. */
@@ -73,6 +78,10 @@ void session_init(struct session *s, struct transcript *log, int timeout_ms, int
 int session_connect(struct session *s, const struct net_peer *peer, const char *host,
 		    struct rt_error *err);
 int session_greet(struct session *s, const char *helo, struct rt_error *err);
+
+/* session_connect and session_dial begin a connection with a PROXY v1
+ * header when s->proxy is set (src/claim.h); a header that cannot be
+ * written fails the connect with ERR_LOCAL or the write's error. */
 
 /* session_connect in two steps, so that a silent server can be asked
  * whether it waits for TLS on another connection meanwhile: connect

@@ -25,6 +25,18 @@
 		.id = (id_), .group = CASE_AUTH, .description = (desc_), .mail_from = "<{from}>", \
 		.rcpt_to = "<{to}>", .auth = (how_)                                               \
 	}
+#define XCLIENT(id_, addr_)                                                         \
+	{                                                                           \
+		.id = (id_), .group = CASE_XCLIENT,                                 \
+		.description = "XCLIENT ADDR=" addr_ ", then external to external", \
+		.mail_from = "<{from}>", .rcpt_to = "<{to}>", .claim = (addr_)      \
+	}
+#define PROXY(id_, addr_)                                                                \
+	{                                                                                \
+		.id = (id_), .group = CASE_PROXY,                                        \
+		.description = "PROXY header from " addr_ ", then external to external", \
+		.mail_from = "<{from}>", .rcpt_to = "<{to}>", .claim = (addr_)           \
+	}
 
 const struct relay_case cases_table[] = {
 	{ .id = "control-postmaster",
@@ -96,6 +108,22 @@ const struct relay_case cases_table[] = {
 	     CASE_AUTH_CRAM_MD5),
 	AUTH("auth-ntlm-anonymous", "AUTH NTLM, anonymous (as old Exchange accepted)",
 	     CASE_AUTH_NTLM_ANON),
+
+	/* Addresses servers commonly trust: loopback and the usual hosts of
+	 * the private ranges (a Docker bridge, a LAN, a hide-NAT). */
+	XCLIENT("xclient-loopback", "127.0.0.1"),
+	XCLIENT("xclient-loopback6", "::1"),
+	XCLIENT("xclient-10", "10.0.0.1"),
+	XCLIENT("xclient-172-16", "172.16.0.1"),
+	XCLIENT("xclient-192-168-0", "192.168.0.1"),
+	XCLIENT("xclient-192-168-1", "192.168.1.1"),
+
+	PROXY("proxy-loopback", "127.0.0.1"),
+	PROXY("proxy-loopback6", "::1"),
+	PROXY("proxy-10", "10.0.0.1"),
+	PROXY("proxy-172-16", "172.16.0.1"),
+	PROXY("proxy-192-168-0", "192.168.0.1"),
+	PROXY("proxy-192-168-1", "192.168.1.1"),
 };
 
 /* clang-format on */
@@ -110,6 +138,8 @@ static const char *const group_names[] = {
 	[CASE_RECIPIENT] = "recipient trick",
 	[CASE_HELO] = "HELO trust",
 	[CASE_AUTH] = "fake AUTH",
+	[CASE_XCLIENT] = "XCLIENT trust",
+	[CASE_PROXY] = "PROXY trust",
 };
 
 const struct relay_case *cases_find(const char *id)
@@ -118,6 +148,16 @@ const struct relay_case *cases_find(const char *id)
 		if (strcmp(cases_table[i].id, id) == 0)
 			return &cases_table[i];
 	return NULL;
+}
+
+int cases_own_connection(const struct relay_case *tc)
+{
+	return tc->group == CASE_HELO || tc->group == CASE_AUTH || cases_claims(tc);
+}
+
+int cases_claims(const struct relay_case *tc)
+{
+	return tc->group == CASE_XCLIENT || tc->group == CASE_PROXY;
 }
 
 const char *cases_group_name(enum case_group group)

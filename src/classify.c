@@ -51,6 +51,7 @@ static const char *const reason_names[] = {
 	[REASON_TLS_REFUSED] = "STARTTLS refused",
 	[REASON_SERVER_ERROR] = "server error",
 	[REASON_NOT_PROBED] = "not probed at DATA",
+	[REASON_XCLIENT_REFUSED] = "XCLIENT refused",
 };
 
 _Static_assert(sizeof(reason_names) / sizeof(reason_names[0]) == REASON_COUNT,

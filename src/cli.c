@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "claim.h"
 #include "target.h"
 #include "text.h"
 #include "report.h"
@@ -117,27 +118,35 @@ void cli_usage(FILE *out)
 	      out);
 }
 
+/* What tc sends before its envelope, for --list-tests ("" for nothing). */
+static void describe_first(const struct relay_case *tc, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (tc->group == CASE_HELO)
+		snprintf(buf, cap, "EHLO %s; ", tc->helo);
+	else if (tc->group == CASE_AUTH)
+		snprintf(buf, cap, "%s; if 235, ",
+			 tc->auth == CASE_AUTH_LOGIN_RANDOM  ? "AUTH LOGIN (random)"
+			 : tc->auth == CASE_AUTH_PLAIN_EMPTY ? "AUTH PLAIN (empty)"
+			 : tc->auth == CASE_AUTH_CRAM_MD5    ? "AUTH CRAM-MD5 (random)"
+			 : tc->auth == CASE_AUTH_NTLM_ANON   ? "AUTH NTLM (anonymous)"
+							     : "AUTH PLAIN (random)");
+	else if (tc->group == CASE_XCLIENT && claim_xclient_command(tc->claim, buf, cap) == 0)
+		text_format(buf + strlen(buf), cap - strlen(buf), "; if 2xx, EHLO again; ");
+	else if (tc->group == CASE_PROXY)
+		snprintf(buf, cap, "PROXY header from %s (only where one is needed); ", tc->claim);
+}
+
 void cli_list_tests(FILE *out)
 {
 	fprintf(out, "%-20s %s\n", "ID", "GROUP");
 	for (size_t i = 0; i < cases_count; i++) {
 		const struct relay_case *tc = &cases_table[i];
-		char sends[256];
+		char first[160], sends[320];
 
-		if (tc->group == CASE_HELO)
-			snprintf(sends, sizeof(sends), "EHLO %s; MAIL FROM:%s RCPT TO:%s", tc->helo,
-				 tc->mail_from, tc->rcpt_to);
-		else if (tc->group == CASE_AUTH)
-			snprintf(sends, sizeof(sends), "%s; if 235, MAIL FROM:%s RCPT TO:%s",
-				 tc->auth == CASE_AUTH_LOGIN_RANDOM  ? "AUTH LOGIN (random)"
-				 : tc->auth == CASE_AUTH_PLAIN_EMPTY ? "AUTH PLAIN (empty)"
-				 : tc->auth == CASE_AUTH_CRAM_MD5    ? "AUTH CRAM-MD5 (random)"
-				 : tc->auth == CASE_AUTH_NTLM_ANON   ? "AUTH NTLM (anonymous)"
-								     : "AUTH PLAIN (random)",
-				 tc->mail_from, tc->rcpt_to);
-		else
-			snprintf(sends, sizeof(sends), "MAIL FROM:%s RCPT TO:%s", tc->mail_from,
-				 tc->rcpt_to);
+		describe_first(tc, first, sizeof(first));
+		snprintf(sends, sizeof(sends), "%sMAIL FROM:%s RCPT TO:%s", first, tc->mail_from,
+			 tc->rcpt_to);
 		fprintf(out, "%-20s %s\n", tc->id, cases_group_name(tc->group));
 		wrap_print(out, "    sends: ", sends, WRAP_WIDTH);
 		wrap_print(out, "    ", tc->description, WRAP_WIDTH);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "claim.h"
 #include "runner.h"
 
 /* Count a new connection of the target's as r's. */
@@ -31,11 +32,20 @@ static void note_addresses(struct runner *r)
 	pthread_mutex_unlock(&r->eng->lock);
 }
 
+/* Whether the next connection begins with a PROXY header, and from what
+ * address ("": ours; a PROXY trust test claims its own). */
+static void set_proxy(struct runner *r, const char *from)
+{
+	r->s.proxy = r->eng->proxy;
+	text_copy(r->s.proxy_from, sizeof(r->s.proxy_from), from);
+}
+
 int conn_dial(struct runner *r, struct rt_error *err)
 {
 	int rc;
 
 	count_connection(r);
+	set_proxy(r, "");
 	rc = session_dial(&r->s, r->eng->peer, r->res->target.host, err);
 	note_addresses(r);
 	return rc;
@@ -54,16 +64,23 @@ int conn_greet(struct runner *r, const char *name, struct rt_error *err)
 	return rc;
 }
 
-int conn_open(struct runner *r, const char *name, struct rt_error *err)
+/* conn_open, with a PROXY header from proxy_from when the server wants one. */
+static int open_as(struct runner *r, const char *name, const char *proxy_from, struct rt_error *err)
 {
 	int rc;
 
 	count_connection(r);
+	set_proxy(r, proxy_from);
 	rc = session_connect(&r->s, r->eng->peer, r->res->target.host, err);
 	note_addresses(r);
 	if (rc < 0)
 		return -1;
 	return conn_greet(r, name, err);
+}
+
+int conn_open(struct runner *r, const char *name, struct rt_error *err)
+{
+	return open_as(r, name, "", err);
 }
 
 /* Close r's session. When connections are scarce, wait for the server to
@@ -104,7 +121,8 @@ static enum next_conn next_connection(const struct runner *r, const struct relay
 {
 	const char *name = r->lane->helo != NULL ? r->lane->helo : r->res->helo;
 
-	if (!r->s.open || r->dirty || r->s.tls_want != tlsplan_for(r->eng, tc) ||
+	if (!r->s.open || r->dirty || cases_claims(tc) ||
+	    r->s.tls_want != tlsplan_for(r->eng, tc) ||
 	    r->s.rejections + 2 > batch_error_budget(r) || batch_tests_room(r) == 0)
 		return CONN_FRESH;
 	if (strcmp(r->s.helo, name) != 0 || (tc->group == CASE_AUTH && !r->fresh))
@@ -255,6 +273,48 @@ static enum conn_ready connect_failed(struct runner *r, struct test_result *tr, 
 	return CONN_NOT_READY;
 }
 
+/* An XCLIENT trust test's claim, on its new connection: XCLIENT, then EHLO
+ * again (the server answers XCLIENT with a new greeting and forgets the
+ * first EHLO). Returns 0 when the test may go on, 1 when XCLIENT's refusal
+ * decided it, -1 with err when the connection failed. */
+static int claim_xclient(struct runner *r, struct test_result *tr, struct rt_error *err)
+{
+	char cmd[SESSION_COMMAND_MAX + 1];
+	struct reply rp;
+
+	if (claim_xclient_command(tr->tc->claim, cmd, sizeof(cmd)) < 0) {
+		error_set(err, ERR_INTERNAL, "cannot write XCLIENT for %s", tr->tc->claim);
+		return -1;
+	}
+	if (session_command(&r->s, cmd, &rp, err) < 0)
+		return -1;
+	if (rp.code < 200 || rp.code > 299) {
+		test_verdict(tr, &rp, STAGE_XCLIENT);
+		test_decided(&r->res->log, r->s.number, tr);
+		return 1;
+	}
+	if (session_regreet(&r->s, r->res->helo, err) < 0)
+		return -1;
+	r->fresh = r->idle = 1;
+	return 0;
+}
+
+/* A new connection for tr: a claim test's header or XCLIENT goes first,
+ * and the connection then carries nothing else. Returns as claim_xclient. */
+static int open_for(struct runner *r, struct test_result *tr, struct rt_error *err)
+{
+	const struct relay_case *tc = tr->tc;
+	int rc;
+
+	conn_quit(r);
+	r->s.tls_want = tlsplan_for(r->eng, tc);
+	rc = open_as(r, r->lane->helo, tc->group == CASE_PROXY ? tc->claim : "", err);
+	if (rc < 0 || !cases_claims(tc))
+		return rc;
+	r->dirty = 1;
+	return tc->group == CASE_XCLIENT ? claim_xclient(r, tr, err) : 0;
+}
+
 enum conn_ready conn_ready(struct runner *r, struct test_result *tr, size_t pos)
 {
 	enum next_conn how = next_connection(r, tr->tc);
@@ -264,15 +324,9 @@ enum conn_ready conn_ready(struct runner *r, struct test_result *tr, size_t pos)
 	if (how == CONN_KEEP)
 		return CONN_READY;
 	error_clear(&err);
-	if (how == CONN_FRESH) {
-		conn_quit(r);
-		r->s.tls_want = tlsplan_for(r->eng, tr->tc);
-		rc = conn_open(r, r->lane->helo, &err);
-	} else {
-		rc = regreet(r, r->lane->helo, &err);
-	}
+	rc = how == CONN_FRESH ? open_for(r, tr, &err) : regreet(r, r->lane->helo, &err);
 	if (rc < 0)
 		return connect_failed(r, tr, pos, &err);
 	count_connect_failure(r->eng, 0);
-	return CONN_READY;
+	return rc == 0 ? CONN_READY : CONN_NOT_READY;
 }

@@ -103,13 +103,39 @@ static int auth_plaintext(const struct target_result *res, char *text, size_t ca
 	return 1;
 }
 
+/* XCLIENT in the EHLO reply: Postfix offers it only to the clients of
+ * smtpd_authorized_xclient_hosts, so this client may claim to be any. */
+static int xclient_offered(const struct target_result *res, char *text, size_t cap)
+{
+	if (!res->caps.xclient && !res->plain_caps.xclient)
+		return 0;
+	text_format(text, cap,
+		    "XCLIENT is offered to this client, which is no proxy of the server's: "
+		    "any client it lets in can claim another client's address and name "
+		    "(Postfix smtpd_authorized_xclient_hosts should list only your own "
+		    "proxies).");
+	return 1;
+}
+
+static int proxy_accepted(const struct target_result *res, char *text, size_t cap)
+{
+	if (!res->proxy)
+		return 0;
+	text_format(text, cap,
+		    "the server greets only after a PROXY header, and takes one from this "
+		    "client, which is no proxy: any client that reaches the port can claim "
+		    "any address (let only the proxy reach it: a firewall; Postfix "
+		    "smtpd_upstream_proxy_protocol has no client list; Exim hosts_proxy).");
+	return 1;
+}
+
 static const struct finding_rule {
 	const char *id;
 	int (*check)(const struct target_result *res, char *text, size_t cap);
 } rules[] = {
-	{ "seen-as-other-address", seen_as_other },
-	{ "starttls-injection", starttls_injection },
-	{ "auth-plaintext", auth_plaintext },
+	{ "seen-as-other-address", seen_as_other }, { "starttls-injection", starttls_injection },
+	{ "auth-plaintext", auth_plaintext },	    { "xclient-offered", xclient_offered },
+	{ "proxy-accepted", proxy_accepted },
 };
 
 _Static_assert(sizeof(rules) / sizeof(rules[0]) <= RUN_FINDINGS_MAX,

@@ -2,6 +2,7 @@
  * that it speaks SMTP: its greeting and EHLO decide the plan. A server
  * silent at first may want TLS from the first byte (wrapper mode on any
  * port): a second connection asks while the first keeps waiting. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,6 +94,54 @@ static int open_first(struct engine *eng, struct runner *r, struct rt_error *err
 	return conn_greet(r, NULL, err);
 }
 
+/* Whether the first connection shows a server that waits for a PROXY
+ * header: no byte at all (a plain answer to our TLS probe counts as none);
+ * a 421 after a second or more of silence (Postfix's
+ * smtpd_upstream_proxy_timeout: "421 4.3.0 ... Server local error" at 5 s;
+ * postscreen's "421 4.3.2 No system resources"); or a 503 to EHLO that
+ * names it (Exim's hosts_proxy: "503 Command refused, required Proxy
+ * negotiation failed", after a greeting 3 s late). A server that greeted
+ * and took our EHLO never gets a header. */
+static int proxy_wanted(const struct session *s)
+{
+	char line[REPLY_TEXT_MAX];
+
+	if (s->silent)
+		return 1;
+	if (s->greeting.code == 421 && s->greeting_ms >= RUN_PROXY_SILENCE_MS)
+		return 1;
+	return s->hello.code == 503 && reply_line(&s->hello, 0, line, sizeof(line)) == 0 &&
+	       text_contains_ci(line, "proxy");
+}
+
+/* The server may wait for a PROXY header, as behind a load balancer: ask
+ * on a new connection that begins with one from our own address (what a
+ * proxy in front of it would say). Returns 0 when the server greeted after
+ * it: every connection sends one from then on. */
+static int proxy_try(struct engine *eng, struct runner *r)
+{
+	struct rt_error err;
+	int timeout_ms = r->s.timeout_ms;
+
+	transcript_note(&eng->res->log,
+			"no greeting fit for SMTP: a new connection that begins with a PROXY "
+			"header, as a proxy in front of the server would send");
+	error_clear(&err);
+	eng->proxy = 1;
+	r->s.timeout_ms = timeout_ms < RUN_PROXY_TRY_MS ? timeout_ms : RUN_PROXY_TRY_MS;
+	r->s.tls_want = eng->tls_relay;
+	if (conn_open(r, NULL, &err) == 0) {
+		r->s.timeout_ms = timeout_ms;
+		eng->res->proxy = 1;
+		transcript_note(&eng->res->log, "the server greets after a PROXY header");
+		return 0;
+	}
+	r->s.timeout_ms = timeout_ms;
+	eng->proxy = 0;
+	transcript_note(&eng->res->log, "no greeting after a PROXY header either (%s)", err.msg);
+	return -1;
+}
+
 int first_connect(struct engine *eng, struct runner *r, struct rt_error *err)
 {
 	r->s.tls_want = eng->tls_relay;
@@ -100,6 +149,16 @@ int first_connect(struct engine *eng, struct runner *r, struct rt_error *err)
 		return 0;
 	if (tlsplan_implicit_retry(eng, &r->s, err))
 		return again_with_tls(eng, r, err);
+	if (proxy_wanted(&r->s) && eng->p->connect_hook == NULL) {
+		size_t used = strlen(err->msg);
+
+		if (proxy_try(eng, r) == 0) {
+			error_clear(err);
+			return 0;
+		}
+		snprintf(err->msg + used, sizeof(err->msg) - used,
+			 "; a PROXY header got no greeting either");
+	}
 	if (r->s.open || !transient(&r->s, err))
 		return -1;
 	/* A drop or 421 during the greeting may be a passing overload, or a

@@ -89,7 +89,7 @@ static int next_lane_fits(const struct runner *r)
 	int tls = tc->group == CASE_AUTH ? eng->tls_auth : eng->tls_relay;
 
 	return next->helo == NULL && next->ntests > 0 && tls == r->s.tls_want &&
-	       strcmp(r->s.helo, r->res->helo) == 0 && tc->group != CASE_AUTH &&
+	       strcmp(r->s.helo, r->res->helo) == 0 && !cases_own_connection(tc) &&
 	       r->s.rejections + 2 * next->ntests <= batch_error_budget(r);
 }
 

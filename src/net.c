@@ -77,6 +77,12 @@ static void address_text(const struct sockaddr *sa, char *buf, size_t cap)
 		buf[0] = '\0';
 }
 
+static unsigned port_of(const struct sockaddr *sa)
+{
+	return ntohs(sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)sa)->sin6_port
+					       : ((const struct sockaddr_in *)sa)->sin_port);
+}
+
 /* One bounded connect: non-blocking connect, poll for POLLOUT, SO_ERROR. */
 static int connect_one(const struct sockaddr *sa, socklen_t len, int64_t deadline,
 		       struct rt_error *err, const char *shown)
@@ -298,8 +304,11 @@ static int connect_address(struct net_conn *c, const struct net_peer *peer, size
 	c->family = sa->sa_family;
 	c->peer_index = (int)i;
 	memcpy(c->peer_addr, addr, sizeof(addr));
-	if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0)
+	c->peer_port = port_of(sa);
+	if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0) {
 		address_text((struct sockaddr *)&local, c->local_addr, sizeof(c->local_addr));
+		c->local_port = port_of((struct sockaddr *)&local);
+	}
 	return 0;
 }
 

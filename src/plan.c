@@ -49,13 +49,13 @@ static void mark_twins_with(struct engine *eng, struct twin_commands *sent)
 				helo[i][0] = '\0'; /* the name we greet with anyway */
 		}
 		if (tr->tc->group == CASE_AUTH || tr->tc->group == CASE_CONTROL ||
-		    tr->state == TEST_DECIDED)
+		    cases_claims(tr->tc) || tr->state == TEST_DECIDED)
 			continue;
 		for (size_t j = 0; j < i && first_of[i] == none; j++) {
 			const struct test_result *earlier = &res->tests[j];
 
 			if (earlier->tc->group == CASE_AUTH || earlier->tc->group == CASE_CONTROL ||
-			    earlier->twin_of != 0)
+			    cases_claims(earlier->tc) || earlier->twin_of != 0)
 				continue;
 			if (strcmp(helo[i], helo[j]) == 0 && strcmp(from[i], from[j]) == 0 &&
 			    strcmp(to[i], to[j]) == 0)
@@ -120,6 +120,16 @@ int plan_skip_reason(const struct target_result *res, const struct relay_case *t
 		text_copy(note, cap, "the greeting named no host name to test with");
 		return 1;
 	}
+	if (tc->group == CASE_XCLIENT && !res->caps.xclient && !res->plain_caps.xclient) {
+		text_copy(note, cap, "the server does not offer XCLIENT to this client");
+		return 1;
+	}
+	if (tc->group == CASE_PROXY && !res->proxy) {
+		text_copy(note, cap,
+			  "the server greeted without a PROXY header (one is sent only where "
+			  "needed)");
+		return 1;
+	}
 	if (tc->group != CASE_AUTH)
 		return 0;
 	if (!caps->auth) {
@@ -155,8 +165,7 @@ static size_t queue(struct engine *eng, const int *want, size_t lane_size)
 	struct lane *lane = NULL;
 
 	for (size_t i = 0; i < res->ntests; i++)
-		plain += want[i] && res->tests[i].tc->group != CASE_HELO &&
-			 res->tests[i].tc->group != CASE_AUTH;
+		plain += want[i] && !cases_own_connection(res->tests[i].tc);
 	lanes = lane_size > 0 ? (plain + lane_size - 1) / lane_size : 1;
 	per = lanes > 0 ? (plain + lanes - 1) / lanes : plain;
 	for (size_t i = 0; i < res->ntests; i++) {
@@ -164,7 +173,7 @@ static size_t queue(struct engine *eng, const int *want, size_t lane_size)
 
 		if (!want[i])
 			continue;
-		if (tr->tc->group == CASE_HELO || tr->tc->group == CASE_AUTH) {
+		if (cases_own_connection(tr->tc)) {
 			struct lane *own =
 				new_lane(eng, tr->tc->group == CASE_HELO ? tr->helo : NULL);
 			if (own == NULL)

@@ -52,6 +52,15 @@ static const struct {
 	  "The server accepted made-up AUTH credentials: check each authenticator's "
 	  "server_condition in the Exim configuration (one that is always true, or that "
 	  "accepts an empty password) before anything else." },
+	{ CASE_XCLIENT, SOFTWARE_UNKNOWN,
+	  "Relaying depended on an address claimed with XCLIENT, which this client may send: "
+	  "list only your own proxies in smtpd_authorized_xclient_hosts (Postfix; the default "
+	  "is none), then postfix reload." },
+	{ CASE_PROXY, SOFTWARE_UNKNOWN,
+	  "Relaying depended on the source address of a PROXY header, which any client that "
+	  "reaches the port can send: let only the proxy reach that port (a firewall; Postfix "
+	  "smtpd_upstream_proxy_protocol trusts every header it is sent; Exim: hosts_proxy = "
+	  "the proxy's address only)." },
 	{ CASE_SENDER, SOFTWARE_UNKNOWN,
 	  "Relaying depended on the sender address: never grant relaying by sender address, "
 	  "MAIL FROM is forged as easily as it is typed." },
@@ -147,8 +156,8 @@ static const char *advice_for(enum case_group group, enum quirks_software sw)
 
 size_t remedy_advice(const struct target_result *res, const char *advice[REMEDY_MAX])
 {
-	static const enum case_group evidence[] = { CASE_AUTH, CASE_SENDER, CASE_HELO,
-						    CASE_RECIPIENT };
+	static const enum case_group evidence[] = { CASE_AUTH,	 CASE_XCLIENT, CASE_PROXY,
+						    CASE_SENDER, CASE_HELO,    CASE_RECIPIENT };
 	unsigned groups = accepted_groups(res);
 	enum quirks_software sw = remedy_identify(res);
 	size_t n = 0;

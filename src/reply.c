@@ -186,6 +186,8 @@ void reply_capabilities(const struct reply *ehlo, struct capabilities *caps)
 			caps->pipelining = 1;
 		else if (kwlen == 8 && strncasecmp(line, "STARTTLS", 8) == 0)
 			caps->starttls = 1;
+		else if (kwlen == 7 && strncasecmp(line, "XCLIENT", 7) == 0)
+			caps->xclient = 1;
 		else if (kwlen == 4 && strncasecmp(line, "SIZE", 4) == 0)
 			caps->size = strtol(args + (*args != '\0'), NULL, 10);
 		else if (kwlen == 4 && strncasecmp(line, "AUTH", 4) == 0) {

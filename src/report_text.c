@@ -97,6 +97,13 @@ static void print_header(FILE *out, const struct target_result *res)
 		snprintf(buf, sizeof(buf), "%s port %s, 1 connection", res->address,
 			 res->target.port);
 	print_field(out, "Server", buf);
+	if (res->proxy) {
+		snprintf(buf, sizeof(buf),
+			 "the server greets only after a PROXY header: each connection sent one "
+			 "from %s (ours), the PROXY trust tests from the address they test",
+			 res->local_address);
+		print_field(out, "PROXY", buf);
+	}
 	snprintf(buf, sizeof(buf), "%d %s", res->greeting.code, res->greeting.text);
 	print_field(out, "Greeting", buf);
 	if (!res->caps.esmtp)
@@ -332,6 +339,8 @@ static void print_fold_row(FILE *out, const struct target_result *res, const str
 {
 	const struct fold_row *fr = &f->rows[row];
 	const struct test_result *tr = &res->tests[fr->lead];
+	int skipped = tr->verdict == VERDICT_SKIPPED, claims = skipped && cases_claims(tr->tc);
+	int same_note = one_note(res, f, row);
 
 	if (fr->count == 1) {
 		print_row(out, tr->tc->id, tr, colour);
@@ -343,13 +352,15 @@ static void print_fold_row(FILE *out, const struct target_result *res, const str
 		print_row(out, label, tr, colour);
 	}
 	/* The ids, but not of the largest row (--all has them) nor of tests
-	 * skipped for the one reason their note gives. */
-	if (fr->count > 1 && !fr->others &&
-	    (tr->verdict != VERDICT_SKIPPED || !one_note(res, f, row)))
+	 * skipped for the one reason their note gives, nor of the XCLIENT and
+	 * PROXY trust tests of a server that uses neither. */
+	if (fr->count > 1 && !fr->others && !claims && (!skipped || !same_note))
 		print_row_ids(out, res, f, row);
-	if (tr->verdict == VERDICT_SKIPPED) {
+	if (skipped) {
 		print_detail(out, "note",
-			     one_note(res, f, row) ? tr->note : classify_reason_name(tr->reason));
+			     same_note ? tr->note
+			     : claims  ? "no XCLIENT offered, no PROXY header needed"
+				       : classify_reason_name(tr->reason));
 	} else if (tr->verdict == VERDICT_ACCEPTED) {
 		if (tr->note[0] != '\0' && tr->tc->group == CASE_AUTH)
 			print_detail(out, "note", tr->note);

@@ -62,6 +62,12 @@
  * the first connection's greeting waits unread. */
 #define RUN_TLS_RACE_MS 2000
 #define RUN_TLS_RACE_TRY_MS 1500
+/* A first connection that got no byte at all (no greeting, no TLS) gets
+ * one more that begins with a PROXY header (Postfix
+ * smtpd_upstream_proxy_protocol, Exim hosts_proxy): a server that waits
+ * for one greets at once after it, so this try waits at most 10 s. */
+#define RUN_PROXY_TRY_MS 10000
+#define RUN_PROXY_SILENCE_MS 1000
 /* How long the STARTTLS injection probe waits after its handshake for a
  * reply to the NOOP it sent in plain text (3 EHLO round trips more): a
  * server that kept it answers at once. */
@@ -126,6 +132,7 @@ struct engine {
 	int64_t last_quit_ms; /* when a session of ours last ended */
 	unsigned probes;      /* DATA probes claimed (ENGINE_DATA_PROBES_MAX) */
 	int probe_confirmed;  /* some probe got its 354: probing is over */
+	int proxy;	      /* the server greets only after a PROXY header: send one */
 	struct crew *crew;    /* the round's helper connections */
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "claim.h"
 #include "text.h"
 
 /* QUIT is a courtesy: it is sent, never waited for. */
@@ -286,7 +287,9 @@ static int no_greeting_error(struct session *s, int64_t deadline, int got_byte,
 	int closed = !got_byte && net_now_ms() < deadline;
 
 	/* A TLS record came, or a silent server answers our ClientHello. */
-	s->tls_seen = got_byte || (!closed && deadline < s->end_ms && answers_tls(s));
+	/* After a PROXY header the silence is the header's: no TLS probe. */
+	s->tls_seen = got_byte || (!closed && !s->proxy && deadline < s->end_ms && answers_tls(s));
+	s->silent = !s->tls_seen;
 	if (s->tls_seen)
 		error_set(err, ERR_PROTOCOL, "%s", implicit_tls);
 	else if (closed)
@@ -438,6 +441,7 @@ static void session_reset_counts(struct session *s)
 {
 	s->tls_active = 0;
 	s->tls_seen = 0;
+	s->silent = 0;
 	memset(&s->tls, 0, sizeof(s->tls));
 	s->rejections = 0;
 	reply_init(&s->hello);
@@ -474,6 +478,30 @@ static int session_start(struct session *s, const char *port, struct rt_error *e
 	return session_hear_greeting(s, err);
 }
 
+/* Begin the connection with a PROXY v1 header: from s->proxy_from, or
+ * from our own end as a proxy in front of the server would say it. */
+static int send_proxy_header(struct session *s, struct rt_error *err)
+{
+	const char *from = s->proxy_from[0] != '\0' ? s->proxy_from : s->conn.local_addr;
+	char header[CLAIM_PROXY_MAX + 1];
+	int n = claim_proxy_header(from, s->conn.peer_addr, s->conn.local_port, s->conn.peer_port,
+				   header, sizeof(header));
+
+	if (n < 2) {
+		error_set(err, ERR_LOCAL, "cannot write a PROXY header from %s to %s", from,
+			  s->conn.peer_addr);
+		session_close(s, err->msg);
+		return -1;
+	}
+	log_line(s, "-> ", header, (size_t)n - 2);
+	if (net_write_all(&s->conn, header, (size_t)n, net_deadline(s->timeout_ms, s->end_ms),
+			  err) < 0) {
+		session_close(s, err->msg);
+		return -1;
+	}
+	return 0;
+}
+
 int session_dial(struct session *s, const struct net_peer *peer, const char *host,
 		 struct rt_error *err)
 {
@@ -486,7 +514,7 @@ int session_dial(struct session *s, const struct net_peer *peer, const char *hos
 	}
 	waiting(s, WAITS_NONE, NULL);
 	session_started(s, peer->port);
-	return 0;
+	return s->proxy ? send_proxy_header(s, err) : 0;
 }
 
 int session_starttls_injection(struct session *s, int wait_ms, struct reply *extra,

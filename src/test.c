@@ -14,8 +14,9 @@ _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == TEST_STATE_COUNT,
 	       "every test state has a name");
 
 static const char *const stage_names[] = {
-	[STAGE_NONE] = "",     [STAGE_HELO] = "EHLO", [STAGE_AUTH] = "AUTH",
-	[STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT", [STAGE_DATA] = "DATA",
+	[STAGE_NONE] = "",     [STAGE_HELO] = "EHLO", [STAGE_XCLIENT] = "XCLIENT",
+	[STAGE_AUTH] = "AUTH", [STAGE_MAIL] = "MAIL", [STAGE_RCPT] = "RCPT",
+	[STAGE_DATA] = "DATA",
 };
 
 const char *test_stage_name(enum run_stage stage)
@@ -90,6 +91,17 @@ void test_verdict(struct test_result *tr, const struct reply *rp, enum run_stage
 	struct classification c;
 
 	set_reply(tr, rp, stage);
+	if (stage == STAGE_XCLIENT) {
+		/* Refused by a server that offered it: its own authorization list
+		 * (Postfix 550 5.7.0 "insufficient authorization"). */
+		tr->verdict = rp->code >= 500	? VERDICT_DENIED
+			      : rp->code >= 400 ? VERDICT_TEMPFAIL
+						: VERDICT_ERROR;
+		tr->reason = rp->code >= 400 && rp->code < 500 ? REASON_TEMPORARY
+							       : REASON_XCLIENT_REFUSED;
+		tr->rerun = tr->needs_tls = 0;
+		return;
+	}
 	c = classify(classify_step_of(tr, stage), rp, sent, sizeof(sent) / sizeof(sent[0]));
 	tr->verdict = c.verdict;
 	tr->reason = c.reason;

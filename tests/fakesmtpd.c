@@ -137,6 +137,9 @@ static char refusal[ACTION_MAX] = "!then-close 421 4.7.0 Too many concurrent SMT
 /* Session state that '|' globs can see, and the connection's 5xx count;
  * reset on each connection, one copy per thread in concurrent mode. */
 static _Thread_local char last_mail[1024], last_helo[1024];
+/* The client address claimed by a PROXY header or an accepted XCLIENT,
+ * else "-": a glob with four '|' sees it as a fifth field. */
+static _Thread_local char client[64];
 static _Thread_local int authenticated, errors;
 /* Whether a RCPT of the open transaction was answered 2xx: DATA's default. */
 static _Thread_local int rcpt_ok;
@@ -144,6 +147,10 @@ static _Thread_local unsigned this_conn;
 static FILE *log_file;
 /* TLS: whether the scenario speaks it, and how. */
 static int tls_on, tls_implicit, cert_expired, keeps_input;
+/* proxy-protocol: no greeting before a PROXY v1 header (as Postfix's
+ * smtpd_upstream_proxy_protocol); a connection without one is closed
+ * silently after this many ms. */
+static int proxy_wait_ms;
 static enum fault tls_fault;
 static struct tls_server *tls_server;
 /* The connection's TLS session once a handshake finished, else NULL. */
@@ -257,6 +264,10 @@ static void load_scenario(const char *path)
 			sep = strchr(line + 16, ' ');
 			if (sep != NULL)
 				snprintf(refusal, sizeof(refusal), "!then-close %s", sep + 1);
+		} else if (strcmp(line, "proxy-protocol") == 0) {
+			proxy_wait_ms = 3000;
+		} else if (strncmp(line, "proxy-protocol ", 15) == 0) {
+			proxy_wait_ms = number(line + 15);
 		} else if (strcmp(line, "tls implicit") == 0) {
 			tls_on = tls_implicit = 1;
 		} else if (strcmp(line, "cert expired") == 0) {
@@ -513,6 +524,30 @@ static void track_state(const char *cmd)
 	}
 }
 
+/* An accepted XCLIENT: the session starts afresh as the client it names. */
+static void track_xclient(const char *cmd, const char *action)
+{
+	const char *addr = strcasestr(cmd, "ADDR=");
+
+	if (strncasecmp(cmd, "XCLIENT ", 8) != 0 || action[0] != '2' || addr == NULL)
+		return;
+	addr += 5;
+	if (strncasecmp(addr, "IPV6:", 5) == 0)
+		addr += 5;
+	snprintf(client, sizeof(client), "%.*s", (int)strcspn(addr, " "), addr);
+	last_mail[0] = last_helo[0] = '\0';
+	authenticated = 0;
+}
+
+static size_t pipes(const char *glob)
+{
+	size_t n = 0;
+
+	for (; *glob != '\0'; glob++)
+		n += *glob == '|';
+	return n;
+}
+
 static const char *choose(const char *cmd)
 {
 	char stateful[4096];
@@ -522,11 +557,20 @@ static const char *choose(const char *cmd)
 	for (size_t i = 0; i < nrules; i++)
 		if (rules[i].at != 0 && (unsigned long)rules[i].at == command_count)
 			return rules[i].action;
-	for (size_t i = 0; i < nrules; i++)
+	for (size_t i = 0; i < nrules; i++) {
+		char with_client[4200];
+		const char *subject = cmd;
+
+		if (pipes(rules[i].glob) >= 4) {
+			snprintf(with_client, sizeof(with_client), "%s|%s", stateful, client);
+			subject = with_client;
+		} else if (pipes(rules[i].glob) > 0) {
+			subject = stateful;
+		}
 		if (rules[i].at == 0 && rules[i].scope != (tls != NULL ? SCOPE_PLAIN : SCOPE_TLS) &&
-		    fnmatch(rules[i].glob, strchr(rules[i].glob, '|') != NULL ? stateful : cmd,
-			    FNM_CASEFOLD) == 0)
+		    fnmatch(rules[i].glob, subject, FNM_CASEFOLD) == 0)
 			return rules[i].action;
+	}
 	if (tls_on && tls == NULL && strcasecmp(cmd, "STARTTLS") == 0)
 		return "220 2.0.0 Ready to start TLS";
 	if (strcasecmp(cmd, "QUIT") == 0)
@@ -610,12 +654,38 @@ static int start_tls(int fd)
 	return 0;
 }
 
+/* proxy-protocol: read the PROXY v1 header (at most 107 bytes, a byte at
+ * a time so that nothing after it is taken) and keep its source address.
+ * Returns -1, logged, when none came in time: the connection is closed
+ * without a word. */
+static int read_proxy_header(int fd)
+{
+	char line[108], src[64];
+	size_t len = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (len < sizeof(line) - 1 && poll(&p, 1, proxy_wait_ms) > 0 &&
+	       recv(fd, line + len, 1, 0) == 1 && line[len] != '\n')
+		len++;
+	line[len] = '\0';
+	line[strcspn(line, "\r")] = '\0';
+	if (strncmp(line, "PROXY ", 6) != 0 || sscanf(line, "PROXY %*s %63s", src) != 1) {
+		log_locked("== no-proxy-header ", line);
+		return -1;
+	}
+	log_locked("== proxy ", line);
+	snprintf(client, sizeof(client), "%s", src);
+	return 0;
+}
+
 static void session(int fd)
 {
 	static _Thread_local char in[LINE_MAX_IN];
 	size_t used = 0;
 	int hanging = 0, in_data = 0;
 
+	if (proxy_wait_ms > 0 && read_proxy_header(fd) < 0)
+		return;
 	if (tls_implicit && start_tls(fd) < 0)
 		return;
 	if (delay_all_ms > 0)
@@ -678,6 +748,7 @@ static void session(int fd)
 				track_state(in);
 			if (strncmp(action, "235", 3) == 0)
 				authenticated = 1;
+			track_xclient(in, action);
 			if (strncasecmp(in, "RCPT ", 5) == 0)
 				rcpt_ok |= action[0] == '2';
 			else if (greets || strncasecmp(in, "MAIL ", 5) == 0 ||
@@ -712,6 +783,7 @@ static void serve(int fd, unsigned conn)
 	char mark[32];
 
 	last_mail[0] = last_helo[0] = '\0';
+	snprintf(client, sizeof(client), "-");
 	authenticated = errors = rcpt_ok = 0;
 	this_conn = conn;
 	snprintf(mark, sizeof(mark), "== connect %u", conn);

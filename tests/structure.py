@@ -11,11 +11,13 @@ next when several are open, every other line is a command as received).
 Checked, whatever the plan (lanes, batches, connections at once):
   - every connection begins with EHLO (or HELO), ends at QUIT if it sends
     one, and carries only EHLO, HELO, MAIL, RCPT, RSET, AUTH (with its
-    answers), QUIT; DATA only for a test that --send confirmed, or as a
+    answers), XCLIENT (right after EHLO, and EHLO again after it unless the
+    connection ends), QUIT; DATA only for a test that --send confirmed, or as a
     DATA probe: the last command of its connection (no QUIT, no message);
   - every test decided at MAIL or RCPT sent its own MAIL FROM (and RCPT TO,
     at RCPT) on one connection, in that order, with no other MAIL between,
-    under the EHLO name it tests (a HELO-trust test) or ours;
+    under the EHLO name it tests (a HELO-trust test) or ours, after an
+    XCLIENT when it is an XCLIENT-trust test and never after one otherwise;
   - no test was sent twice on one connection unless it ran again (reruns)
     or was accepted in a pipelined batch (confirmed alone before it counts,
     and then probed with DATA);
@@ -59,9 +61,14 @@ def check_connection(n, cmds, problems, allow_data, probes):
     if "QUIT" in cmds and cmds.index("QUIT") != len(cmds) - 1:
         problems.append(f"connection {n} sent {cmds[cmds.index('QUIT') + 1]!r} after QUIT")
     in_auth = False
-    for cmd in cmds:
+    for i, cmd in enumerate(cmds):
         v = verb(cmd)
-        if v == "AUTH":
+        if v == "XCLIENT":
+            after = verb(cmds[i + 1]) if i + 1 < len(cmds) else "QUIT"
+            if i == 0 or verb(cmds[i - 1]) not in ("EHLO", "HELO") or after not in (
+                    "EHLO", "HELO", "QUIT"):
+                problems.append(f"connection {n} sent {cmd!r} out of place")
+        elif v == "AUTH":
             in_auth = True
         elif v in ("EHLO", "HELO", "MAIL", "RCPT", "RSET", "QUIT"):
             in_auth = False
@@ -74,15 +81,17 @@ def check_connection(n, cmds, problems, allow_data, probes):
 def sent_on(cmds, test, ours):
     """How many times cmds carry test's MAIL (and RCPT) under its EHLO name
     (ours, the report's, for a test that tests none)."""
-    name, found, i = None, 0, 0
+    name, found, i, claimed = None, 0, 0, False
     want_name = test["helo"] if test["helo"] is not None else ours
+    want_claim = test["group"] == "XCLIENT trust"
     mail = "MAIL FROM:" + test["mail_from"]
     rcpt = "RCPT TO:" + test["rcpt_to"]
     while i < len(cmds):
         v = verb(cmds[i])
         if v in ("EHLO", "HELO"):
             name = cmds[i].split(" ", 1)[1] if " " in cmds[i] else ""
-        if cmds[i] == mail and name == want_name:
+        claimed = claimed or v == "XCLIENT"
+        if cmds[i] == mail and name == want_name and claimed == want_claim:
             j = i + 1
             while j < len(cmds) and verb(cmds[j]) not in ("MAIL", "RCPT", "EHLO", "HELO"):
                 j += 1

@@ -82,6 +82,23 @@ void test_findings_table(void)
 		findings_build(res);
 		CHECK((found(res, "starttls-injection") != NULL) == (k == INJECTION_FOUND));
 	}
+	res->injection = INJECTION_NOT_RUN;
+	/* xclient-offered: XCLIENT in either EHLO reply; proxy-accepted: the
+	 * server greeted only after a header. */
+	CHECK(found(res, "xclient-offered") == NULL && found(res, "proxy-accepted") == NULL);
+	res->plain_caps.xclient = 1;
+	findings_build(res);
+	CHECK(found(res, "xclient-offered") != NULL &&
+	      strstr(found(res, "xclient-offered"), "smtpd_authorized_xclient_hosts") != NULL);
+	res->plain_caps.xclient = 0;
+	res->caps.xclient = 1;
+	findings_build(res);
+	CHECK(found(res, "xclient-offered") != NULL);
+	res->caps.xclient = 0;
+	res->proxy = 1;
+	findings_build(res);
+	CHECK(found(res, "proxy-accepted") != NULL && found(res, "xclient-offered") == NULL);
+	res->proxy = 0;
 	/* Nothing for a target never tested; ids unique and named. */
 	res->tested = 0;
 	findings_build(res);

@@ -11,6 +11,8 @@ void test_reply_greeting_host(void);
 void test_reply_seen_as(void);
 void test_classify_table(void);
 void test_cases_expand(void);
+void test_claim_xclient(void);
+void test_claim_proxy(void);
 void test_cases_table(void);
 void test_target_parse(void);
 void test_targets_once(void);
@@ -44,6 +46,8 @@ static const struct {
 	{ "classify: every rule", test_classify_table },
 	{ "cases: template expansion", test_cases_expand },
 	{ "cases: table is well formed", test_cases_table },
+	{ "claim: the XCLIENT command", test_claim_xclient },
+	{ "claim: the PROXY v1 header", test_claim_proxy },
 	{ "target: parsing", test_target_parse },
 	{ "targets: a server named twice is one target", test_targets_once },
 	{ "cli: valid options", test_cli_valid },

@@ -1,0 +1,26 @@
+/* claim.h - what a client says to claim another client's address: the
+ * XCLIENT command (Postfix's XCLIENT_README) and the PROXY protocol's
+ * version 1 header (HAProxy's proxy-protocol.txt, section 2.1). Pure text;
+ * no I/O. */
+#ifndef RELAYTEST_CLAIM_H
+#define RELAYTEST_CLAIM_H
+
+#include <stddef.h>
+
+/* The longest PROXY v1 header, CRLF included (proxy-protocol.txt 2.1). */
+#define CLAIM_PROXY_MAX 107
+
+/* "XCLIENT ADDR=<addr> NAME=<name>" for the IPv4 or IPv6 address addr
+ * (IPv6 with the "IPV6:" prefix XCLIENT wants); NAME is "localhost" for a
+ * loopback address, else "[UNAVAILABLE]" (no reverse name, as Postfix
+ * says it). Returns 0, or -1 when addr is no address or cap is too small. */
+int claim_xclient_command(const char *addr, char *buf, size_t cap);
+
+/* The PROXY v1 header, CRLF included, of a connection from src:sport to
+ * dst:dport: "PROXY TCP4 ..." when both are IPv4, else "PROXY TCP6 ..."
+ * with an IPv4 address in its IPv4-mapped form. Returns the header's
+ * length, or -1 when an address is not one or cap is too small. */
+int claim_proxy_header(const char *src, const char *dst, unsigned sport, unsigned dport, char *buf,
+		       size_t cap);
+
+#endif

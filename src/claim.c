@@ -1,0 +1,68 @@
+/* claim.c - the XCLIENT command and the PROXY v1 header, as text. */
+#include "claim.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The family of the address literal text (AF_INET, AF_INET6), or 0. */
+static int family_of(const char *text)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, text, bin) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, text, bin) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+/* Whether text is 127.0.0.0/8 or ::1. */
+static int loopback(const char *text, int family)
+{
+	struct in6_addr a6;
+
+	if (family == AF_INET)
+		return strncmp(text, "127.", 4) == 0;
+	return inet_pton(AF_INET6, text, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* snprintf's result n into a buffer of cap: n, or -1 when it did not fit. */
+static int fits(int n, size_t cap)
+{
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int claim_xclient_command(const char *addr, char *buf, size_t cap)
+{
+	int family = family_of(addr), n;
+
+	if (family == 0)
+		return -1;
+	n = snprintf(buf, cap, "XCLIENT ADDR=%s%s NAME=%s", family == AF_INET6 ? "IPV6:" : "", addr,
+		     loopback(addr, family) ? "localhost" : "[UNAVAILABLE]");
+	return fits(n, cap) < 0 ? -1 : 0;
+}
+
+/* addr as an IPv6 address: itself, or an IPv4 address IPv4-mapped. */
+static void as_ipv6(const char *addr, int family, char *out, size_t cap)
+{
+	snprintf(out, cap, family == AF_INET ? "::ffff:%s" : "%s", addr);
+}
+
+int claim_proxy_header(const char *src, const char *dst, unsigned sport, unsigned dport, char *buf,
+		       size_t cap)
+{
+	int sf = family_of(src), df = family_of(dst);
+	char s6[INET6_ADDRSTRLEN + 8], d6[INET6_ADDRSTRLEN + 8];
+
+	if (sf == 0 || df == 0 || sport > 65535 || dport > 65535)
+		return -1;
+	if (sf == AF_INET && df == AF_INET)
+		return fits(
+			snprintf(buf, cap, "PROXY TCP4 %s %s %u %u\r\n", src, dst, sport, dport),
+			cap);
+	as_ipv6(src, sf, s6, sizeof(s6));
+	as_ipv6(dst, df, d6, sizeof(d6));
+	return fits(snprintf(buf, cap, "PROXY TCP6 %s %s %u %u\r\n", s6, d6, sport, dport), cap);
+}

@@ -30,7 +30,9 @@
 #                  ("421 4.3.2 No system resources"), smtpd behind it relays
 #                  for 10.0.0.0/8 and [::1]/128.
 #
-# The runs go in parallel (each mostly waits), then each is checked.
+# The runs go in parallel (each mostly waits), then each is checked; beside
+# them tests/mta/trust-check.py checks that the servers themselves behave as
+# the notes say (so a changed Postfix fails there, not in relaytest's checks).
 #
 # THE PLANNED OUTPUT (relaytest does not print it yet): the names below are
 # what to adjust when the engine's output settles.
@@ -245,11 +247,28 @@ postfix_trust_tests() {
 	pt_launch proxy-open --timeout "$t" "127.0.0.1:${PT_PORT[proxy-open]}"
 	pt_launch proxy-closed --timeout "$PT_SILENT_TIMEOUT" "127.0.0.1:${PT_PORT[proxy-closed]}"
 	pt_launch postscreen --timeout "$t" "127.0.0.1:${PT_PORT[postscreen]}"
+	# Meanwhile, the servers themselves must speak as the notes say (claiming
+	# addresses that are none of relaytest's candidates).
+	local check=$WORK/mta/trust-check.out check_pid name
+	python3 tests/mta/trust-check.py $(for name in "${!PT_PORT[@]}"; do echo "$name=${PT_PORT[$name]}"; done) \
+		>"$check" 2>&1 &
+	check_pid=$!
 	postfix_trust_xclient_open
 	postfix_trust_xclient_closed
 	postfix_trust_proxy_open
 	postfix_trust_proxy_closed
 	postfix_trust_postscreen
+	# One line for the lot when all is well; each failure on its own.
+	wait "$check_pid"
+	local n_ok fails
+	n_ok=$(grep -c '^ok - ' "$check")
+	fails=$(grep -A1 '^FAIL - ' "$check")
+	if [ -z "$fails" ] && [ "$n_ok" -gt 0 ]; then
+		ok "postfix: trust: the servers speak XCLIENT and PROXY as the notes say ($n_ok checks, tests/mta/trust-check.py)"
+	else
+		not_ok "postfix: trust: the servers do not behave as the notes say (tests/mta/trust-check.py)" \
+			"${fails:-$(tail -n 5 "$check")}" "output: $check"
+	fi
 	# No message may stay queued (an accepted RCPT opens a queue file, which
 	# Postfix removes when the session ends without a message).
 	local dir=$WORK/postfix/trust/queue queued _

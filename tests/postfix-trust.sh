@@ -249,9 +249,9 @@ postfix_trust_tests() {
 	pt_launch postscreen --timeout "$t" "127.0.0.1:${PT_PORT[postscreen]}"
 	# Meanwhile, the servers themselves must speak as the notes say (claiming
 	# addresses that are none of relaytest's candidates).
-	local check=$WORK/mta/trust-check.out check_pid name
-	python3 tests/mta/trust-check.py $(for name in "${!PT_PORT[@]}"; do echo "$name=${PT_PORT[$name]}"; done) \
-		>"$check" 2>&1 &
+	local check=$WORK/mta/trust-check.out check_pid name kinds=()
+	for name in "${!PT_PORT[@]}"; do kinds+=("$name=${PT_PORT[$name]}"); done
+	python3 tests/mta/trust-check.py "${kinds[@]}" >"$check" 2>&1 &
 	check_pid=$!
 	postfix_trust_xclient_open
 	postfix_trust_xclient_closed

@@ -1,8 +1,8 @@
 # tests/postfix-trust.sh - relaytest against Postfix that trusts what a client
 # claims about itself (issue 19): XCLIENT offered to anyone, and the PROXY
 # protocol (smtpd_upstream_proxy_protocol, postscreen_upstream_proxy_protocol)
-# accepted from anyone. Sourced by tests/run.sh after tests/postfix.sh and
-# tests/mta/lib.sh; notes-xclient-proxy.md has the dialogues these servers
+# accepted from anyone. Sourced by tests/run.sh after tests/postfix.sh (it
+# sources tests/mta/lib.sh itself); notes-xclient-proxy.md has the dialogues these servers
 # really speak, and tests/mta/trust-check.py checks them without relaytest.
 #
 # One Postfix master (postfix_start: its own directories, 127.0.0.1, every

@@ -25,8 +25,9 @@ postfix_free_port() {
 # PF_MASTER_EXTRA: more master.cf lines (e.g. tlsmgr), there from the start.
 # PF_READY: how to know the instance is up: "greeting" (default: a 220 within
 # 1 s), "tls" (a 220 inside TLS from the first byte: wrapper mode), or
-# "greeting N" (a 220 within N s, for a greeting tarpit); sets PF_GREET_SECONDS
-# to how long the last greeting took.
+# "greeting N" (a 220 within N s, for a greeting tarpit), or "proxy" (a 220
+# within 1 s after a PROXY v1 header: smtpd_upstream_proxy_protocol); sets
+# PF_GREET_SECONDS to how long the last greeting took.
 postfix_start() {
 	local name=$1 dir=$WORK/postfix/$1 line i
 	shift
@@ -92,6 +93,7 @@ CF
 	case $ready in
 	"greeting "*) wait=$((${ready#greeting } + 2)) tries=10 ;;
 	tls) wait=3 tries=30 ;;
+	proxy) tries=50 ;;
 	esac
 	for i in $(seq 1 "$tries"); do
 		start=$(date +%s%N)
@@ -106,12 +108,16 @@ CF
 }
 
 # postfix_greets READY SECONDS: one connection to PF_PORT gets a 220 within
-# SECONDS, in plain text or (READY tls) inside TLS.
+# SECONDS, in plain text, (READY tls) inside TLS, or (READY proxy) after a
+# PROXY v1 header.
 postfix_greets() {
 	if [ "$1" = tls ]; then
 		# QUIT ahead of the greeting: the server answers both and closes.
 		printf 'QUIT\r\n' | timeout "$2" openssl s_client -connect "127.0.0.1:$PF_PORT" -quiet 2>/dev/null |
 			head -c 3 | grep -q 220
+	elif [ "$1" = proxy ]; then
+		# The header claims the connection's own addresses (127.0.0.1).
+		timeout "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$PF_PORT && printf 'PROXY TCP4 127.0.0.1 127.0.0.1 40000 $PF_PORT\\r\\n' >&3 && head -c 3 <&3" 2>/dev/null | grep -q 220
 	else
 		timeout "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$PF_PORT && head -c 3 <&3" 2>/dev/null | grep -q 220
 	fi

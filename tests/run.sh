@@ -1284,6 +1284,18 @@ section_postfix() {
 		. tests/postfix-tls.sh
 		postfix_tls_tests
 	fi
+	section_trust
+}
+
+# XCLIENT and PROXY-protocol trust (tests/postfix-trust.sh), part of the
+# postfix section; SECTIONS=trust runs it alone.
+section_trust() {
+	[ -f tests/postfix-trust.sh ] || return 0
+	# shellcheck source=tests/postfix.sh
+	. tests/postfix.sh
+	# shellcheck source=tests/postfix-trust.sh
+	. tests/postfix-trust.sh
+	postfix_trust_tests
 }
 
 # ---------------------------------------------------------------- mta

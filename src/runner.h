@@ -67,7 +67,7 @@
  * smtpd_upstream_proxy_protocol, Exim hosts_proxy): a server that waits
  * for one greets at once after it, so this try waits at most 10 s. */
 #define RUN_PROXY_TRY_MS 10000
-#define RUN_PROXY_SILENCE_MS 1000
+#define RUN_PROXY_SILENCE_MS 800
 /* How long the STARTTLS injection probe waits after its handshake for a
  * reply to the NOOP it sent in plain text (3 EHLO round trips more): a
  * server that kept it answers at once. */

@@ -2,7 +2,7 @@
 # claims about itself (issue 19): XCLIENT offered to anyone, and the PROXY
 # protocol (smtpd_upstream_proxy_protocol, postscreen_upstream_proxy_protocol)
 # accepted from anyone. Sourced by tests/run.sh after tests/postfix.sh (it
-# sources tests/mta/lib.sh itself); notes-xclient-proxy.md has the dialogues these servers
+# sources tests/mta/lib.sh itself); doc/xclient-proxy-notes.md has the dialogues these servers
 # really speak, and tests/mta/trust-check.py checks them without relaytest.
 #
 # One Postfix master (postfix_start: its own directories, 127.0.0.1, every
@@ -34,8 +34,6 @@
 # them tests/mta/trust-check.py checks that the servers themselves behave as
 # the notes say (so a changed Postfix fails there, not in relaytest's checks).
 #
-# THE PLANNED OUTPUT (relaytest does not print it yet): the names below are
-# what to adjust when the engine's output settles.
 # Test ids are PREFIX-SUFFIX: xclient-10, proxy-loopback6, ...; each SUFFIX
 # names the address its test claims (the maillog must show the server saw it).
 PT_XCLIENT=${PT_XCLIENT:-xclient}
@@ -48,10 +46,9 @@ declare -A PT_CLAIM=(
 PT_FINDING_XCLIENT=${PT_FINDING_XCLIENT:-xclient-offered}
 PT_FINDING_PROXY=${PT_FINDING_PROXY:-proxy-accepted}
 # What the classic table (ext-to-ext ... helo-loopback) gets on the PROXY
-# listeners: "" asserts nothing about it (only the proxy-* tests, the control
-# and the exit status); "denied" when the table runs behind an honest header
-# (127.0.0.1, which these servers do not trust).
-PT_PROXY_TABLE=${PT_PROXY_TABLE:-}
+# listeners: it runs behind an honest header (127.0.0.1, which these servers
+# do not trust).
+PT_PROXY_TABLE=${PT_PROXY_TABLE:-denied}
 # --timeout for every run; the silent one (proxy-closed) uses a shorter one
 # so that relaytest gives up before Postfix's 5 s and sees no reply at all.
 PT_TIMEOUT=${PT_TIMEOUT:-3}
@@ -72,7 +69,7 @@ postfix_trust_start() {
 	PF_MASTER_EXTRA="127.0.0.1:${PT_PORT[xclient-closed]} inet n - n - - smtpd -o syslog_name=pf-xclient-closed $closed
 127.0.0.1:${PT_PORT[proxy-open]} inet n - n - - smtpd -o syslog_name=pf-proxy-open $px -o smtpd_upstream_proxy_timeout=1s $noxc
 127.0.0.1:${PT_PORT[proxy-closed]} inet n - n - - smtpd -o syslog_name=pf-proxy-closed $px $closed $noxc
-127.0.0.1:${PT_PORT[postscreen]} inet n - n - 1 postscreen -o syslog_name=pf-postscreen -o postscreen_upstream_proxy_protocol=haproxy -o postscreen_upstream_proxy_timeout=1s
+127.0.0.1:${PT_PORT[postscreen]} inet n - n - 1 postscreen -o syslog_name=pf-postscreen -o postscreen_upstream_proxy_protocol=haproxy -o postscreen_upstream_proxy_timeout=1s -o postscreen_greet_wait=1s
 smtpd     pass  - - n - - smtpd -o syslog_name=pf-postscreen $noxc" \
 		postfix_start trust "inet_protocols = all" "mynetworks = 10.0.0.0/8, [::1]/128" \
 		"smtpd_authorized_xclient_hosts = 0.0.0.0/0, [::]/0" "syslog_name = pf-xclient-open" || return 1
@@ -155,7 +152,8 @@ pt_check_time() {
 postfix_trust_xclient_open() {
 	pt_collect xclient-open
 	local specs
-	mapfile -t specs < <(pt_specs "$PT_XCLIENT" denied loopback 172-16 192-168-0 192-168-1)
+	mapfile -t specs < <(pt_specs "$PT_XCLIENT" denied loopback 172-16 192-168-0 192-168-1
+		pt_specs "$PT_PROXY" skipped "${!PT_CLAIM[@]}")
 	MTA_LABEL=postfix mta_check "XCLIENT open to all, relay via XCLIENT only: xclient-10 and xclient-loopback6 accepted, exit 1" 1 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" \
 		"$PT_XCLIENT-10 accepted" "$PT_XCLIENT-loopback6 accepted" "${specs[@]}" "* denied"
@@ -170,7 +168,8 @@ postfix_trust_xclient_open() {
 postfix_trust_xclient_closed() {
 	pt_collect xclient-closed
 	local specs
-	mapfile -t specs < <(pt_specs "$PT_XCLIENT" denied "${!PT_CLAIM[@]}")
+	mapfile -t specs < <(pt_specs "$PT_XCLIENT" denied "${!PT_CLAIM[@]}"
+		pt_specs "$PT_PROXY" skipped "${!PT_CLAIM[@]}")
 	MTA_LABEL=postfix mta_check "XCLIENT open to all, relaying refused even via XCLIENT: every test denied, exit 0" 0 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "${specs[@]}" "* denied"
 	MTA_LABEL=postfix mta_json_check "XCLIENT closed: verdict closed" '.verdict == "closed"'
@@ -184,10 +183,11 @@ postfix_trust_xclient_closed() {
 postfix_trust_proxy_open() {
 	pt_collect proxy-open
 	local specs table=()
-	mapfile -t specs < <(pt_specs "$PT_PROXY" denied loopback 172-16 192-168-0 192-168-1)
+	mapfile -t specs < <(pt_specs "$PT_PROXY" denied loopback 172-16 192-168-0 192-168-1
+		pt_specs "$PT_XCLIENT" skipped "${!PT_CLAIM[@]}")
 	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
 	MTA_LABEL=postfix mta_check "PROXY header from anyone (421 after 1 s without one): proxy-10 and proxy-loopback6 accepted, exit 1" 1 \
-		"control-postmaster accepted" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
+		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
 	MTA_LABEL=postfix mta_json_check "PROXY open: verdict open" '.verdict == "open"'
 	pt_finding "PROXY open" "$PT_FINDING_PROXY"
 	pt_saw "PROXY open" pf-proxy-open "$PT_PROXY"
@@ -200,10 +200,11 @@ postfix_trust_proxy_open() {
 postfix_trust_proxy_closed() {
 	pt_collect proxy-closed
 	local specs table=()
-	mapfile -t specs < <(pt_specs "$PT_PROXY" denied "${!PT_CLAIM[@]}")
+	mapfile -t specs < <(pt_specs "$PT_PROXY" denied "${!PT_CLAIM[@]}"
+		pt_specs "$PT_XCLIENT" skipped "${!PT_CLAIM[@]}")
 	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
 	MTA_LABEL=postfix mta_check "PROXY header from anyone, relaying refused (silent $PT_SILENT_TIMEOUT s): every proxy-* denied, exit 0" 0 \
-		"control-postmaster accepted" "${specs[@]}" "${table[@]}"
+		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "${specs[@]}" "${table[@]}"
 	MTA_LABEL=postfix mta_json_check "PROXY closed: verdict closed" '.verdict == "closed"'
 	pt_finding "PROXY closed" "$PT_FINDING_PROXY"
 	pt_saw "PROXY closed" pf-proxy-closed "$PT_PROXY"
@@ -215,10 +216,11 @@ postfix_trust_proxy_closed() {
 postfix_trust_postscreen() {
 	pt_collect postscreen
 	local specs table=()
-	mapfile -t specs < <(pt_specs "$PT_PROXY" denied loopback 172-16 192-168-0 192-168-1)
+	mapfile -t specs < <(pt_specs "$PT_PROXY" denied loopback 172-16 192-168-0 192-168-1
+		pt_specs "$PT_XCLIENT" skipped "${!PT_CLAIM[@]}")
 	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
 	MTA_LABEL=postfix mta_check "postscreen takes PROXY headers from anyone (421 4.3.2 after 1 s): proxy-10 and proxy-loopback6 accepted, exit 1" 1 \
-		"control-postmaster accepted" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
+		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
 	pt_finding "postscreen PROXY open" "$PT_FINDING_PROXY"
 	pt_saw "postscreen PROXY open" pf-postscreen "$PT_PROXY"
 	pt_check_time "postscreen PROXY open"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """trust-check.py - check that real servers speak XCLIENT and the PROXY
-protocol as notes-xclient-proxy.md says, without relaytest.
+protocol as doc/xclient-proxy-notes.md says, without relaytest.
 
 usage: trust-check.py [--full] KIND=PORT ...
 

@@ -43,6 +43,7 @@ struct relay_case {
 	const char *helo;      /* CASE_HELO: template of the EHLO name */
 	enum case_auth auth;   /* CASE_AUTH: which dialogue */
 	const char *claim;     /* CASE_XCLIENT, CASE_PROXY: the client address claimed */
+	const char *login;     /* CASE_XCLIENT: a SASL login claimed instead (LOGIN=) */
 };
 
 #define CASES_MAX 64

@@ -117,6 +117,15 @@ const struct relay_case cases_table[] = {
 	XCLIENT("xclient-172-16", "172.16.0.1"),
 	XCLIENT("xclient-192-168-0", "192.168.0.1"),
 	XCLIENT("xclient-192-168-1", "192.168.1.1"),
+	/* Postfix takes XCLIENT LOGIN= as a finished SASL login: relaying by
+	 * permit_sasl_authenticated, with no password. */
+	{ .id = "xclient-login",
+	  .group = CASE_XCLIENT,
+	  .description = "XCLIENT LOGIN=relaytest (a SASL login without a password), then external "
+			 "to external",
+	  .mail_from = "<{from}>",
+	  .rcpt_to = "<{to}>",
+	  .login = "relaytest" },
 
 	PROXY("proxy-loopback", "127.0.0.1"),
 	PROXY("proxy-loopback6", "::1"),

@@ -2,6 +2,7 @@
 #include "claim.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,10 +34,27 @@ static int fits(int n, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
-int claim_xclient_command(const char *addr, char *buf, size_t cap)
+/* Whether text is a plain word: letters and digits only (no xtext needed). */
+static int plain_word(const char *text)
 {
-	int family = family_of(addr), n;
+	if (*text == '\0')
+		return 0;
+	for (; *text != '\0'; text++)
+		if (!isalnum((unsigned char)*text))
+			return 0;
+	return 1;
+}
 
+int claim_xclient_command(const char *addr, const char *login, char *buf, size_t cap)
+{
+	int family, n;
+
+	if (addr == NULL) {
+		if (login == NULL || !plain_word(login))
+			return -1;
+		return fits(snprintf(buf, cap, "XCLIENT LOGIN=%s", login), cap) < 0 ? -1 : 0;
+	}
+	family = family_of(addr);
 	if (family == 0)
 		return -1;
 	n = snprintf(buf, cap, "XCLIENT ADDR=%s%s NAME=%s", family == AF_INET6 ? "IPV6:" : "", addr,

@@ -282,8 +282,8 @@ static int claim_xclient(struct runner *r, struct test_result *tr, struct rt_err
 	char cmd[SESSION_COMMAND_MAX + 1];
 	struct reply rp;
 
-	if (claim_xclient_command(tr->tc->claim, cmd, sizeof(cmd)) < 0) {
-		error_set(err, ERR_INTERNAL, "cannot write XCLIENT for %s", tr->tc->claim);
+	if (claim_xclient_command(tr->tc->claim, tr->tc->login, cmd, sizeof(cmd)) < 0) {
+		error_set(err, ERR_INTERNAL, "cannot write XCLIENT for %s", tr->tc->id);
 		return -1;
 	}
 	if (session_command(&r->s, cmd, &rp, err) < 0)

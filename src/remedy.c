@@ -53,9 +53,10 @@ static const struct {
 	  "server_condition in the Exim configuration (one that is always true, or that "
 	  "accepts an empty password) before anything else." },
 	{ CASE_XCLIENT, SOFTWARE_UNKNOWN,
-	  "Relaying depended on an address claimed with XCLIENT, which this client may send: "
-	  "list only your own proxies in smtpd_authorized_xclient_hosts (Postfix; the default "
-	  "is none), then postfix reload." },
+	  "Relaying depended on what this client claimed with XCLIENT (an address, or a login "
+	  "without a password), which it may send: list only your own proxies in "
+	  "smtpd_authorized_xclient_hosts (Postfix; the default is none), then postfix "
+	  "reload." },
 	{ CASE_PROXY, SOFTWARE_UNKNOWN,
 	  "Relaying depended on the source address of a PROXY header, which any client that "
 	  "reaches the port can send: let only the proxy reach that port (a firewall; Postfix "

@@ -150,7 +150,7 @@ static int tls_on, tls_implicit, cert_expired, keeps_input;
 /* proxy-protocol: no greeting before a PROXY v1 header (as Postfix's
  * smtpd_upstream_proxy_protocol); a connection without one is closed
  * silently after this many ms. */
-static int proxy_wait_ms;
+static int proxy_wait_ms, proxy_then_greet;
 static enum fault tls_fault;
 static struct tls_server *tls_server;
 /* The connection's TLS session once a handshake finished, else NULL. */
@@ -268,6 +268,8 @@ static void load_scenario(const char *path)
 			proxy_wait_ms = 3000;
 		} else if (strncmp(line, "proxy-protocol ", 15) == 0) {
 			proxy_wait_ms = number(line + 15);
+			/* Exim's hosts_proxy: no header in time, greet anyway. */
+			proxy_then_greet = strstr(line + 15, " then-greet") != NULL;
 		} else if (strcmp(line, "tls implicit") == 0) {
 			tls_on = tls_implicit = 1;
 		} else if (strcmp(line, "cert expired") == 0) {
@@ -524,19 +526,22 @@ static void track_state(const char *cmd)
 	}
 }
 
-/* An accepted XCLIENT: the session starts afresh as the client it names. */
+/* An accepted XCLIENT: the session starts afresh as the client it names
+ * (ADDR=), logged in when it names a LOGIN= (as Postfix). */
 static void track_xclient(const char *cmd, const char *action)
 {
 	const char *addr = strcasestr(cmd, "ADDR=");
 
-	if (strncasecmp(cmd, "XCLIENT ", 8) != 0 || action[0] != '2' || addr == NULL)
+	if (strncasecmp(cmd, "XCLIENT ", 8) != 0 || action[0] != '2')
+		return;
+	last_mail[0] = last_helo[0] = '\0';
+	authenticated = strcasestr(cmd, "LOGIN=") != NULL;
+	if (addr == NULL)
 		return;
 	addr += 5;
 	if (strncasecmp(addr, "IPV6:", 5) == 0)
 		addr += 5;
 	snprintf(client, sizeof(client), "%.*s", (int)strcspn(addr, " "), addr);
-	last_mail[0] = last_helo[0] = '\0';
-	authenticated = 0;
 }
 
 static size_t pipes(const char *glob)
@@ -671,7 +676,7 @@ static int read_proxy_header(int fd)
 	line[strcspn(line, "\r")] = '\0';
 	if (strncmp(line, "PROXY ", 6) != 0 || sscanf(line, "PROXY %*s %63s", src) != 1) {
 		log_locked("== no-proxy-header ", line);
-		return -1;
+		return len == 0 && proxy_then_greet ? 0 : -1;
 	}
 	log_locked("== proxy ", line);
 	snprintf(client, sizeof(client), "%s", src);

@@ -132,6 +132,20 @@ static void json_data_probe_of(struct jw *w, const struct test_result *tr)
 	fputc('}', w->out);
 }
 
+/* XCLIENT and PROXY trust tests: what they claim ("ADDR=10.0.0.1",
+ * "LOGIN=relaytest", a PROXY header's source); null for the others. */
+static void json_claim(struct jw *w, const struct relay_case *tc)
+{
+	char claim[TEXT_ARG_MAX + 16] = "";
+
+	if (tc->group == CASE_XCLIENT)
+		snprintf(claim, sizeof(claim), tc->login != NULL ? "LOGIN=%s" : "ADDR=%s",
+			 tc->login != NULL ? tc->login : tc->claim);
+	else if (tc->group == CASE_PROXY)
+		snprintf(claim, sizeof(claim), "%s", tc->claim);
+	jw_text(w, "claim", claim);
+}
+
 static void json_test(FILE *out, const struct target_result *res, const struct test_result *tr)
 {
 	struct jw w = { out, 0 };
@@ -140,6 +154,7 @@ static void json_test(FILE *out, const struct target_result *res, const struct t
 	jw_text(&w, "id", tr->tc->id);
 	jw_text(&w, "group", cases_group_name(tr->tc->group));
 	jw_text(&w, "helo", tr->helo);
+	json_claim(&w, tr->tc);
 	jw_text(&w, "mail_from", tr->mail_from);
 	jw_text(&w, "rcpt_to", tr->rcpt_to);
 	if (tr->code != 0)

@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-/* The longest PROXY v1 header, CRLF included (proxy-protocol.txt 2.1). */
+/* The longest PROXY v1 header, CRLF included (proxy-protocol.txt 2.1);
+ * a v2 header of two IPv6 addresses is shorter (52 bytes). */
 #define CLAIM_PROXY_MAX 107
 
 /* "XCLIENT ADDR=<addr> NAME=<name>" for the IPv4 or IPv6 address addr
@@ -24,5 +25,12 @@ int claim_xclient_command(const char *addr, const char *login, char *buf, size_t
  * length, or -1 when an address is not one or cap is too small. */
 int claim_proxy_header(const char *src, const char *dst, unsigned sport, unsigned dport, char *buf,
 		       size_t cap);
+
+/* The same as a binary version 2 header (proxy-protocol.txt 2.2: the
+ * 12-byte signature, PROXY command, TCP over IPv4 or IPv6, the addresses
+ * and ports), which OpenSMTPD's proxy-v2 alone takes. Returns its length
+ * (28 or 52), or -1 as claim_proxy_header. */
+int claim_proxy_header_v2(const char *src, const char *dst, unsigned sport, unsigned dport,
+			  unsigned char *buf, size_t cap);
 
 #endif

@@ -204,7 +204,8 @@ struct target_result {
 	int auth_after_tls;		    /* the AUTH tests ran over STARTTLS (tls_caps) */
 	char plain_refusal[REPLY_TEXT_MAX]; /* the reply that sent relay tests to TLS */
 	char seen_as[NET_ADDR_MAX];	    /* the client address the EHLO reply echoed, or "" */
-	int proxy; /* the server greeted only after a PROXY header: every connection sent one */
+	int proxy; /* the server greeted only after a PROXY header (its version, 1 or 2): every
+		    * connection sent one */
 	struct capabilities plain_caps;		  /* the first connection's EHLO reply before TLS */
 	enum injection injection;		  /* the STARTTLS injection probe */
 	char injection_note[REPLY_TEXT_MAX + 16]; /* its extra reply, or why it did not run */

@@ -57,7 +57,8 @@ struct session {
 	struct tls_info tls;	     /* valid while tls_active */
 	char host[TEXT_ARG_MAX + 1]; /* the target's name, for SNI */
 	/* Set by the caller before connecting: every connection begins with a
-	 * PROXY v1 header from proxy_from ("": our own address and port). */
+	 * PROXY header of this version (1 text, 2 binary; 0: none) from
+	 * proxy_from ("": our own address and port). */
 	int proxy;
 	char proxy_from[NET_ADDR_MAX];
 };

@@ -68,6 +68,43 @@ static void as_ipv6(const char *addr, int family, char *out, size_t cap)
 	snprintf(out, cap, family == AF_INET ? "::ffff:%s" : "%s", addr);
 }
 
+/* Put the 16-bit value v at p, most significant byte first. */
+static void put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+int claim_proxy_header_v2(const char *src, const char *dst, unsigned sport, unsigned dport,
+			  unsigned char *buf, size_t cap)
+{
+	static const unsigned char signature[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+						     0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+	int sf = family_of(src), df = family_of(dst), v6;
+	size_t alen, len;
+	char s6[INET6_ADDRSTRLEN + 8], d6[INET6_ADDRSTRLEN + 8];
+
+	if (sf == 0 || df == 0 || sport > 65535 || dport > 65535)
+		return -1;
+	v6 = sf == AF_INET6 || df == AF_INET6;
+	alen = v6 ? 16 : 4;
+	len = 16 + 2 * alen + 4;
+	if (cap < len)
+		return -1;
+	memcpy(buf, signature, sizeof(signature));
+	buf[12] = 0x21;		    /* version 2, PROXY */
+	buf[13] = v6 ? 0x21 : 0x11; /* TCP over IPv6 : IPv4 */
+	put16(buf + 14, (unsigned)(len - 16));
+	as_ipv6(src, sf, s6, sizeof(s6));
+	as_ipv6(dst, df, d6, sizeof(d6));
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? s6 : src, buf + 16) != 1 ||
+	    inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? d6 : dst, buf + 16 + alen) != 1)
+		return -1;
+	put16(buf + 16 + 2 * alen, sport);
+	put16(buf + 16 + 2 * alen + 2, dport);
+	return (int)len;
+}
+
 int claim_proxy_header(const char *src, const char *dst, unsigned sport, unsigned dport, char *buf,
 		       size_t cap)
 {

@@ -120,25 +120,33 @@ static int proxy_wanted(const struct session *s)
  * it: every connection sends one from then on. */
 static int proxy_try(struct engine *eng, struct runner *r)
 {
-	struct rt_error err;
 	int timeout_ms = r->s.timeout_ms;
 
 	transcript_note(&eng->res->log,
 			"no greeting fit for SMTP: a new connection that begins with a PROXY "
 			"header, as a proxy in front of the server would send");
-	error_clear(&err);
-	eng->proxy = 1;
 	r->s.timeout_ms = timeout_ms < RUN_PROXY_TRY_MS ? timeout_ms : RUN_PROXY_TRY_MS;
-	r->s.tls_want = eng->tls_relay;
-	if (conn_open(r, NULL, &err) == 0) {
-		r->s.timeout_ms = timeout_ms;
-		eng->res->proxy = 1;
-		transcript_note(&eng->res->log, "the server greets after a PROXY header");
-		return 0;
+	/* A server that closes on the text header without a word may take
+	 * only the binary one (OpenSMTPD's proxy-v2). */
+	for (eng->proxy = 1; eng->proxy <= 2; eng->proxy++) {
+		struct rt_error err;
+
+		error_clear(&err);
+		r->s.tls_want = eng->tls_relay;
+		if (conn_open(r, NULL, &err) == 0) {
+			r->s.timeout_ms = timeout_ms;
+			eng->res->proxy = eng->proxy;
+			transcript_note(&eng->res->log,
+					"the server greets after a PROXY v%d header", eng->proxy);
+			return 0;
+		}
+		transcript_note(&eng->res->log, "no greeting after a PROXY v%d header either (%s)",
+				eng->proxy, err.msg);
+		if (!(r->s.silent && err.kind == ERR_CLOSED))
+			break;
 	}
 	r->s.timeout_ms = timeout_ms;
 	eng->proxy = 0;
-	transcript_note(&eng->res->log, "no greeting after a PROXY header either (%s)", err.msg);
 	return -1;
 }
 

@@ -279,7 +279,10 @@ void report_json(FILE *out, const struct target_result *res)
 	jw_lines(&w, "capabilities", res->caps.list);
 	json_tls(&w, res);
 	jw_text(&w, "seen_as", res->seen_as);
-	jw_raw(&w, "proxy_header", res->proxy ? "true" : "false");
+	if (res->proxy != 0)
+		jw_number(&w, "proxy_header", res->proxy);
+	else
+		jw_raw(&w, "proxy_header", "null");
 	jw_key(&w, "tests");
 	fputc('[', out);
 	for (size_t i = 0; res->tested && i < res->ntests; i++) {

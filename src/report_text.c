@@ -100,8 +100,8 @@ static void print_header(FILE *out, const struct target_result *res)
 	if (res->proxy) {
 		snprintf(buf, sizeof(buf),
 			 "the server greets only after a PROXY header: each connection sent one "
-			 "from %s (ours), the PROXY trust tests from the address they test",
-			 res->local_address);
+			 "(v%d) from %s (ours), the PROXY trust tests from the address they test",
+			 res->proxy, res->local_address);
 		print_field(out, "PROXY", buf);
 	}
 	snprintf(buf, sizeof(buf), "%d %s", res->greeting.code, res->greeting.text);

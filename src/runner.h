@@ -132,7 +132,7 @@ struct engine {
 	int64_t last_quit_ms; /* when a session of ours last ended */
 	unsigned probes;      /* DATA probes claimed (ENGINE_DATA_PROBES_MAX) */
 	int probe_confirmed;  /* some probe got its 354: probing is over */
-	int proxy;	      /* the server greets only after a PROXY header: send one */
+	int proxy; /* the server greets only after a PROXY header of this version: send one */
 	struct crew *crew;    /* the round's helper connections */
 };
 

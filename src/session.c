@@ -478,22 +478,32 @@ static int session_start(struct session *s, const char *port, struct rt_error *e
 	return session_hear_greeting(s, err);
 }
 
-/* Begin the connection with a PROXY v1 header: from s->proxy_from, or
- * from our own end as a proxy in front of the server would say it. */
+/* Begin the connection with a PROXY header of version s->proxy: from
+ * s->proxy_from, or from our own end as a proxy in front of the server
+ * would say it. */
 static int send_proxy_header(struct session *s, struct rt_error *err)
 {
 	const char *from = s->proxy_from[0] != '\0' ? s->proxy_from : s->conn.local_addr;
+	const struct net_conn *c = &s->conn;
 	char header[CLAIM_PROXY_MAX + 1];
-	int n = claim_proxy_header(from, s->conn.peer_addr, s->conn.local_port, s->conn.peer_port,
-				   header, sizeof(header));
+	int n = s->proxy == 2
+			? claim_proxy_header_v2(from, c->peer_addr, c->local_port, c->peer_port,
+						(unsigned char *)header, sizeof(header))
+			: claim_proxy_header(from, c->peer_addr, c->local_port, c->peer_port,
+					     header, sizeof(header));
 
 	if (n < 2) {
 		error_set(err, ERR_LOCAL, "cannot write a PROXY header from %s to %s", from,
-			  s->conn.peer_addr);
+			  c->peer_addr);
 		session_close(s, err->msg);
 		return -1;
 	}
-	log_line(s, "-> ", header, (size_t)n - 2);
+	if (s->proxy == 2 && s->log != NULL)
+		transcript_conn_note(s->log, s->number,
+				     "sent a binary PROXY v2 header from %s port %u to %s port %u",
+				     from, c->local_port, c->peer_addr, c->peer_port);
+	else
+		log_line(s, "-> ", header, (size_t)n - 2);
 	if (net_write_all(&s->conn, header, (size_t)n, net_deadline(s->timeout_ms, s->end_ms),
 			  err) < 0) {
 		session_close(s, err->msg);

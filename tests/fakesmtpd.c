@@ -88,6 +88,7 @@
 #define _GNU_SOURCE /* FNM_CASEFOLD */
 #include "tls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -150,7 +151,7 @@ static int tls_on, tls_implicit, cert_expired, keeps_input;
 /* proxy-protocol: no greeting before a PROXY v1 header (as Postfix's
  * smtpd_upstream_proxy_protocol); a connection without one is closed
  * silently after this many ms. */
-static int proxy_wait_ms, proxy_then_greet;
+static int proxy_wait_ms, proxy_then_greet, proxy_v2_only;
 static enum fault tls_fault;
 static struct tls_server *tls_server;
 /* The connection's TLS session once a handshake finished, else NULL. */
@@ -270,6 +271,8 @@ static void load_scenario(const char *path)
 			proxy_wait_ms = number(line + 15);
 			/* Exim's hosts_proxy: no header in time, greet anyway. */
 			proxy_then_greet = strstr(line + 15, " then-greet") != NULL;
+			/* OpenSMTPD's proxy-v2: a text header is closed on. */
+			proxy_v2_only = strstr(line + 15, " v2-only") != NULL;
 		} else if (strcmp(line, "tls implicit") == 0) {
 			tls_on = tls_implicit = 1;
 		} else if (strcmp(line, "cert expired") == 0) {
@@ -659,22 +662,67 @@ static int start_tls(int fd)
 	return 0;
 }
 
+/* Read exactly len bytes within proxy_wait_ms each; 0, or -1. */
+static int read_exactly(int fd, unsigned char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	for (size_t got = 0; got < len;) {
+		ssize_t n;
+
+		if (poll(&p, 1, proxy_wait_ms) <= 0 || (n = recv(fd, buf + got, len - got, 0)) <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* The rest of a binary v2 header whose first byte (CR) was read: its
+ * source address becomes the client. Returns 0, or -1 (logged). */
+static int read_proxy_v2(int fd)
+{
+	static const unsigned char signature[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+						     0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+	unsigned char h[16 + 216];
+	size_t len;
+	int family;
+
+	h[0] = 0x0d;
+	if (read_exactly(fd, h + 1, 15) < 0 || memcmp(h, signature, 12) != 0 ||
+	    (len = (size_t)h[14] << 8 | h[15]) > 216 || read_exactly(fd, h + 16, len) < 0) {
+		log_locked("== no-proxy-header ", "a broken v2 header");
+		return -1;
+	}
+	family = h[13] == 0x11 && len >= 12 ? AF_INET : h[13] == 0x21 && len >= 36 ? AF_INET6 : 0;
+	if (h[12] != 0x21 || family == 0 ||
+	    inet_ntop(family, h + 16, client, sizeof(client)) == NULL) {
+		log_locked("== no-proxy-header ", "a v2 header that is no TCP PROXY");
+		return -1;
+	}
+	log_locked("== proxy v2 from ", client);
+	return 0;
+}
+
 /* proxy-protocol: read the PROXY v1 header (at most 107 bytes, a byte at
- * a time so that nothing after it is taken) and keep its source address.
- * Returns -1, logged, when none came in time: the connection is closed
- * without a word. */
+ * a time so that nothing after it is taken) or a binary v2 one, and keep
+ * its source address. Returns -1, logged, when none came in time: the
+ * connection is closed without a word. */
 static int read_proxy_header(int fd)
 {
 	char line[108], src[64];
 	size_t len = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
+	if (poll(&p, 1, proxy_wait_ms) > 0 && recv(fd, line, 1, MSG_PEEK) == 1 && line[0] == 0x0d &&
+	    recv(fd, line, 1, 0) == 1)
+		return read_proxy_v2(fd);
 	while (len < sizeof(line) - 1 && poll(&p, 1, proxy_wait_ms) > 0 &&
 	       recv(fd, line + len, 1, 0) == 1 && line[len] != '\n')
 		len++;
 	line[len] = '\0';
 	line[strcspn(line, "\r")] = '\0';
-	if (strncmp(line, "PROXY ", 6) != 0 || sscanf(line, "PROXY %*s %63s", src) != 1) {
+	if (strncmp(line, "PROXY ", 6) != 0 || sscanf(line, "PROXY %*s %63s", src) != 1 ||
+	    proxy_v2_only) {
 		log_locked("== no-proxy-header ", line);
 		return len == 0 && proxy_then_greet ? 0 : -1;
 	}

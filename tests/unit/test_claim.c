@@ -6,6 +6,7 @@
 
 void test_claim_xclient(void);
 void test_claim_proxy(void);
+void test_claim_proxy_v2(void);
 
 void test_claim_xclient(void)
 {
@@ -77,4 +78,29 @@ void test_claim_proxy(void)
 	/* The spec's longest header (107 bytes) fits its buffer exactly. */
 	CHECK_INT(claim_proxy_header(longest, longest, 65535, 65535, buf, sizeof(buf)), 104);
 	CHECK_INT(claim_proxy_header("10.0.0.1", "127.0.0.1", 1, 25, buf, 16), -1);
+}
+
+void test_claim_proxy_v2(void)
+{
+	static const unsigned char v4[] = {
+		0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51,
+		0x55, 0x49, 0x54, 0x0a,			     /* signature */
+		0x21, 0x11, 0x00, 0x0c,			     /* v2 PROXY, TCP4, 12 */
+		10,   0,    0,	  1,	127,  0,    0,	  1, /* addresses */
+		0x9c, 0x40, 0x00, 0x19,			     /* 40000, 25 */
+	};
+	unsigned char buf[CLAIM_PROXY_MAX];
+
+	CHECK_INT(claim_proxy_header_v2("10.0.0.1", "127.0.0.1", 40000, 25, buf, sizeof(buf)), 28);
+	CHECK(memcmp(buf, v4, sizeof(v4)) == 0);
+	/* IPv6, and a mixed pair with the IPv4 address mapped. */
+	CHECK_INT(claim_proxy_header_v2("::1", "192.0.2.5", 5, 25, buf, sizeof(buf)), 52);
+	CHECK_INT(buf[13], 0x21);
+	CHECK_INT(buf[15], 36);
+	CHECK_INT(buf[31], 1);			   /* ::1 */
+	CHECK(buf[42] == 0xff && buf[43] == 0xff); /* ::ffff: */
+	CHECK(buf[44] == 192 && buf[47] == 5);
+	CHECK_INT(claim_proxy_header_v2("10.0.0.1", "127.0.0.1", 1, 25, buf, 27), -1);
+	CHECK_INT(claim_proxy_header_v2("x", "127.0.0.1", 1, 25, buf, sizeof(buf)), -1);
+	CHECK_INT(claim_proxy_header_v2("10.0.0.1", "127.0.0.1", 65536, 25, buf, sizeof(buf)), -1);
 }

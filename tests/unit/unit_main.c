@@ -13,6 +13,7 @@ void test_classify_table(void);
 void test_cases_expand(void);
 void test_claim_xclient(void);
 void test_claim_proxy(void);
+void test_claim_proxy_v2(void);
 void test_cases_table(void);
 void test_target_parse(void);
 void test_targets_once(void);
@@ -48,6 +49,7 @@ static const struct {
 	{ "cases: table is well formed", test_cases_table },
 	{ "claim: the XCLIENT command", test_claim_xclient },
 	{ "claim: the PROXY v1 header", test_claim_proxy },
+	{ "claim: the PROXY v2 header", test_claim_proxy_v2 },
 	{ "target: parsing", test_target_parse },
 	{ "targets: a server named twice is one target", test_targets_once },
 	{ "cli: valid options", test_cli_valid },

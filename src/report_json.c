@@ -232,12 +232,23 @@ static void json_findings(struct jw *w, const struct target_result *res)
 	fputc(']', w->out);
 }
 
+/* The target as given; one of a name's several addresses with that
+ * address: "mx.example.com (192.0.2.7)". */
+static const char *json_target(char *buf, size_t cap, const struct target *t)
+{
+	if (t->several)
+		text_format(buf, cap, "%s (%s)", t->name, t->address);
+	else
+		text_copy(buf, cap, t->name);
+	return buf;
+}
+
 void report_json(FILE *out, const struct target_result *res)
 {
 	const char *advice[REMEDY_MAX];
 	const char *warnings[RUN_WARNINGS_MAX];
 	size_t nadvice = remedy_advice(res, advice);
-	char greeting[REPLY_TEXT_MAX + 8] = "", started[40];
+	char greeting[REPLY_TEXT_MAX + 8] = "", started[40], target[TARGET_LABEL_MAX];
 	struct jw w = { out, 0 }, counts = { out, 0 };
 
 	for (size_t i = 0; i < res->nwarnings; i++)
@@ -249,10 +260,11 @@ void report_json(FILE *out, const struct target_result *res)
 	fputc('{', out);
 	jw_text(&w, "version", RELAYTEST_VERSION);
 	jw_text(&w, "started", started);
-	jw_text(&w, "target", res->target.name);
+	jw_text(&w, "target", json_target(target, sizeof(target), &res->target));
 	jw_text(&w, "host", res->target.host);
 	jw_raw(&w, "port", res->target.port[0] != '\0' ? res->target.port : "null");
-	jw_text(&w, "address", res->address);
+	/* A name's address is known before any connection (expand.h). */
+	jw_text(&w, "address", res->address[0] != '\0' ? res->address : res->target.address);
 	jw_text(&w, "source_address", res->local_address);
 	jw_raw(&w, "tested", res->tested ? "true" : "false");
 	jw_text(&w, "error", res->tested ? "" : res->error.msg);

@@ -86,7 +86,12 @@ static void print_header(FILE *out, const struct target_result *res)
 	char buf[REPLY_TEXT_MAX + 2 * TEXT_ARG_MAX + 200];
 
 	if (!res->tested) {
-		snprintf(buf, sizeof(buf), "%s port %s", res->target.host, res->target.port);
+		/* Where it went, or for a name, the address it was to be tested on. */
+		snprintf(buf, sizeof(buf), "%s port %s",
+			 res->address[0] != '\0'	  ? res->address
+			 : res->target.address[0] != '\0' ? res->target.address
+							  : res->target.host,
+			 res->target.port);
 		print_field(out, "Server", buf);
 		return;
 	}
@@ -557,11 +562,12 @@ static void print_findings(FILE *out, const struct target_result *res)
 
 void report_text(FILE *out, const struct target_result *res, int colour, int all)
 {
-	/* host:port, whatever the user typed: the port is always there. */
-	fprintf(out,
-		strchr(res->target.host, ':') != NULL ? "relaytest %s report for [%s]:%s\n"
-						      : "relaytest %s report for %s:%s\n",
-		RELAYTEST_VERSION, res->target.host, res->target.port);
+	char label[TARGET_LABEL_MAX];
+
+	/* host:port, whatever the user typed: the port is always there; one
+	 * of a name's several addresses says which. */
+	target_label(&res->target, 1, label, sizeof(label));
+	fprintf(out, "relaytest %s report for %s\n", RELAYTEST_VERSION, label);
 	print_result(out, res, colour);
 	print_seen_as(out, res);
 	fputc('\n', out);

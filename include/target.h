@@ -9,7 +9,8 @@
 
 #define TARGET_ERROR_MAX 320
 #define TARGET_ADDRESS_MAX 64 /* a textual IPv4 or IPv6 address (NET_ADDR_MAX) */
-/* The longest label target_label writes: "[host]:port (address)". */
+/* The longest label target_label writes: "[host]:port (address)" or the
+ * name as given (TEXT_ARG_MAX + 8) with " (address)". */
 #define TARGET_LABEL_MAX (TEXT_ARG_MAX + 10 + TARGET_ADDRESS_MAX + 3)
 
 struct target {
@@ -31,12 +32,18 @@ int target_parse(const char *arg, int default_port, struct target *t, char *err,
 /* Parse a port number 1-65535 from text. Returns the port or -1. */
 int target_parse_port(const char *text);
 
-/* The target's name in every report: "host:port" ("[2001:db8::1]:25"), or
- * the host alone when with_port is 0; followed by " (address)" when the
- * target is one of several addresses of its name, so that each reads as a
- * server of its own: "mx.example.com:25 (192.0.2.7)". Server text never
- * reaches it, but the name is the user's: the caller sanitises. Cut to
- * cap (TARGET_LABEL_MAX holds any). */
-void target_label(const struct target *t, int with_port, char *buf, size_t cap);
+/* How target_label names a target. */
+enum target_form {
+	TARGET_HOST_PORT, /* "mx.example.com:25", "[2001:db8::1]:25": report headers */
+	TARGET_HOST,	  /* "mx.example.com": beside a port of its own (Prometheus) */
+	TARGET_AS_GIVEN	  /* the name as the user gave it (JSON, the progress line) */
+};
+
+/* The target's name in every report, in form; followed by " (address)"
+ * when the target is one of several addresses of its name, so that each
+ * reads as a server of its own: "mx.example.com:25 (192.0.2.7)". Server
+ * text never reaches it, but the name is the user's: the caller sanitises.
+ * Cut to cap (TARGET_LABEL_MAX holds any). */
+void target_label(const struct target *t, enum target_form form, char *buf, size_t cap);
 
 #endif

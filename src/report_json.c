@@ -232,17 +232,6 @@ static void json_findings(struct jw *w, const struct target_result *res)
 	fputc(']', w->out);
 }
 
-/* The target as given; one of a name's several addresses with that
- * address: "mx.example.com (192.0.2.7)". */
-static const char *json_target(char *buf, size_t cap, const struct target *t)
-{
-	if (t->several)
-		text_format(buf, cap, "%s (%s)", t->name, t->address);
-	else
-		text_copy(buf, cap, t->name);
-	return buf;
-}
-
 void report_json(FILE *out, const struct target_result *res)
 {
 	const char *advice[REMEDY_MAX];
@@ -260,7 +249,8 @@ void report_json(FILE *out, const struct target_result *res)
 	fputc('{', out);
 	jw_text(&w, "version", RELAYTEST_VERSION);
 	jw_text(&w, "started", started);
-	jw_text(&w, "target", json_target(target, sizeof(target), &res->target));
+	target_label(&res->target, TARGET_AS_GIVEN, target, sizeof(target));
+	jw_text(&w, "target", target);
 	jw_text(&w, "host", res->target.host);
 	jw_raw(&w, "port", res->target.port[0] != '\0' ? res->target.port : "null");
 	/* A name's address is known before any connection (expand.h). */

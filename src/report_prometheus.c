@@ -45,7 +45,7 @@ int report_prometheus_target(FILE *out, struct target_result *res, struct report
 	memset(&t, 0, sizeof(t));
 	/* One series per server: one of a name's several addresses is
 	 * target="name (address)". */
-	target_label(&res->target, 0, t.name, sizeof(t.name));
+	target_label(&res->target, TARGET_HOST, t.name, sizeof(t.name));
 	text_copy(t.port, sizeof(t.port), res->target.port);
 	t.status = res->status;
 	t.tested = res->tested;

@@ -16,7 +16,7 @@ void tally_add(struct tally *t, const struct target_result *res)
 
 		/* host:port (with the address, for one of a name's several), as
 		 * every report's header names it. */
-		target_label(&res->target, 1, name, sizeof(name));
+		target_label(&res->target, TARGET_HOST_PORT, name, sizeof(name));
 		text_sanitize(t->names[res->status][*n], sizeof(t->names[0][0]), name,
 			      strlen(name));
 	}

@@ -96,11 +96,13 @@ int target_parse(const char *arg, int default_port, struct target *t, char *err,
 	return 0;
 }
 
-void target_label(const struct target *t, int with_port, char *buf, size_t cap)
+void target_label(const struct target *t, enum target_form form, char *buf, size_t cap)
 {
 	int n;
 
-	if (!with_port)
+	if (form == TARGET_AS_GIVEN)
+		n = snprintf(buf, cap, "%s", t->name);
+	else if (form == TARGET_HOST)
 		n = snprintf(buf, cap, "%s", t->host);
 	else if (strchr(t->host, ':') != NULL)
 		n = snprintf(buf, cap, "[%s]:%s", t->host, t->port);

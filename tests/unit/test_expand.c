@@ -82,16 +82,16 @@ void test_expand_append(void)
 	CHECK_STR(got.domain, "example.com");
 	CHECK_STR(got.address, "192.0.2.7");
 	CHECK(got.several && got.explicit_port && !got.literal);
-	target_label(&got, 1, label, sizeof(label));
+	target_label(&got, TARGET_HOST_PORT, label, sizeof(label));
 	CHECK_STR(label, "mx.example.com:2525 (192.0.2.7)");
 	targets_get(&list, 1, &got);
 	CHECK_STR(got.address, "2001:db8::1");
-	target_label(&got, 0, label, sizeof(label));
+	target_label(&got, TARGET_HOST, label, sizeof(label));
 	CHECK_STR(label, "mx.example.com (2001:db8::1)");
 	targets_get(&list, 2, &got);
 	CHECK_STR(got.address, "192.0.2.7");
 	CHECK(!got.several);
-	target_label(&got, 1, label, sizeof(label));
+	target_label(&got, TARGET_HOST_PORT, label, sizeof(label));
 	CHECK_STR(label, "mx.example.com:2525");
 	targets_get(&list, 3, &got);
 	CHECK_STR(got.error, "cannot resolve mx.example.com: nope");
@@ -107,17 +107,23 @@ void test_target_label(void)
 {
 	static const struct {
 		const char *arg, *address;
-		int several, with_port;
+		int several;
+		enum target_form form;
 		const char *want;
 	} rows[] = {
-		{ "mx.example.com", "", 0, 1, "mx.example.com:25" },
-		{ "mx.example.com", "", 0, 0, "mx.example.com" },
-		{ "[2001:db8::1]:2525", "", 0, 1, "[2001:db8::1]:2525" },
-		{ "2001:db8::1", "", 0, 0, "2001:db8::1" },
-		{ "192.0.2.1:587", "", 0, 1, "192.0.2.1:587" },
-		{ "mx.example.com", "192.0.2.7", 0, 1, "mx.example.com:25" },
-		{ "mx.example.com", "2001:db8::7", 1, 1, "mx.example.com:25 (2001:db8::7)" },
-		{ "mx.example.com", "192.0.2.7", 1, 0, "mx.example.com (192.0.2.7)" },
+		{ "mx.example.com", "", 0, TARGET_HOST_PORT, "mx.example.com:25" },
+		{ "mx.example.com", "", 0, TARGET_HOST, "mx.example.com" },
+		{ "mx.example.com", "", 0, TARGET_AS_GIVEN, "mx.example.com" },
+		{ "[2001:db8::1]:2525", "", 0, TARGET_HOST_PORT, "[2001:db8::1]:2525" },
+		{ "2001:db8::1", "", 0, TARGET_HOST, "2001:db8::1" },
+		{ "2001:db8::1", "", 0, TARGET_HOST_PORT, "[2001:db8::1]:25" },
+		{ "192.0.2.1:587", "", 0, TARGET_HOST_PORT, "192.0.2.1:587" },
+		{ "MX.example.com:2525", "", 0, TARGET_AS_GIVEN, "MX.example.com:2525" },
+		{ "mx.example.com", "192.0.2.7", 0, TARGET_HOST_PORT, "mx.example.com:25" },
+		{ "mx.example.com", "2001:db8::7", 1, TARGET_HOST_PORT,
+		  "mx.example.com:25 (2001:db8::7)" },
+		{ "mx.example.com", "192.0.2.7", 1, TARGET_HOST, "mx.example.com (192.0.2.7)" },
+		{ "mx.example.com", "192.0.2.7", 1, TARGET_AS_GIVEN, "mx.example.com (192.0.2.7)" },
 	};
 	char err[256], label[TARGET_LABEL_MAX], small[12];
 	struct target t;
@@ -126,9 +132,9 @@ void test_target_label(void)
 		CHECK(target_parse(rows[i].arg, 25, &t, err, sizeof(err)) == 0);
 		text_copy(t.address, sizeof(t.address), rows[i].address);
 		t.several = rows[i].several;
-		target_label(&t, rows[i].with_port, label, sizeof(label));
+		target_label(&t, rows[i].form, label, sizeof(label));
 		CHECK_STR(label, rows[i].want);
 	}
-	target_label(&t, 1, small, sizeof(small)); /* cut, terminated */
+	target_label(&t, TARGET_HOST_PORT, small, sizeof(small)); /* cut, terminated */
 	CHECK_STR(small, "mx.example.");
 }

@@ -1023,11 +1023,36 @@ static int listen_on(const char *address, int port, const char *portpath)
 	return lfd;
 }
 
+/* Accept and serve connections on lfd until the watchdog ends us. */
+static void serve_forever(int lfd)
+{
+	unsigned conn = 0;
+	int one = 1;
+
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept");
+		}
+		/* Replies go out as written; without this, Nagle's algorithm and
+		 * the client's delayed ACK stall pipelined replies by ~40 ms. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (concurrency > 0) {
+			serve_concurrently(fd, ++conn);
+			continue;
+		}
+		serve(fd, ++conn);
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *scenario = NULL, *logpath = NULL, *portpath = NULL, *address = "127.0.0.1";
-	int watchdog = 60, port = 0, c, lfd, one = 1;
-	unsigned conn = 0;
+	int watchdog = 60, port = 0, c;
 
 	while ((c = getopt(argc, argv, "s:l:p:w:a:P:")) != -1) {
 		switch (c) {
@@ -1069,23 +1094,5 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (tls_on)
 		make_tls_server(logpath);
-	lfd = listen_on(address, port, portpath);
-	for (;;) {
-		int fd = accept(lfd, NULL, NULL);
-
-		if (fd < 0) {
-			if (errno == EINTR)
-				continue;
-			die("accept");
-		}
-		/* Replies go out as written; without this, Nagle's algorithm and
-		 * the client's delayed ACK stall pipelined replies by ~40 ms. */
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (concurrency > 0) {
-			serve_concurrently(fd, ++conn);
-			continue;
-		}
-		serve(fd, ++conn);
-		close(fd);
-	}
+	serve_forever(listen_on(address, port, portpath));
 }

@@ -12,8 +12,9 @@
  * line stays readable over hundreds of targets. */
 #define TALLY_NAMES_MAX 5
 
-/* A name kept: "[host]:port" (a longer one, which no DNS name is, is cut). */
-#define TALLY_NAME_MAX (TEXT_ARG_MAX + 10)
+/* A name kept: "[host]:port (address)" (a longer one, which no DNS name
+ * makes, is cut). */
+#define TALLY_NAME_MAX TARGET_LABEL_MAX
 /* The longest summary: every named server at its longest. */
 #define TALLY_LINE_MAX ((size_t)3 * TALLY_NAMES_MAX * (TALLY_NAME_MAX + 2) + 256)
 

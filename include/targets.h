@@ -35,6 +35,11 @@ void targets_get(const struct target_list *list, size_t i, struct target *t);
 int targets_add(struct target_list *list, const char *arg, const int *ports, size_t nports,
 		const char *domain, char *err, size_t cap);
 
+/* Append t as it is, whether or not its server is in the list: for a list
+ * built from one whose servers are distinct (expand.h). Returns 0, or -1
+ * when the list is full (TARGETS_MAX) or memory ran out. */
+int targets_append(struct target_list *list, const struct target *t);
+
 /* Append a target that cannot be tested, with the reason (a failed --mx). */
 int targets_add_failed(struct target_list *list, const char *name, const char *why);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "expand.h"
 #include "mx.h"
 #include "net.h"
 #include "output.h"
@@ -208,14 +209,12 @@ static void print_info(enum cli_action action)
 }
 
 /* Before the first target: signals that remove --output's unfinished file,
- * the whole run's deadline, and the format with its state. */
-static void begin_report(struct run_output *out, struct config *cfg)
+ * and the format with its state. */
+static void begin_report(struct run_output *out, const struct config *cfg)
 {
 	memcpy(unfinished, out->file.tmp, sizeof(unfinished));
 	signal(SIGINT, end_on_signal);
 	signal(SIGTERM, end_on_signal);
-	if (cfg->run_time_ms > 0)
-		cfg->run_deadline_ms = (long long)net_now_ms() + cfg->run_time_ms;
 	out->format = report_format_find(cfg->format);
 	out->state.quiet = cfg->quiet;
 	out->state.all = cfg->all || cfg->verbose;
@@ -280,8 +279,13 @@ int main(int argc, char **argv)
 	 * dead TLS peer would raise SIGPIPE. A closed stdout shows as EPIPE
 	 * instead (write_failed). */
 	signal(SIGPIPE, SIG_IGN);
+	if (cfg.run_time_ms > 0) /* the whole run: name lookups too */
+		cfg.run_deadline_ms = (long long)net_now_ms() + cfg.run_time_ms;
 	int rc = build_targets(&cfg, &list, err, sizeof(err));
 
+	if (rc == 0 && expand_targets(&list, cfg.family, cfg.max_time_ms, cfg.run_deadline_ms, err,
+				      sizeof(err)) < 0)
+		rc = TARGETS_READ_ERROR; /* not a usage error: exit 3 */
 	if (rc < 0) {
 		targets_free(&list);
 		return cannot_start(argc, argv, err, rc != TARGETS_READ_ERROR);

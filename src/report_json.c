@@ -252,7 +252,7 @@ void report_json(FILE *out, const struct target_result *res)
 	const char *advice[REMEDY_MAX];
 	const char *warnings[RUN_WARNINGS_MAX];
 	size_t nadvice = remedy_advice(res, advice);
-	char greeting[REPLY_TEXT_MAX + 8] = "", started[40];
+	char greeting[REPLY_TEXT_MAX + 8] = "", started[40], target[TARGET_LABEL_MAX];
 	struct jw w = { out, 0 }, counts = { out, 0 };
 
 	for (size_t i = 0; i < res->nwarnings; i++)
@@ -264,10 +264,12 @@ void report_json(FILE *out, const struct target_result *res)
 	fputc('{', out);
 	jw_text(&w, "version", RELAYTEST_VERSION);
 	jw_text(&w, "started", started);
-	jw_text(&w, "target", res->target.name);
+	target_label(&res->target, TARGET_AS_GIVEN, target, sizeof(target));
+	jw_text(&w, "target", target);
 	jw_text(&w, "host", res->target.host);
 	jw_raw(&w, "port", res->target.port[0] != '\0' ? res->target.port : "null");
-	jw_text(&w, "address", res->address);
+	/* A name's address is known before any connection (expand.h). */
+	jw_text(&w, "address", res->address[0] != '\0' ? res->address : res->target.address);
 	jw_text(&w, "source_address", res->local_address);
 	jw_raw(&w, "tested", res->tested ? "true" : "false");
 	jw_text(&w, "error", res->tested ? "" : res->error.msg);

@@ -80,7 +80,7 @@ struct nagios_summary {
 	long ms;
 	enum plugin_state worst;
 	char first[NAGIOS_LINE_MAX]; /* the first target's "name: result: why" */
-	char names[RESULT_COUNT][NAGIOS_NAMES][TEXT_ARG_MAX + 8];
+	char names[RESULT_COUNT][NAGIOS_NAMES][TARGET_LABEL_MAX];
 	char lines[NAGIOS_DETAIL_LINES][NAGIOS_LINE_MAX]; /* one per target needing attention */
 	size_t nlines;
 	size_t kept;	/* detail lines kept in st->spill */
@@ -135,10 +135,13 @@ static enum plugin_state state_of(enum nagios_result r, const struct report_stat
 }
 
 /* The target as given, with its port when it named none ("mx1:25",
- * "[2001:db8::1]:25"), '|'-free, into buf: a server is one host and port. */
+ * "[2001:db8::1]:25") and, for one of a name's several addresses, that
+ * address ("mx1:25 (192.0.2.7)"), '|'-free, into buf: a server is one
+ * address and port. */
 static const char *target_name(char *buf, size_t cap, const struct target *t)
 {
 	char name[4 * (TEXT_ARG_MAX + 8)];
+	size_t used;
 
 	text_shown(name, sizeof(name), t->name, 1);
 	if (t->port[0] == '\0' || t->explicit_port)
@@ -146,6 +149,9 @@ static const char *target_name(char *buf, size_t cap, const struct target *t)
 	else
 		text_format(buf, cap, strchr(name, ':') != NULL ? "[%s]:%s" : "%s:%s", name,
 			    t->port);
+	used = strlen(buf);
+	if (t->several && used < cap)
+		text_format(buf + used, cap - used, " (%s)", t->address);
 	return buf;
 }
 
@@ -237,17 +243,18 @@ static void details(struct report_state *st, struct nagios_summary *sum,
 		    const struct target_result *res)
 {
 	const size_t *c = res->counts;
-	char name[4 * (TEXT_ARG_MAX + 8)], text[4 * RUN_WARNING_MAX], addr[4 * NET_ADDR_MAX];
-	char port[4 * 8];
+	char name[4 * TARGET_LABEL_MAX], text[4 * RUN_WARNING_MAX], addr[4 * NET_ADDR_MAX];
+	char port[4 * 8], where[sizeof(addr) + sizeof(port) + 16] = "";
 	size_t rows = 0;
 
 	if (!res->tested)
-		return; /* the status or attention line says why */
-	keep_line(st, sum,
-		  "%s (%s port %s): %zu relay tests: %zu accepted, %zu denied, %zu undecided",
-		  target_name(name, sizeof(name), &res->target),
-		  text_shown(addr, sizeof(addr), res->address, 1),
-		  text_shown(port, sizeof(port), res->target.port, 1),
+		return;		  /* the status or attention line says why */
+	if (!res->target.several) /* else its name says the address */
+		text_format(where, sizeof(where), " (%s port %s)",
+			    text_shown(addr, sizeof(addr), res->address, 1),
+			    text_shown(port, sizeof(port), res->target.port, 1));
+	keep_line(st, sum, "%s%s: %zu relay tests: %zu accepted, %zu denied, %zu undecided",
+		  target_name(name, sizeof(name), &res->target), where,
 		  c[VERDICT_ACCEPTED] + c[VERDICT_DENIED] + c[VERDICT_TEMPFAIL] + c[VERDICT_ERROR] +
 			  c[VERDICT_UNTESTED],
 		  c[VERDICT_ACCEPTED], c[VERDICT_DENIED],

@@ -17,7 +17,7 @@
 #include "text.h"
 
 struct prom_target {
-	char name[TEXT_ARG_MAX + 8];
+	char name[TARGET_LABEL_MAX];
 	char port[8];
 	enum run_status status;
 	int tested;
@@ -43,7 +43,9 @@ int report_prometheus_target(FILE *out, struct target_result *res, struct report
 
 	(void)out;
 	memset(&t, 0, sizeof(t));
-	text_copy(t.name, sizeof(t.name), res->target.host);
+	/* One series per server: one of a name's several addresses is
+	 * target="name (address)". */
+	target_label(&res->target, TARGET_HOST, t.name, sizeof(t.name));
 	text_copy(t.port, sizeof(t.port), res->target.port);
 	t.status = res->status;
 	t.tested = res->tested;

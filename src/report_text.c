@@ -86,7 +86,12 @@ static void print_header(FILE *out, const struct target_result *res)
 	char buf[REPLY_TEXT_MAX + 2 * TEXT_ARG_MAX + 200];
 
 	if (!res->tested) {
-		snprintf(buf, sizeof(buf), "%s port %s", res->target.host, res->target.port);
+		/* Where it went, or for a name, the address it was to be tested on. */
+		snprintf(buf, sizeof(buf), "%s port %s",
+			 res->address[0] != '\0'	  ? res->address
+			 : res->target.address[0] != '\0' ? res->target.address
+							  : res->target.host,
+			 res->target.port);
 		print_field(out, "Server", buf);
 		return;
 	}
@@ -557,11 +562,12 @@ static void print_findings(FILE *out, const struct target_result *res)
 
 void report_text(FILE *out, const struct target_result *res, int colour, int all)
 {
-	/* host:port, whatever the user typed: the port is always there. */
-	fprintf(out,
-		strchr(res->target.host, ':') != NULL ? "relaytest %s report for [%s]:%s\n"
-						      : "relaytest %s report for %s:%s\n",
-		RELAYTEST_VERSION, res->target.host, res->target.port);
+	char label[TARGET_LABEL_MAX];
+
+	/* host:port, whatever the user typed: the port is always there; one
+	 * of a name's several addresses says which. */
+	target_label(&res->target, TARGET_HOST_PORT, label, sizeof(label));
+	fprintf(out, "relaytest %s report for %s\n", RELAYTEST_VERSION, label);
 	print_result(out, res, colour);
 	print_seen_as(out, res);
 	fputc('\n', out);
@@ -608,10 +614,12 @@ int report_text_target(FILE *out, struct target_result *res, struct report_state
 	 * looks: in its report, and on stderr only when the report goes
 	 * elsewhere (a file, a pipe), so that a terminal still learns it. */
 	if (res->status == RUN_UNTESTED && !stderr_is(out)) {
-		char name[4 * sizeof(res->target.name)], msg[4 * sizeof(res->error.msg)];
+		char label[TARGET_LABEL_MAX], name[4 * TARGET_LABEL_MAX];
+		char msg[4 * sizeof(res->error.msg)];
 
 		/* The name comes from the command line or --input: no raw escapes. */
-		text_sanitize(name, sizeof(name), res->target.name, strlen(res->target.name));
+		target_label(&res->target, TARGET_AS_GIVEN, label, sizeof(label));
+		text_sanitize(name, sizeof(name), label, strlen(label));
 		text_sanitize(msg, sizeof(msg), res->error.msg, strlen(res->error.msg));
 		fprintf(stderr, "relaytest: %s: %s\n", name, msg);
 	}

@@ -260,7 +260,10 @@ static void run_with(struct engine *eng, struct runner *r, struct net_peer *peer
 	session_init(&r->s, &res->log, p->timeout_ms, eng->end_ms);
 	r->s.waits = p->waits;
 	waits_set(p->waits, 0, WAITS_RESOLVE, NULL);
-	rc = net_resolve(peer, res->target.host, res->target.port, p->family, eng->end_ms, &err);
+	/* A name's address was looked up before the run (expand.h). */
+	rc = net_resolve(peer,
+			 res->target.address[0] != '\0' ? res->target.address : res->target.host,
+			 res->target.port, p->family, eng->end_ms, &err);
 	waits_set(p->waits, 0, WAITS_NONE, NULL);
 	if (rc < 0 || first_connect(eng, r, &err) < 0) {
 		res->error = err;

@@ -12,12 +12,11 @@ void tally_add(struct tally *t, const struct target_result *res)
 	size_t *n = &t->n[res->status];
 
 	if (res->status != RUN_CLOSED && *n < TALLY_NAMES_MAX) {
-		char name[sizeof(res->target.host) + sizeof(res->target.port) + 4];
+		char name[TARGET_LABEL_MAX];
 
-		/* host:port, as every report's header names it. */
-		snprintf(name, sizeof(name),
-			 strchr(res->target.host, ':') != NULL ? "[%s]:%s" : "%s:%s",
-			 res->target.host, res->target.port);
+		/* host:port (with the address, for one of a name's several), as
+		 * every report's header names it. */
+		target_label(&res->target, TARGET_HOST_PORT, name, sizeof(name));
 		text_sanitize(t->names[res->status][*n], sizeof(t->names[0][0]), name,
 			      strlen(name));
 	}

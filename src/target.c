@@ -95,3 +95,19 @@ int target_parse(const char *arg, int default_port, struct target *t, char *err,
 	text_copy(t->name, sizeof(t->name), arg);
 	return 0;
 }
+
+void target_label(const struct target *t, enum target_form form, char *buf, size_t cap)
+{
+	int n;
+
+	if (form == TARGET_AS_GIVEN)
+		n = snprintf(buf, cap, "%s", t->name);
+	else if (form == TARGET_HOST)
+		n = snprintf(buf, cap, "%s", t->host);
+	else if (strchr(t->host, ':') != NULL)
+		n = snprintf(buf, cap, "[%s]:%s", t->host, t->port);
+	else
+		n = snprintf(buf, cap, "%s:%s", t->host, t->port);
+	if (t->several && n >= 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " (%s)", t->address);
+}

@@ -10,18 +10,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The strings of a record, in order; literal and explicit_port lead as two bytes. */
-#define FIELDS(t)                                                        \
-	{                                                                \
-		(t)->name, (t)->host, (t)->port, (t)->domain, (t)->error \
+/* The strings of a record, in order, after LEAD bytes: literal,
+ * explicit_port and several. */
+#define FIELDS(t)                                                                      \
+	{                                                                              \
+		(t)->name, (t)->host, (t)->port, (t)->domain, (t)->error, (t)->address \
 	}
-#define NFIELDS 5
+#define NFIELDS 6
+#define LEAD 3
 
 /* Pack t onto the end of list. Returns 0, or -1 when full or out of memory. */
 static int append(struct target_list *list, const struct target *t)
 {
 	const char *fields[NFIELDS] = FIELDS(t);
-	size_t need = 2;
+	size_t need = LEAD;
 
 	if (list->n >= TARGETS_MAX)
 		return -1;
@@ -51,6 +53,7 @@ static int append(struct target_list *list, const struct target *t)
 	list->at[list->n++] = list->used;
 	list->packed[list->used++] = (char)t->literal;
 	list->packed[list->used++] = (char)t->explicit_port;
+	list->packed[list->used++] = (char)t->several;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		size_t len = strlen(fields[i]) + 1;
 
@@ -67,11 +70,12 @@ void targets_get(const struct target_list *list, size_t i, struct target *t)
 	memset(t, 0, sizeof(*t));
 	t->literal = (unsigned char)p[0];
 	t->explicit_port = (unsigned char)p[1];
-	p += 2;
+	t->several = (unsigned char)p[2];
+	p += LEAD;
 	{
 		char *fields[NFIELDS] = FIELDS(t);
-		size_t caps[NFIELDS] = { sizeof(t->name), sizeof(t->host), sizeof(t->port),
-					 sizeof(t->domain), sizeof(t->error) };
+		size_t caps[NFIELDS] = { sizeof(t->name),   sizeof(t->host),  sizeof(t->port),
+					 sizeof(t->domain), sizeof(t->error), sizeof(t->address) };
 
 		for (size_t f = 0; f < NFIELDS; f++) {
 			text_copy(fields[f], caps[f], p);
@@ -108,7 +112,7 @@ static size_t key_hash(const char *key)
 /* The key of target i of the list. */
 static void key_of(const struct target_list *list, size_t i, char *key, size_t cap)
 {
-	const char *name = list->packed + list->at[i] + 2;
+	const char *name = list->packed + list->at[i] + LEAD;
 	const char *host = name + strlen(name) + 1;
 	const char *port = host + strlen(host) + 1;
 
@@ -200,6 +204,11 @@ int targets_add(struct target_list *list, const char *arg, const int *ports, siz
 		}
 	}
 	return 0;
+}
+
+int targets_append(struct target_list *list, const struct target *t)
+{
+	return append(list, t);
 }
 
 int targets_add_failed(struct target_list *list, const char *name, const char *why)

@@ -624,6 +624,7 @@ int workers_run(const struct config *cfg, const struct target_list *list, int jo
 	progress_start(list->n, progress_wanted(cfg->quiet), 1);
 	for (size_t i = 0; i < list->n && stop_signal == 0; i++) {
 		struct target_result *res = malloc(sizeof(*res));
+		char shown[TARGET_LABEL_MAX];
 		struct target t;
 
 		if (res == NULL) {
@@ -631,7 +632,8 @@ int workers_run(const struct config *cfg, const struct target_list *list, int jo
 			return -1;
 		}
 		targets_get(list, i, &t);
-		progress_target(t.name);
+		target_label(&t, TARGET_AS_GIVEN, shown, sizeof(shown));
+		progress_target(shown);
 		run_one(cfg, &t, res, progress_waits());
 		progress_done((int)res->status);
 		emit_shown(emit, res, ctx);

@@ -1,9 +1,11 @@
 /* fakesmtpd - a scripted SMTP server for relaytest's tests. libc, and for
  * TLS the system's libssl at run time through relaytest's own src/tls.c.
  *
- * usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]
+ * usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS] [-a ADDRESS] [-P PORT]
  *
- * Binds 127.0.0.1 on a random port, writes the port to PORTFILE, and serves
+ * Binds 127.0.0.1 (-a: another loopback address, IPv4 or IPv6, so that
+ * several fakes can stand behind the addresses of one name) on a random
+ * port (-P: that port), writes the port to PORTFILE, and serves
  * connections one after another, replying as SCENARIO says, until the
  * watchdog (-w, default 60 s) ends it. Every line received is written to LOG
  * ("== connect N" marks a new connection; a line not ending in CRLF is
@@ -1026,65 +1028,54 @@ static void make_tls_server(const char *logpath)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	const char *scenario = NULL, *logpath = NULL, *portpath = NULL;
-	int watchdog = 60, c, lfd, one = 1;
-	struct sockaddr_in sin;
-	socklen_t sinlen = sizeof(sin);
-	FILE *pf;
-	unsigned conn = 0;
+#define USAGE \
+	"usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS] [-a ADDRESS] [-P PORT]\n"
 
-	while ((c = getopt(argc, argv, "s:l:p:w:")) != -1) {
-		switch (c) {
-		case 's':
-			scenario = optarg;
-			break;
-		case 'l':
-			logpath = optarg;
-			break;
-		case 'p':
-			portpath = optarg;
-			break;
-		case 'w':
-			watchdog = number(optarg);
-			break;
-		default:
-			fprintf(stderr,
-				"usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]\n");
-			return 2;
-		}
+/* A listening socket on address (IPv4 or IPv6) and port (0: any); the port
+ * it got goes to portpath. Returns the socket. */
+static int listen_on(const char *address, int port, const char *portpath)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = sizeof(ss);
+	int lfd, one = 1;
+	FILE *pf;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, address, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((unsigned short)port);
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)port);
+		len = sizeof(*sin6);
+	} else {
+		fprintf(stderr, "fakesmtpd: -a %s: not an IPv4 or IPv6 address\n", address);
+		exit(2);
 	}
-	if (scenario == NULL || logpath == NULL || portpath == NULL) {
-		fprintf(stderr, "usage: fakesmtpd -s SCENARIO -l LOG -p PORTFILE [-w SECONDS]\n");
-		return 2;
-	}
-	load_scenario(scenario);
-	log_file = fopen(logpath, "w");
-	if (log_file == NULL)
-		die(logpath);
-	/* The watchdog: whatever happens, this process ends by itself. */
-	signal(SIGALRM, SIG_DFL);
-	alarm((unsigned)watchdog);
-	/* libssl writes with write(2): a client's reset must not kill us. */
-	signal(SIGPIPE, SIG_IGN);
-	if (tls_on)
-		make_tls_server(logpath);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (lfd < 0)
 		die("socket");
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 16) < 0)
+	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 16) < 0)
 		die("bind");
-	getsockname(lfd, (struct sockaddr *)&sin, &sinlen);
+	getsockname(lfd, (struct sockaddr *)&ss, &len);
 	pf = fopen(portpath, "w");
 	if (pf == NULL)
 		die(portpath);
-	fprintf(pf, "%d\n", ntohs(sin.sin_port));
+	fprintf(pf, "%d\n", ntohs(ss.ss_family == AF_INET6 ? sin6->sin6_port : sin->sin_port));
 	fclose(pf);
+	return lfd;
+}
+
+/* Accept and serve connections on lfd until the watchdog ends us. */
+static void serve_forever(int lfd)
+{
+	unsigned conn = 0;
+	int one = 1;
+
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 
@@ -1103,4 +1094,52 @@ int main(int argc, char **argv)
 		serve(fd, ++conn);
 		close(fd);
 	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *scenario = NULL, *logpath = NULL, *portpath = NULL, *address = "127.0.0.1";
+	int watchdog = 60, port = 0, c;
+
+	while ((c = getopt(argc, argv, "s:l:p:w:a:P:")) != -1) {
+		switch (c) {
+		case 's':
+			scenario = optarg;
+			break;
+		case 'l':
+			logpath = optarg;
+			break;
+		case 'p':
+			portpath = optarg;
+			break;
+		case 'w':
+			watchdog = number(optarg);
+			break;
+		case 'a':
+			address = optarg;
+			break;
+		case 'P':
+			port = number(optarg);
+			break;
+		default:
+			fputs(USAGE, stderr);
+			return 2;
+		}
+	}
+	if (scenario == NULL || logpath == NULL || portpath == NULL || port < 0 || port > 65535) {
+		fputs(USAGE, stderr);
+		return 2;
+	}
+	load_scenario(scenario);
+	log_file = fopen(logpath, "w");
+	if (log_file == NULL)
+		die(logpath);
+	/* The watchdog: whatever happens, this process ends by itself. */
+	signal(SIGALRM, SIG_DFL);
+	alarm((unsigned)watchdog);
+	/* libssl writes with write(2): a client's reset must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	if (tls_on)
+		make_tls_server(logpath);
+	serve_forever(listen_on(address, port, portpath));
 }

@@ -10,10 +10,12 @@ harden_nagios_pipe() {
 			not_ok "harden: nagios pipe ${scn%%:*}" "fake server did not start"
 			continue
 		}
-		# Two targets are two servers to relaytest (one is tested once).
+		# Two targets are two servers to relaytest (one is tested once);
+		# -4: localhost is 127.0.0.1 alone, where the fake listens, even
+		# where /etc/hosts also maps it to ::1 (a target of its own).
 		args=("127.0.0.1:$FAKE_PORT")
 		[ "${scn#*:}" = 1 ] || args+=("localhost:$FAKE_PORT")
-		"$RELAYTEST" --format nagios --timeout 5 "${args[@]}" >"$dir/out" 2>"$dir/err"
+		"$RELAYTEST" -4 --format nagios --timeout 5 "${args[@]}" >"$dir/out" 2>"$dir/err"
 		rc=$?
 		stop_fake
 		bars=$(tr -cd '|' <"$dir/out" | wc -c)

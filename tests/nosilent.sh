@@ -325,7 +325,8 @@ nosilent_duplicates() {
 		not_ok "nosilent: duplicates: fake server did not start"
 		return
 	fi
-	"$RELAYTEST" -F prometheus -p "$FAKE_PORT,$FAKE_PORT" 127.0.0.1 "127.0.0.1:$FAKE_PORT" \
+	# -4: localhost is 127.0.0.1 alone, even where /etc/hosts maps ::1 too.
+	"$RELAYTEST" -4 -F prometheus -p "$FAKE_PORT,$FAKE_PORT" 127.0.0.1 "127.0.0.1:$FAKE_PORT" \
 		LOCALHOST:"$FAKE_PORT" localhost:"$FAKE_PORT" >"$dir/out" 2>"$dir/err"
 	rc=$?
 	[ "$rc" = 1 ] || why+=("exit $rc")
@@ -377,7 +378,7 @@ nosilent_sigterm() {
 		return
 	fi
 	for i in $(seq 1 12); do
-		"$RELAYTEST" --timeout 30 -j 2 "127.0.0.1:$FAKE_PORT" "localhost:$FAKE_PORT" >/dev/null 2>&1 &
+		"$RELAYTEST" -4 --timeout 30 -j 2 "127.0.0.1:$FAKE_PORT" "localhost:$FAKE_PORT" >/dev/null 2>&1 &
 		pid=$!
 		sleep "0.0$((i % 10))"
 		start=$(date +%s%N)

@@ -22,7 +22,8 @@ postfix_free_port() {
 }
 
 # postfix_start NAME [main.cf lines...]: sets PF_PORT; returns non-zero on failure.
-# PF_MASTER_EXTRA: more master.cf lines (e.g. tlsmgr), there from the start.
+# PF_MASTER_EXTRA: more master.cf lines (e.g. tlsmgr), there from the start;
+# {port} in them is PF_PORT.
 # PF_READY: how to know the instance is up: "greeting" (default: a 220 within
 # 1 s), "tls" (a 220 inside TLS from the first byte: wrapper mode), or
 # "greeting N" (a 220 within N s, for a greeting tarpit), or "proxy" (a 220
@@ -35,6 +36,7 @@ postfix_start() {
 	chmod 755 "$WORK" "$WORK/postfix" "$dir"
 	chown postfix "$dir/data"
 	PF_PORT=$(postfix_free_port) || return 1
+	local extra=${PF_MASTER_EXTRA:-}
 	cat >"$dir/etc/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $dir/queue
@@ -81,7 +83,7 @@ discard   unix  - - n - - discard
 anvil     unix  - - n - 1 anvil
 scache    unix  - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
-${PF_MASTER_EXTRA:-}
+${extra//\{port\}/$PF_PORT}
 CF
 	postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 || {
 		echo "# postfix $name did not start: $(tail -n 3 "$dir/maillog" 2>/dev/null)"
@@ -239,6 +241,43 @@ postfix_greet_pause() {
 		$((base + 1)) 4
 }
 
+# Every address of a name (issue 19): one Postfix with an smtpd on
+# 127.0.0.2 that relays for loopback clients (mynetworks for that service
+# alone) and one on 127.0.0.3 that does not, on one port; relaytest reaches
+# them by two.relaytest.test, which a private hosts file (tests/addresses.sh)
+# maps to both: two reports, OPEN RELAY on 127.0.0.2's, exit 1.
+postfix_addresses() {
+	local dir=$WORK/postfix/addresses why=()
+	mkdir -p "$dir"
+	if ! unshare -m true 2>/dev/null; then
+		not_ok "postfix: every address of a name: unshare -m is not permitted here (run as root)"
+		return
+	fi
+	addr_ns_files "$dir"
+	PF_MASTER_EXTRA='127.0.0.2:{port} inet n - n - - smtpd -o mynetworks=127.0.0.0/8
+127.0.0.3:{port} inet n - n - - smtpd' postfix_start addresses || {
+		not_ok "postfix: every address of a name: the instance did not start"
+		return
+	}
+	addr_run "$dir" text "two.relaytest.test:$PF_PORT"
+	[ "$ADDR_RC" = 1 ] || why+=("text: exit $ADDR_RC, want 1")
+	[ "$(addr_result "$ADDR_OUT" "two.relaytest.test:$PF_PORT (127.0.0.2)")" = "Result: OPEN RELAY" ] &&
+		[ "$(addr_result "$ADDR_OUT" "two.relaytest.test:$PF_PORT (127.0.0.3)")" = "Result: not an open relay" ] ||
+		why+=("text: $(grep -E 'report for|^Result' "$ADDR_OUT" | tr '\n' ' ')")
+	grep -q "1 open relay (two.relaytest.test:$PF_PORT (127.0.0.2))" <(tr -s ' \n' '  ' <"$ADDR_OUT") ||
+		why+=("text: the summary does not name 127.0.0.2")
+	# Each section is the server at its address (one run: an open Postfix
+	# slows down as its cleanup processes pile up).
+	grep -q "^Server     127.0.0.2 port $PF_PORT, " "$ADDR_OUT" && grep -q "^Server     127.0.0.3 port $PF_PORT, " "$ADDR_OUT" &&
+		[ "$(grep -c '^Greeting   220 mx.relaytest.test ESMTP Postfix' "$ADDR_OUT")" = 2 ] ||
+		why+=("text: $(grep -E '^(Server|Greeting) ' "$ADDR_OUT" | tr '\n' ' ')")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "postfix: every address of a name: two.relaytest.test is two servers, OPEN RELAY on 127.0.0.2 only, exit 1"
+	else
+		not_ok "postfix: every address of a name" "${why[@]}" "report: $dir"
+	fi
+}
+
 postfix_tests() {
 	if ! command -v postfix >/dev/null 2>&1; then
 		if [ -n "${RELAYTEST_SKIP_POSTFIX:-}" ]; then
@@ -387,6 +426,8 @@ postfix_tests() {
 			ok "postfix: the refused control is the reason given" ||
 			not_ok "postfix: the refused control is not the reason given"
 	fi
+
+	postfix_addresses
 
 	# Nothing may have been delivered or queued anywhere.
 	local queued=0 dir

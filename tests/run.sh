@@ -14,7 +14,7 @@ TWINS=${TWINS:-1}       # 0: each scenario once, without its json, lock-step and
                         # engine: the lock-step and concurrent twins only (the JSON twin
                         # checks the report's agreement, which the plain run has checked)
 SCENARIO=${SCENARIO:-}  # section "scenario": tests/scenarios/NAME.scn or tests/tls/NAME.scn
-SECTIONS=${SECTIONS:-lint unit cli scenarios tls multi formats monitoring docs faults harden nosilent fuzz valgrind postfix mta sanitizers}
+SECTIONS=${SECTIONS:-lint unit cli scenarios tls multi addresses formats monitoring docs faults harden nosilent fuzz valgrind postfix mta sanitizers}
 
 passed=0
 failed=0
@@ -41,15 +41,17 @@ not_ok() {
 }
 
 # Start the fake server on a scenario; sets FAKE_PID, FAKE_PORT, FAKE_LOG.
+# start_fake SCENARIO DIR [WATCHDOG [FAKESMTPD OPTIONS: -a ADDRESS -P PORT]]
 start_fake() {
 	local scn=$1 dir=$2 i
 	FAKE_LOG=$dir/server.log
 	rm -f "$dir/port"
-	"$FAKESMTPD" -s "$scn" -l "$FAKE_LOG" -p "$dir/port" -w "${3:-60}" 2>"$dir/server.err" &
+	"$FAKESMTPD" -s "$scn" -l "$FAKE_LOG" -p "$dir/port" -w "${3:-60}" "${@:4}" 2>"$dir/server.err" &
 	FAKE_PID=$!
 	PIDS+=("$FAKE_PID")
 	for i in $(seq 1 500); do
 		[ -s "$dir/port" ] && break
+		kill -0 "$FAKE_PID" 2>/dev/null || break # it could not bind
 		sleep 0.01
 	done
 	FAKE_PORT=$(cat "$dir/port" 2>/dev/null)
@@ -874,7 +876,8 @@ formats_nagios_run_time() {
 	fi
 	fast=$FAKE_PORT
 	start=$(date +%s%N)
-	"$RELAYTEST" -F nagios -j 1 --run-time 2 --tests ext-to-ext "127.0.0.1:$slow" \
+	# -4: localhost is one server (127.0.0.1) even where /etc/hosts maps ::1 too.
+	"$RELAYTEST" -4 -F nagios -j 1 --run-time 2 --tests ext-to-ext "127.0.0.1:$slow" \
 		"127.0.0.1:$fast" "localhost:$fast" >"$dir/out" 2>&1
 	rc=$?
 	end=$(date +%s%N)
@@ -1427,7 +1430,7 @@ section_valgrind() {
 	start_fake tests/scenarios/all-denied.scn "$dir" 120 || { not_ok "valgrind: formats: fake server did not start"; return; }
 	for fmt in json nagios prometheus; do
 		valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
-			--errors-for-leak-kinds=definite,indirect --track-fds=no "$RELAYTEST" -F "$fmt" --timeout 10 \
+			--errors-for-leak-kinds=definite,indirect --track-fds=no "$RELAYTEST" -4 -F "$fmt" --timeout 10 \
 			"127.0.0.1:$FAKE_PORT" "localhost:$FAKE_PORT" >"$dir/$fmt.out" 2>"$dir/$fmt.err"
 		rc=$?
 		if [ "$rc" != 99 ] && [ -s "$dir/$fmt.out" ] && ! grep -q '^==[0-9]*==' "$dir/$fmt.err"; then
@@ -1469,6 +1472,8 @@ section_lint() {
 	fi
 }
 
+# shellcheck source=tests/addresses.sh
+. tests/addresses.sh
 # shellcheck source=tests/harden.sh
 . tests/harden.sh
 # shellcheck source=tests/nosilent.sh

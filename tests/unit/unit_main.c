@@ -33,6 +33,9 @@ void test_tally_line(void);
 void test_waits_describe(void);
 void test_transcript_group(void);
 void test_findings_table(void);
+void test_expand_distinct(void);
+void test_expand_append(void);
+void test_target_label(void);
 
 static const struct {
 	const char *name;
@@ -52,6 +55,9 @@ static const struct {
 	{ "claim: the PROXY v2 header", test_claim_proxy_v2 },
 	{ "target: parsing", test_target_parse },
 	{ "targets: a server named twice is one target", test_targets_once },
+	{ "target: the label every report names a target by", test_target_label },
+	{ "expand: each address of a lookup once, in its order", test_expand_distinct },
+	{ "expand: a name of several addresses is a target each", test_expand_append },
 	{ "cli: valid options", test_cli_valid },
 	{ "cli: invalid options", test_cli_invalid },
 	{ "text: sanitising", test_text_sanitize },

@@ -915,7 +915,7 @@ formats_json_schema() {
 	for scn in "scenarios/open-relay -v" scenarios/quiet-closed "scenarios/greylisting 127.0.0.1:1" \
 		scenarios/greeting-refused tls/starttls-auth-after-tls \
 		"scenarios/send-confirm --send --to admin@example.net --tests ext-to-ext,null-sender" \
-		scenarios/seen-as-other; do
+		scenarios/seen-as-other scenarios/proxy-relays; do
 		read -r scn args <<<"$scn"
 		start_fake "tests/$scn.scn" "$dir" 60 ||
 			{ not_ok "formats: JSON schema: fake server for $scn did not start"; return; }

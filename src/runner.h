@@ -133,7 +133,7 @@ struct engine {
 	unsigned probes;      /* DATA probes claimed (ENGINE_DATA_PROBES_MAX) */
 	int probe_confirmed;  /* some probe got its 354: probing is over */
 	int proxy; /* the server greets only after a PROXY header of this version: send one */
-	struct crew *crew;    /* the round's helper connections */
+	struct crew *crew; /* the round's helper connections */
 };
 
 /* One connection's worker: walks lanes on its own session. */

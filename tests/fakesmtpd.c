@@ -695,7 +695,11 @@ static int read_proxy_v2(int fd)
 		log_locked("== no-proxy-header ", "a broken v2 header");
 		return -1;
 	}
-	family = h[13] == 0x11 && len >= 12 ? AF_INET : h[13] == 0x21 && len >= 36 ? AF_INET6 : 0;
+	family = 0;
+	if (h[13] == 0x11 && len >= 12)
+		family = AF_INET; /* TCP over IPv4: two addresses of 4 bytes, two ports */
+	else if (h[13] == 0x21 && len >= 36)
+		family = AF_INET6;
 	if (h[12] != 0x21 || family == 0 ||
 	    inet_ntop(family, h + 16, client, sizeof(client)) == NULL) {
 		log_locked("== no-proxy-header ", "a v2 header that is no TCP PROXY");

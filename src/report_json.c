@@ -247,13 +247,33 @@ static void json_findings(struct jw *w, const struct target_result *res)
 	fputc(']', w->out);
 }
 
+/* "tests": each test's record; "counts": how many got each verdict. */
+static void json_tests(struct jw *w, const struct target_result *res)
+{
+	struct jw counts = { w->out, 0 };
+
+	jw_key(w, "tests");
+	fputc('[', w->out);
+	for (size_t i = 0; res->tested && i < res->ntests; i++) {
+		if (i > 0)
+			fputc(',', w->out);
+		json_test(w->out, res, &res->tests[i]);
+	}
+	fputc(']', w->out);
+	jw_key(w, "counts");
+	fputc('{', w->out);
+	for (int v = 0; v < VERDICT_COUNT; v++)
+		jw_number(&counts, classify_verdict_key(v), (long)res->counts[v]);
+	fputc('}', w->out);
+}
+
 void report_json(FILE *out, const struct target_result *res)
 {
 	const char *advice[REMEDY_MAX];
 	const char *warnings[RUN_WARNINGS_MAX];
 	size_t nadvice = remedy_advice(res, advice);
 	char greeting[REPLY_TEXT_MAX + 8] = "", started[40], target[TARGET_LABEL_MAX];
-	struct jw w = { out, 0 }, counts = { out, 0 };
+	struct jw w = { out, 0 };
 
 	for (size_t i = 0; i < res->nwarnings; i++)
 		warnings[i] = res->warnings[i];
@@ -285,19 +305,7 @@ void report_json(FILE *out, const struct target_result *res)
 		jw_number(&w, "proxy_header", res->proxy);
 	else
 		jw_raw(&w, "proxy_header", "null");
-	jw_key(&w, "tests");
-	fputc('[', out);
-	for (size_t i = 0; res->tested && i < res->ntests; i++) {
-		if (i > 0)
-			fputc(',', out);
-		json_test(out, res, &res->tests[i]);
-	}
-	fputc(']', out);
-	jw_key(&w, "counts");
-	fputc('{', out);
-	for (int v = 0; v < VERDICT_COUNT; v++)
-		jw_number(&counts, classify_verdict_key(v), (long)res->counts[v]);
-	fputc('}', out);
+	json_tests(&w, res);
 	jw_strings(&w, "warnings", warnings, res->nwarnings);
 	jw_strings(&w, "remediation", advice, nadvice);
 	json_findings(&w, res);

@@ -146,6 +146,16 @@ pt_check_time() {
 	fi
 }
 
+# pt_after NAME VERDICT FINDING SYSLOG-NAME PREFIX: what every run must show
+# beside its verdicts: the verdict, the finding, a session from each claimed
+# address in the server's log, and its time.
+pt_after() {
+	MTA_LABEL=postfix mta_json_check "$1: verdict $2" ".verdict == \"$2\""
+	pt_finding "$1" "$3"
+	pt_saw "$1" "$4" "$5"
+	pt_check_time "$1"
+}
+
 # 1. XCLIENT open to all, relay only via XCLIENT: the plain table is denied
 # (127.0.0.1 is not in mynetworks); XCLIENT ADDR=10.0.0.1 and ADDR=IPV6:::1
 # relay, the other claims do not. OPEN, exit 1.
@@ -157,10 +167,7 @@ postfix_trust_xclient_open() {
 	MTA_LABEL=postfix mta_check "XCLIENT open to all, relay via XCLIENT only: xclient-10 and xclient-loopback6 accepted, exit 1" 1 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" \
 		"$PT_XCLIENT-10 accepted" "$PT_XCLIENT-loopback6 accepted" "${specs[@]}" "* denied"
-	MTA_LABEL=postfix mta_json_check "XCLIENT open: verdict open" '.verdict == "open"'
-	pt_finding "XCLIENT open" "$PT_FINDING_XCLIENT"
-	pt_saw "XCLIENT open" pf-xclient-open "$PT_XCLIENT"
-	pt_check_time "XCLIENT open"
+	pt_after "XCLIENT open" open "$PT_FINDING_XCLIENT" pf-xclient-open "$PT_XCLIENT"
 }
 
 # 2. XCLIENT open to all, relaying refused whatever the claim: every test
@@ -172,10 +179,7 @@ postfix_trust_xclient_closed() {
 		pt_specs "$PT_PROXY" skipped "${!PT_CLAIM[@]}")
 	MTA_LABEL=postfix mta_check "XCLIENT open to all, relaying refused even via XCLIENT: every test denied, exit 0" 0 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "${specs[@]}" "* denied"
-	MTA_LABEL=postfix mta_json_check "XCLIENT closed: verdict closed" '.verdict == "closed"'
-	pt_finding "XCLIENT closed" "$PT_FINDING_XCLIENT"
-	pt_saw "XCLIENT closed" pf-xclient-closed "$PT_XCLIENT"
-	pt_check_time "XCLIENT closed"
+	pt_after "XCLIENT closed" closed "$PT_FINDING_XCLIENT" pf-xclient-closed "$PT_XCLIENT"
 }
 
 # 3. PROXY protocol from anyone, relay for 10.0.0.0/8 and [::1]/128; no
@@ -188,10 +192,7 @@ postfix_trust_proxy_open() {
 	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
 	MTA_LABEL=postfix mta_check "PROXY header from anyone (421 after 1 s without one): proxy-10 and proxy-loopback6 accepted, exit 1" 1 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
-	MTA_LABEL=postfix mta_json_check "PROXY open: verdict open" '.verdict == "open"'
-	pt_finding "PROXY open" "$PT_FINDING_PROXY"
-	pt_saw "PROXY open" pf-proxy-open "$PT_PROXY"
-	pt_check_time "PROXY open"
+	pt_after "PROXY open" open "$PT_FINDING_PROXY" pf-proxy-open "$PT_PROXY"
 }
 
 # 4. PROXY protocol from anyone, relaying refused: relaytest meets silence
@@ -205,10 +206,7 @@ postfix_trust_proxy_closed() {
 	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
 	MTA_LABEL=postfix mta_check "PROXY header from anyone, relaying refused (silent $PT_SILENT_TIMEOUT s): every proxy-* denied, exit 0" 0 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "${specs[@]}" "${table[@]}"
-	MTA_LABEL=postfix mta_json_check "PROXY closed: verdict closed" '.verdict == "closed"'
-	pt_finding "PROXY closed" "$PT_FINDING_PROXY"
-	pt_saw "PROXY closed" pf-proxy-closed "$PT_PROXY"
-	pt_check_time "PROXY closed"
+	pt_after "PROXY closed" closed "$PT_FINDING_PROXY" pf-proxy-closed "$PT_PROXY"
 }
 
 # 5. postscreen takes the header (421 4.3.2 No system resources after 1 s
@@ -221,9 +219,7 @@ postfix_trust_postscreen() {
 	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
 	MTA_LABEL=postfix mta_check "postscreen takes PROXY headers from anyone (421 4.3.2 after 1 s): proxy-10 and proxy-loopback6 accepted, exit 1" 1 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
-	pt_finding "postscreen PROXY open" "$PT_FINDING_PROXY"
-	pt_saw "postscreen PROXY open" pf-postscreen "$PT_PROXY"
-	pt_check_time "postscreen PROXY open"
+	pt_after "postscreen PROXY open" open "$PT_FINDING_PROXY" pf-postscreen "$PT_PROXY"
 }
 
 postfix_trust_tests() {

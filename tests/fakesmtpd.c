@@ -719,8 +719,11 @@ static int read_proxy_header(int fd)
 	size_t len = 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	if (poll(&p, 1, proxy_wait_ms) > 0 && recv(fd, line, 1, MSG_PEEK) == 1 && line[0] == 0x0d &&
-	    recv(fd, line, 1, 0) == 1)
+	if (poll(&p, 1, proxy_wait_ms) <= 0 || recv(fd, line, 1, MSG_PEEK) != 1) {
+		log_locked("== no-proxy-header ", "");
+		return proxy_then_greet ? 0 : -1; /* nothing came in time */
+	}
+	if (line[0] == 0x0d && recv(fd, line, 1, 0) == 1)
 		return read_proxy_v2(fd);
 	while (len < sizeof(line) - 1 && poll(&p, 1, proxy_wait_ms) > 0 &&
 	       recv(fd, line + len, 1, 0) == 1 && line[len] != '\n')
@@ -730,7 +733,7 @@ static int read_proxy_header(int fd)
 	if (strncmp(line, "PROXY ", 6) != 0 || sscanf(line, "PROXY %*s %63s", src) != 1 ||
 	    proxy_v2_only) {
 		log_locked("== no-proxy-header ", line);
-		return len == 0 && proxy_then_greet ? 0 : -1;
+		return -1;
 	}
 	log_locked("== proxy ", line);
 	snprintf(client, sizeof(client), "%s", src);

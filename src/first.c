@@ -1,7 +1,9 @@
 /* first.c - a target's first connection, alone until the server has shown
  * that it speaks SMTP: its greeting and EHLO decide the plan. A server
  * silent at first may want TLS from the first byte (wrapper mode on any
- * port): a second connection asks while the first keeps waiting. */
+ * port): a second connection asks while the first keeps waiting. One that
+ * sends nothing, or refuses us only after a silence, may wait for a PROXY
+ * header: one more connection begins with one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

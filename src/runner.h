@@ -3,7 +3,8 @@
  *
  * run.c      one target: its address, the plan, the rounds
  * inject.c   after the tests: the STARTTLS injection probe
- * first.c    the first connection, alone: is it SMTP, TLS on connect, retry
+ * first.c    the first connection, alone: is it SMTP, TLS on connect, a PROXY
+ *            header, retry
  * crew.c     the connections at once: one thread each, and when to add some
  * lane.c     one connection's worker: takes lanes and walks them
  * conn.c     that connection made fit for each test: new, EHLO again, waits

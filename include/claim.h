@@ -14,10 +14,13 @@
 /* "XCLIENT ADDR=<addr> NAME=<name>" for the IPv4 or IPv6 address addr
  * (IPv6 with the "IPV6:" prefix XCLIENT wants); NAME is "localhost" for a
  * loopback address, else "[UNAVAILABLE]" (no reverse name, as Postfix
- * says it). With login set instead of addr (NULL), "XCLIENT LOGIN=<login>"
- * (login is letters and digits). Returns 0, or -1 when addr is no address,
- * login is not plain, or cap is too small. */
-int claim_xclient_command(const char *addr, const char *login, char *buf, size_t cap);
+ * says it). With login (letters and digits), "LOGIN=<login>" follows, and
+ * addr may be NULL ("XCLIENT LOGIN=<login>", as Postfix takes it). With
+ * port not 0, "PORT=<port>" follows ADDR (Exim's XCLIENT wants both).
+ * Returns 0, or -1 when addr is no address, login is not plain, there is
+ * neither, or cap is too small. */
+int claim_xclient_command(const char *addr, const char *login, unsigned port, char *buf,
+			  size_t cap);
 
 /* The PROXY v1 header, CRLF included, of a connection from src:sport to
  * dst:dport: "PROXY TCP4 ..." when both are IPv4, else "PROXY TCP6 ..."

@@ -64,6 +64,10 @@ int reply_line(const struct reply *r, size_t n, char *buf, size_t cap);
 /* Fill caps from a complete 250 EHLO reply. */
 void reply_capabilities(const struct reply *ehlo, struct capabilities *caps);
 
+/* Whether the XCLIENT keyword line of caps ("XCLIENT NAME ADDR ... LOGIN")
+ * lists attribute (case-insensitive). */
+int reply_xclient_takes(const struct capabilities *caps, const char *attribute);
+
 /* The host name a greeting announces: its first word, when that looks like a
  * domain name or address literal. Returns -1 (buf empty) when it does not. */
 int reply_greeting_host(const struct reply *greeting, char *buf, size_t cap);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,21 +46,38 @@ static int plain_word(const char *text)
 	return 1;
 }
 
-int claim_xclient_command(const char *addr, const char *login, char *buf, size_t cap)
+/* Append the formatted text at buf + *used; -1 when it does not fit. */
+__attribute__((format(printf, 4, 5))) static int append(char *buf, size_t cap, size_t *used,
+							const char *fmt, ...)
 {
-	int family, n;
+	va_list ap;
+	int n;
 
-	if (addr == NULL) {
-		if (login == NULL || !plain_word(login))
-			return -1;
-		return fits(snprintf(buf, cap, "XCLIENT LOGIN=%s", login), cap) < 0 ? -1 : 0;
-	}
-	family = family_of(addr);
-	if (family == 0)
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, cap - *used, fmt, ap);
+	va_end(ap);
+	if (fits(n, cap - *used) < 0)
 		return -1;
-	n = snprintf(buf, cap, "XCLIENT ADDR=%s%s NAME=%s", family == AF_INET6 ? "IPV6:" : "", addr,
-		     loopback(addr, family) ? "localhost" : "[UNAVAILABLE]");
-	return fits(n, cap) < 0 ? -1 : 0;
+	*used += (size_t)n;
+	return 0;
+}
+
+int claim_xclient_command(const char *addr, const char *login, unsigned port, char *buf, size_t cap)
+{
+	int family = addr != NULL ? family_of(addr) : 0;
+	size_t used = 0;
+
+	if ((addr != NULL && family == 0) || (login != NULL && !plain_word(login)) ||
+	    (addr == NULL && login == NULL) || port > 65535 ||
+	    append(buf, cap, &used, "XCLIENT") < 0)
+		return -1;
+	if (addr != NULL &&
+	    append(buf, cap, &used, " ADDR=%s%s NAME=%s", family == AF_INET6 ? "IPV6:" : "", addr,
+		   loopback(addr, family) ? "localhost" : "[UNAVAILABLE]") < 0)
+		return -1;
+	if (addr != NULL && port != 0 && append(buf, cap, &used, " PORT=%u", port) < 0)
+		return -1;
+	return login != NULL ? append(buf, cap, &used, " LOGIN=%s", login) : 0;
 }
 
 /* addr as an IPv6 address: itself, or an IPv4 address IPv4-mapped. */

@@ -132,7 +132,7 @@ static void describe_first(const struct relay_case *tc, char *buf, size_t cap)
 			 : tc->auth == CASE_AUTH_NTLM_ANON   ? "AUTH NTLM (anonymous)"
 							     : "AUTH PLAIN (random)");
 	else if (tc->group == CASE_XCLIENT &&
-		 claim_xclient_command(tc->claim, tc->login, buf, cap) == 0)
+		 claim_xclient_command(tc->claim, tc->login, 0, buf, cap) == 0)
 		text_format(buf + strlen(buf), cap - strlen(buf), "; if 2xx, EHLO again; ");
 	else if (tc->group == CASE_PROXY)
 		snprintf(buf, cap, "PROXY header from %s (only where one is needed); ", tc->claim);

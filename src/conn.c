@@ -279,10 +279,15 @@ static enum conn_ready connect_failed(struct runner *r, struct test_result *tr, 
  * decided it, -1 with err when the connection failed. */
 static int claim_xclient(struct runner *r, struct test_result *tr, struct rt_error *err)
 {
+	const struct relay_case *tc = tr->tc;
+	/* A server whose XCLIENT lists PORT may want it with ADDR (Exim's
+	 * refuses either alone): ours, and a LOGIN claim from our own address. */
+	unsigned port = reply_xclient_takes(&r->s.caps, "PORT") ? r->s.conn.local_port : 0;
+	const char *addr = tc->claim != NULL ? tc->claim : port != 0 ? r->s.conn.local_addr : NULL;
 	char cmd[SESSION_COMMAND_MAX + 1];
 	struct reply rp;
 
-	if (claim_xclient_command(tr->tc->claim, tr->tc->login, cmd, sizeof(cmd)) < 0) {
+	if (claim_xclient_command(addr, tc->login, port, cmd, sizeof(cmd)) < 0) {
 		error_set(err, ERR_INTERNAL, "cannot write XCLIENT for %s", tr->tc->id);
 		return -1;
 	}

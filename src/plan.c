@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "auth.h"
 #include "runner.h"
@@ -109,30 +108,11 @@ void plan_copy_twins(struct target_result *res)
 	}
 }
 
-/* Whether the XCLIENT keyword line of caps ("XCLIENT NAME ADDR ... LOGIN")
- * lists attribute. */
-static int attribute_listed(const struct capabilities *caps, const char *attribute)
-{
-	char line[CAPS_LIST_MAX], *save = NULL;
-	const char *at = caps->list;
-
-	while (*at != '\0' && strncasecmp(at, "XCLIENT ", 8) != 0)
-		at += strcspn(at, "\n") + (at[strcspn(at, "\n")] == '\n');
-	if (*at == '\0')
-		return 0;
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"), at);
-	for (char *word = strtok_r(line, " ", &save); word != NULL;
-	     word = strtok_r(NULL, " ", &save))
-		if (strcasecmp(word, attribute) == 0)
-			return 1;
-	return 0;
-}
-
 /* Whether XCLIENT, before or after TLS, takes attribute. */
 static int xclient_takes(const struct target_result *res, const char *attribute)
 {
-	return attribute_listed(&res->caps, attribute) ||
-	       attribute_listed(&res->plain_caps, attribute);
+	return reply_xclient_takes(&res->caps, attribute) ||
+	       reply_xclient_takes(&res->plain_caps, attribute);
 }
 
 int plan_skip_reason(const struct target_result *res, const struct relay_case *tc, char *note,

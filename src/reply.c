@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -196,6 +197,24 @@ void reply_capabilities(const struct reply *ehlo, struct capabilities *caps)
 			parse_auth_mechs(caps, args);
 		}
 	}
+}
+
+int reply_xclient_takes(const struct capabilities *caps, const char *attribute)
+{
+	char line[CAPS_LIST_MAX], *save = NULL;
+	const char *at = caps->list;
+
+	while (*at != '\0' && strncasecmp(at, "XCLIENT ", 8) != 0)
+		at += strcspn(at, "\n") + (at[strcspn(at, "\n")] == '\n');
+	if (*at == '\0')
+		return 0;
+	at += 8; /* the attributes after the keyword */
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(at, "\n"), at);
+	for (char *word = strtok_r(line, " ", &save); word != NULL;
+	     word = strtok_r(NULL, " ", &save))
+		if (strcasecmp(word, attribute) == 0)
+			return 1;
+	return 0;
 }
 
 /* RFC 5321 4.1.2 sub-domain: Let-dig [Ldh-str], at most 63 octets. */

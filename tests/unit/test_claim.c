@@ -26,20 +26,26 @@ void test_claim_xclient(void)
 	char buf[128];
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		int rc = claim_xclient_command(rows[i].addr, NULL, buf, sizeof(buf));
+		int rc = claim_xclient_command(rows[i].addr, NULL, 0, buf, sizeof(buf));
 
 		CHECK_INT(rc, rows[i].want != NULL ? 0 : -1);
 		if (rows[i].want != NULL && rc == 0)
 			CHECK_STR(buf, rows[i].want);
 	}
-	CHECK_INT(claim_xclient_command("127.0.0.1", NULL, buf, 20), -1); /* does not fit */
+	CHECK_INT(claim_xclient_command("127.0.0.1", NULL, 0, buf, 20), -1); /* does not fit */
 	/* A login instead of an address: a plain word only (no xtext). */
-	CHECK_INT(claim_xclient_command(NULL, "relaytest", buf, sizeof(buf)), 0);
+	CHECK_INT(claim_xclient_command(NULL, "relaytest", 0, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "XCLIENT LOGIN=relaytest");
-	CHECK_INT(claim_xclient_command(NULL, "a b", buf, sizeof(buf)), -1);
-	CHECK_INT(claim_xclient_command(NULL, "x=y", buf, sizeof(buf)), -1);
-	CHECK_INT(claim_xclient_command(NULL, "", buf, sizeof(buf)), -1);
-	CHECK_INT(claim_xclient_command(NULL, NULL, buf, sizeof(buf)), -1);
+	CHECK_INT(claim_xclient_command(NULL, "a b", 0, buf, sizeof(buf)), -1);
+	CHECK_INT(claim_xclient_command(NULL, "x=y", 0, buf, sizeof(buf)), -1);
+	CHECK_INT(claim_xclient_command(NULL, "", 0, buf, sizeof(buf)), -1);
+	CHECK_INT(claim_xclient_command(NULL, NULL, 0, buf, sizeof(buf)), -1);
+	/* PORT after ADDR where the server lists it (Exim wants both). */
+	CHECK_INT(claim_xclient_command("10.0.0.1", NULL, 40000, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "XCLIENT ADDR=10.0.0.1 NAME=[UNAVAILABLE] PORT=40000");
+	CHECK_INT(claim_xclient_command("192.0.2.7", "relaytest", 5, buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "XCLIENT ADDR=192.0.2.7 NAME=[UNAVAILABLE] PORT=5 LOGIN=relaytest");
+	CHECK_INT(claim_xclient_command("10.0.0.1", NULL, 65536, buf, sizeof(buf)), -1);
 }
 
 void test_claim_proxy(void)

@@ -10,6 +10,7 @@ void test_reply_enhanced(void);
 void test_reply_capabilities(void);
 void test_reply_greeting_host(void);
 void test_reply_seen_as(void);
+void test_reply_xclient_takes(void);
 
 void test_reply_lines(void)
 {
@@ -279,4 +280,23 @@ void test_reply_seen_as(void)
 		CHECK(feed(&r, lines, &err) == 1);
 		CHECK(reply_seen_as(&r, buf, sizeof(buf)) == -1 && buf[0] == '\0');
 	}
+}
+
+void test_reply_xclient_takes(void)
+{
+	struct capabilities caps;
+
+	memset(&caps, 0, sizeof(caps));
+	strcpy(caps.list, "PIPELINING\nXCLIENT NAME ADDR PROTO HELO PORT LOGIN\n8BITMIME");
+	CHECK(reply_xclient_takes(&caps, "PORT"));
+	CHECK(reply_xclient_takes(&caps, "login"));
+	CHECK(reply_xclient_takes(&caps, "NAME"));
+	CHECK(!reply_xclient_takes(&caps, "POR"));
+	CHECK(!reply_xclient_takes(&caps, "DESTPORT"));
+	CHECK(!reply_xclient_takes(&caps, "PIPELINING"));
+	CHECK(!reply_xclient_takes(&caps, "XCLIENT"));
+	strcpy(caps.list, "XCLIENTX PORT\nSIZE 10240000");
+	CHECK(!reply_xclient_takes(&caps, "PORT"));
+	caps.list[0] = '\0';
+	CHECK(!reply_xclient_takes(&caps, "PORT"));
 }

@@ -9,6 +9,7 @@ void test_reply_enhanced(void);
 void test_reply_capabilities(void);
 void test_reply_greeting_host(void);
 void test_reply_seen_as(void);
+void test_reply_xclient_takes(void);
 void test_classify_table(void);
 void test_cases_expand(void);
 void test_claim_xclient(void);
@@ -47,6 +48,7 @@ static const struct {
 	{ "reply: EHLO capabilities", test_reply_capabilities },
 	{ "reply: greeting host name", test_reply_greeting_host },
 	{ "reply: the client address an EHLO reply echoes", test_reply_seen_as },
+	{ "reply: the attributes XCLIENT takes", test_reply_xclient_takes },
 	{ "classify: every rule", test_classify_table },
 	{ "cases: template expansion", test_cases_expand },
 	{ "cases: table is well formed", test_cases_table },

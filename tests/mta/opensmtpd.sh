@@ -12,7 +12,8 @@
 # EHLO "503 5.5.1 Invalid command: Already identified".
 
 # opensmtpd_start NAME MATCH-LINES: sets SMTPD_PORT. Listens on the ports in
-# MTA_EXTRA_PORTS too (benchmarks).
+# MTA_EXTRA_PORTS too (benchmarks), and with SMTPD_LISTEN's extra listen
+# lines.
 opensmtpd_start() {
 	local name=$1 match=$2 dir=$WORK/mta/opensmtpd-$1
 	mkdir -p "$dir/mail"
@@ -23,6 +24,7 @@ opensmtpd_start() {
 table aliases file:$dir/aliases
 listen on 127.0.0.1 port $SMTPD_PORT hostname mx.relaytest.test
 $(for p in ${MTA_EXTRA_PORTS:-}; do echo "listen on 127.0.0.1 port $p hostname mx.relaytest.test"; done)
+${SMTPD_LISTEN:-}
 action "local" maildir "$dir/mail" alias <aliases>
 action "nowhere" relay host smtp://127.0.0.1:9
 $match
@@ -61,4 +63,26 @@ match from any for any action "nowhere"'; then
 			"double-at-domain denied" "double-at-host denied" "double-at-ip denied" "trailing-at denied" \
 			"* accepted" -- "127.0.0.1:$SMTPD_PORT"
 	fi
+	opensmtpd_proxy_v2
+}
+
+# A listener with proxy-v2: silent without a header, and it closes on a
+# text (v1) one without a word. relaytest asks again with the binary
+# header; the server relays for a claimed 10.0.0.0/8, so proxy-10 opens it
+# while the table, behind a header from 127.0.0.1, is denied.
+opensmtpd_proxy_v2() {
+	local v2port skips=("${MTA_NO_AUTH[@]}") xclient=() id
+	v2port=$(mta_free_port) || return 1
+	for id in loopback loopback6 10 172-16 192-168-0 192-168-1 login; do
+		xclient+=("xclient-$id skipped")
+	done
+	SMTPD_LISTEN="listen on 127.0.0.1 port $v2port hostname mx.relaytest.test proxy-v2" \
+		opensmtpd_start proxy-v2 'match from any for domain "relaytest.test" action "local"
+match from src 10.0.0.0/8 for any action "nowhere"' || return 0
+	mta_run opensmtpd-proxy-v2 --timeout 3 "127.0.0.1:$v2port"
+	mta_check "opensmtpd proxy-v2 (relay for 10.0.0.0/8): a v2 header from 10.0.0.1 relays, exit 1" 1 \
+		"control-postmaster accepted" "${skips[@]}" "${xclient[@]}" "proxy-10 accepted" \
+		"no-brackets denied" "* denied"
+	mta_json_check "opensmtpd proxy-v2: proxy_header 2, finding proxy-accepted" \
+		'.proxy_header == 2 and ([.findings[].id] | index("proxy-accepted") != null)'
 }

@@ -77,7 +77,14 @@ enum reason {
 /* The command whose reply is judged. */
 /* The command a reply answers; the control test's RCPT is a step of its
  * own, since its acceptance means something else. */
-enum classify_step { CLASSIFY_EHLO, CLASSIFY_AUTH, CLASSIFY_MAIL, CLASSIFY_RCPT, CLASSIFY_CONTROL };
+enum classify_step {
+	CLASSIFY_EHLO,
+	CLASSIFY_AUTH,
+	CLASSIFY_MAIL,
+	CLASSIFY_RCPT,
+	CLASSIFY_CONTROL,
+	CLASSIFY_XCLIENT /* a refused XCLIENT (its 2xx lets the test go on) */
+};
 
 /* What the engine does after the verdict. */
 enum classify_action {

@@ -69,6 +69,7 @@ _Static_assert(sizeof(verdict_names) / sizeof(verdict_names[0]) == VERDICT_COUNT
 #define AT_RCPT ((1u << CLASSIFY_RCPT) | AT_CONTROL)
 #define AT_ENVELOPE (AT_MAIL | AT_RCPT)
 #define AT_ANY (AT_EHLO | AT_AUTH | AT_MAIL | AT_RCPT)
+#define AT_XCLIENT (1u << CLASSIFY_XCLIENT)
 
 /* A named list of phrases; a rule with one matches when any phrase is in
  * the text (case-insensitive, our own addresses taken out). */
@@ -172,6 +173,11 @@ struct rule {
 
 /* clang-format off */
 static const struct rule rules[] = {
+	/* XCLIENT refused by a server that offered it: its own list of who may
+	 * claim another address (Postfix 550 5.7.0 "insufficient
+	 * authorization"; 501 for an address family it does not speak). */
+	{ AT_XCLIENT, 400, 499, NULL, ANY_TEXT, VERDICT_TEMPFAIL, REASON_TEMPORARY, CLASSIFY_FINAL },
+	{ AT_XCLIENT, 500, 599, NULL, ANY_TEXT, VERDICT_DENIED, REASON_XCLIENT_REFUSED, CLASSIFY_FINAL },
 	/* Success: bogus credentials taken, the control passed, a relay. A
 	 * MAIL decides a test only when refused, and AUTH succeeds with 235:
 	 * any other success there is off-script. */

@@ -68,6 +68,8 @@ static enum classify_step classify_step_of(const struct test_result *tr, enum ru
 	switch (stage) {
 	case STAGE_HELO:
 		return CLASSIFY_EHLO;
+	case STAGE_XCLIENT:
+		return CLASSIFY_XCLIENT;
 	case STAGE_AUTH:
 		return CLASSIFY_AUTH;
 	case STAGE_MAIL:
@@ -91,17 +93,6 @@ void test_verdict(struct test_result *tr, const struct reply *rp, enum run_stage
 	struct classification c;
 
 	set_reply(tr, rp, stage);
-	if (stage == STAGE_XCLIENT) {
-		/* Refused by a server that offered it: its own authorization list
-		 * (Postfix 550 5.7.0 "insufficient authorization"). */
-		tr->verdict = rp->code >= 500	? VERDICT_DENIED
-			      : rp->code >= 400 ? VERDICT_TEMPFAIL
-						: VERDICT_ERROR;
-		tr->reason = rp->code >= 400 && rp->code < 500 ? REASON_TEMPORARY
-							       : REASON_XCLIENT_REFUSED;
-		tr->rerun = tr->needs_tls = 0;
-		return;
-	}
 	c = classify(classify_step_of(tr, stage), rp, sent, sizeof(sent) / sizeof(sent[0]));
 	tr->verdict = c.verdict;
 	tr->reason = c.reason;

@@ -31,9 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				char buf[REPLY_TEXT_MAX];
 				const char *sent[] = { "<probe@example.net>", "probe" };
 
-				for (int step = CLASSIFY_EHLO; step <= CLASSIFY_RCPT; step++)
+				for (int step = CLASSIFY_EHLO; step <= CLASSIFY_XCLIENT; step++)
 					(void)classify((enum classify_step)step, &r, sent, 2);
 				reply_capabilities(&r, &caps);
+				(void)reply_xclient_takes(&caps, "PORT");
 				reply_greeting_host(&r, buf, sizeof(buf));
 				reply_seen_as(&r, buf, sizeof(buf));
 				for (size_t i = 0; reply_line(&r, i, buf, sizeof(buf)) == 0; i++)

@@ -12,6 +12,7 @@ void test_classify_table(void);
 #define EHLO CLASSIFY_EHLO
 #define AUTH CLASSIFY_AUTH
 #define CONTROL CLASSIFY_CONTROL
+#define XCLIENT CLASSIFY_XCLIENT
 #define FINAL CLASSIFY_FINAL
 #define RERUN CLASSIFY_RERUN
 #define TLS CLASSIFY_NEEDS_TLS
@@ -28,6 +29,13 @@ void test_classify_table(void)
 		enum reason reason;
 		enum classify_action action;
 	} rows[] = {
+		{ XCLIENT, "550 5.7.0 Error: insufficient authorization", VERDICT_DENIED,
+		  REASON_XCLIENT_REFUSED, FINAL },
+		{ XCLIENT, "501 5.5.4 Bad ADDR syntax: IPV6:::1", VERDICT_DENIED,
+		  REASON_XCLIENT_REFUSED, FINAL },
+		{ XCLIENT, "421 4.3.0 Server local error", VERDICT_TEMPFAIL, REASON_TEMPORARY,
+		  FINAL },
+		{ XCLIENT, "354 go ahead", VERDICT_ERROR, REASON_PROTOCOL, FINAL },
 		{ AUTH, "235 2.7.0 Authentication successful", VERDICT_ACCEPTED, REASON_AUTH_BOGUS,
 		  FINAL },
 		{ AUTH, "250 2.0.0 Ok", VERDICT_ERROR, REASON_PROTOCOL, FINAL },

@@ -36,6 +36,10 @@ int64_t net_now_ms(void);
 /* The earlier of now + timeout_ms and end_ms. */
 int64_t net_deadline(int timeout_ms, int64_t end_ms);
 
+/* The IPv4 or IPv6 address of sa as text (inet_ntop) in buf; "" when it
+ * is neither. */
+void net_address_text(const struct sockaddr *sa, char *buf, size_t cap);
+
 /* Mark c closed without touching any descriptor. */
 void net_init(struct net_conn *c);
 

@@ -18,8 +18,6 @@
  * answer, and a worker never looks a name up (its targets are addresses). */
 #include "expand.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,15 +107,11 @@ size_t expand_distinct(const struct net_peer *peer, char addrs[][TARGET_ADDRESS_
 	size_t n = 0;
 
 	for (size_t i = 0; i < peer->n && i < NET_PEER_ADDRS_MAX; i++) {
-		const struct sockaddr *sa = (const struct sockaddr *)&peer->addrs[i];
-		const void *where =
-			sa->sa_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 		size_t k = 0;
 
-		if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
-		    inet_ntop(sa->sa_family, where, addrs[n], TARGET_ADDRESS_MAX) == NULL)
+		net_address_text((const struct sockaddr *)&peer->addrs[i], addrs[n],
+				 TARGET_ADDRESS_MAX);
+		if (addrs[n][0] == '\0')
 			continue;
 		while (k < n && strcmp(addrs[k], addrs[n]) != 0)
 			k++;

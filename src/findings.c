@@ -129,14 +129,19 @@ static int proxy_accepted(const struct target_result *res, char *text, size_t ca
 	return 1;
 }
 
+/* One finding to a line. */
+/* clang-format off */
 static const struct finding_rule {
 	const char *id;
 	int (*check)(const struct target_result *res, char *text, size_t cap);
 } rules[] = {
-	{ "seen-as-other-address", seen_as_other }, { "starttls-injection", starttls_injection },
-	{ "auth-plaintext", auth_plaintext },	    { "xclient-offered", xclient_offered },
+	{ "seen-as-other-address", seen_as_other },
+	{ "starttls-injection", starttls_injection },
+	{ "auth-plaintext", auth_plaintext },
+	{ "xclient-offered", xclient_offered },
 	{ "proxy-accepted", proxy_accepted },
 };
+/* clang-format on */
 
 _Static_assert(sizeof(rules) / sizeof(rules[0]) <= RUN_FINDINGS_MAX,
 	       "every finding fits in a result");

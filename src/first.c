@@ -98,7 +98,7 @@ static int open_first(struct engine *eng, struct runner *r, struct rt_error *err
 
 /* Whether the first connection shows a server that waits for a PROXY
  * header: no byte at all (a plain answer to our TLS probe counts as none);
- * a 421 after a second or more of silence (Postfix's
+ * a 421 after RUN_PROXY_SILENCE_MS or more of silence (Postfix's
  * smtpd_upstream_proxy_timeout: "421 4.3.0 ... Server local error" at 5 s;
  * postscreen's "421 4.3.2 No system resources"); or a 503 to EHLO that
  * names it (Exim's hosts_proxy: "503 Command refused, required Proxy

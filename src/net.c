@@ -67,7 +67,7 @@ static int wait_for(int fd, short events, int64_t deadline, short *revents)
 	}
 }
 
-static void address_text(const struct sockaddr *sa, char *buf, size_t cap)
+void net_address_text(const struct sockaddr *sa, char *buf, size_t cap)
 {
 	const void *where = sa->sa_family == AF_INET6
 				    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
@@ -294,7 +294,7 @@ static int connect_address(struct net_conn *c, const struct net_peer *peer, size
 	socklen_t locallen = sizeof(local);
 	int fd;
 
-	address_text(sa, addr, sizeof(addr));
+	net_address_text(sa, addr, sizeof(addr));
 	snprintf(shown, sizeof(shown), sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr,
 		 peer->port);
 	fd = connect_one(sa, peer->lens[i], deadline, err, shown);
@@ -306,7 +306,7 @@ static int connect_address(struct net_conn *c, const struct net_peer *peer, size
 	memcpy(c->peer_addr, addr, sizeof(addr));
 	c->peer_port = port_of(sa);
 	if (getsockname(fd, (struct sockaddr *)&local, &locallen) == 0) {
-		address_text((struct sockaddr *)&local, c->local_addr, sizeof(c->local_addr));
+		net_address_text((struct sockaddr *)&local, c->local_addr, sizeof(c->local_addr));
 		c->local_port = port_of((struct sockaddr *)&local);
 	}
 	return 0;

@@ -68,6 +68,9 @@
  * smtpd_upstream_proxy_protocol, Exim hosts_proxy): a server that waits
  * for one greets at once after it, so this try waits at most 10 s. */
 #define RUN_PROXY_TRY_MS 10000
+/* A 421 greeting this late after connect is a PROXY listener's timeout
+ * (Postfix's smtpd_upstream_proxy_timeout is 5 s; 1 s is the least one
+ * sees set), not a server that is busy: it says so at once. */
 #define RUN_PROXY_SILENCE_MS 800
 /* How long the STARTTLS injection probe waits after its handshake for a
  * reply to the NOOP it sent in plain text (3 EHLO round trips more): a

@@ -182,17 +182,22 @@ postfix_trust_xclient_closed() {
 	pt_after "XCLIENT closed" closed "$PT_FINDING_XCLIENT" pf-xclient-closed "$PT_XCLIENT"
 }
 
-# 3. PROXY protocol from anyone, relay for 10.0.0.0/8 and [::1]/128; no
-# header: 421 after 1 s. Headers claiming 10.0.0.1 and ::1 (TCP6) relay.
-postfix_trust_proxy_open() {
-	pt_collect proxy-open
+# 3 and 5. PROXY protocol from anyone (smtpd's own, or postscreen's handing
+# the claim to smtpd), relay for 10.0.0.0/8 and [::1]/128; no header: a 421
+# after 1 s. Headers claiming 10.0.0.1 and ::1 (TCP6) relay.
+# pt_proxy_open RUN TITLE NAME SYSLOG-NAME
+pt_proxy_open() {
+	pt_collect "$1"
 	local specs table=()
 	mapfile -t specs < <(pt_specs "$PT_PROXY" denied loopback 172-16 192-168-0 192-168-1
 		pt_specs "$PT_XCLIENT" skipped "${!PT_CLAIM[@]}")
 	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
-	MTA_LABEL=postfix mta_check "PROXY header from anyone (421 after 1 s without one): proxy-10 and proxy-loopback6 accepted, exit 1" 1 \
+	MTA_LABEL=postfix mta_check "$2: proxy-10 and proxy-loopback6 accepted, exit 1" 1 \
 		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
-	pt_after "PROXY open" open "$PT_FINDING_PROXY" pf-proxy-open "$PT_PROXY"
+	pt_after "$3" open "$PT_FINDING_PROXY" "$4" "$PT_PROXY"
+}
+postfix_trust_proxy_open() {
+	pt_proxy_open proxy-open "PROXY header from anyone (421 after 1 s without one)" "PROXY open" pf-proxy-open
 }
 
 # 4. PROXY protocol from anyone, relaying refused: relaytest meets silence
@@ -209,17 +214,9 @@ postfix_trust_proxy_closed() {
 	pt_after "PROXY closed" closed "$PT_FINDING_PROXY" pf-proxy-closed "$PT_PROXY"
 }
 
-# 5. postscreen takes the header (421 4.3.2 No system resources after 1 s
-# without one) and hands the claim to smtpd: as 3.
 postfix_trust_postscreen() {
-	pt_collect postscreen
-	local specs table=()
-	mapfile -t specs < <(pt_specs "$PT_PROXY" denied loopback 172-16 192-168-0 192-168-1
-		pt_specs "$PT_XCLIENT" skipped "${!PT_CLAIM[@]}")
-	[ -n "$PT_PROXY_TABLE" ] && table=("* $PT_PROXY_TABLE")
-	MTA_LABEL=postfix mta_check "postscreen takes PROXY headers from anyone (421 4.3.2 after 1 s): proxy-10 and proxy-loopback6 accepted, exit 1" 1 \
-		"control-postmaster accepted" "${MTA_NO_AUTH[@]}" "$PT_PROXY-10 accepted" "$PT_PROXY-loopback6 accepted" "${specs[@]}" "${table[@]}"
-	pt_after "postscreen PROXY open" open "$PT_FINDING_PROXY" pf-postscreen "$PT_PROXY"
+	pt_proxy_open postscreen "postscreen takes PROXY headers from anyone (421 4.3.2 after 1 s)" \
+		"postscreen PROXY open" pf-postscreen
 }
 
 postfix_trust_tests() {
